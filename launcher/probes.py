@@ -1,0 +1,78 @@
+"""Health probes. Each answers True (healthy), False (answered badly) for a given child pid.
+
+A probe that matched another process (a stale heartbeat of the previous run, some other program on the port)
+must not count, so HTTP and heartbeat probes check the pid the service reports.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+import orjson
+import redis
+
+from shared.bus import heartbeat_key
+
+__all__ = ["HeartbeatProbe", "HttpProbe", "Probe", "RedisPingProbe"]
+
+HEARTBEAT_STALE_S = 5.0
+
+
+class Probe(Protocol):
+    def check(self, pid: int) -> tuple[bool, str | None]: ...
+
+
+@dataclass
+class HttpProbe:
+    url: str
+    timeout: float = 1.0
+
+    def check(self, pid: int) -> tuple[bool, str | None]:
+        try:
+            response = httpx.get(self.url, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            return False, f"GET {self.url}: {type(exc).__name__}"
+        if response.status_code != 200:
+            return False, f"GET {self.url}: HTTP {response.status_code}"
+        try:
+            body = response.json()
+        except ValueError:
+            return False, f"GET {self.url}: not JSON"
+        reported = body.get("pid") or body.get("services", {}).get("gateway", {}).get("pid")
+        if reported != pid:
+            return False, f"port answered for pid {reported}, not {pid}"
+        return True, None
+
+
+@dataclass
+class HeartbeatProbe:
+    client: redis.Redis
+    service: str
+
+    def check(self, pid: int) -> tuple[bool, str | None]:
+        try:
+            raw = self.client.get(heartbeat_key(self.service))
+        except redis.RedisError as exc:
+            return False, f"redis: {type(exc).__name__}"
+        if not raw:
+            return False, "no heartbeat"
+        beat = orjson.loads(raw)  # type: ignore[arg-type]
+        if beat.get("pid") != pid:
+            return False, "heartbeat from a previous run"
+        if time.time() - float(beat.get("ts", 0)) > HEARTBEAT_STALE_S:
+            return False, "heartbeat stale"
+        return True, None
+
+
+@dataclass
+class RedisPingProbe:
+    client: redis.Redis
+
+    def check(self, pid: int) -> tuple[bool, str | None]:
+        try:
+            return bool(self.client.ping()), None
+        except redis.RedisError as exc:
+            return False, f"PING: {type(exc).__name__}"

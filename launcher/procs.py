@@ -1,0 +1,164 @@
+"""The one seam through which the launcher touches processes: spawn, poll, signal. Tests pass a fake.
+
+Children run in their own process group (so a stop reaches their own children too, e.g. ffmpeg), die with the
+launcher (parent-death signal on Linux), and have their output pumped into a rotating log file per service.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import logging.handlers
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Protocol
+
+import orjson
+
+__all__ = ["OsProcesses", "ProcessHandle", "Processes"]
+
+log = logging.getLogger(__name__)
+
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_BACKUPS = 5
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class ProcessHandle:
+    name: str
+    pid: int
+    popen: subprocess.Popen[bytes] | None = None
+    pump: threading.Thread | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Processes(Protocol):
+    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None) -> ProcessHandle: ...
+
+    def poll(self, handle: ProcessHandle) -> int | None: ...
+
+    def terminate(self, handle: ProcessHandle) -> None: ...
+
+    def kill(self, handle: ProcessHandle) -> None: ...
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec. Linux only; elsewhere the launcher's own stop path does the work.
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+class _ServiceLog:
+    """A rotating file per service. Lines that are not JSON (a traceback on crash) are wrapped so every line of the
+    file is structured and names its service."""
+
+    def __init__(self, path: Path, service: str) -> None:
+        self.service = service
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        self._handler = handler
+
+    def write(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        if not line:
+            return
+        if not line.startswith("{"):
+            line = orjson.dumps(
+                {
+                    "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "level": "INFO",
+                    "service": self.service,
+                    "stream": "output",
+                    "msg": line,
+                }
+            ).decode()
+        record = logging.LogRecord(self.service, logging.INFO, "", 0, line, None, None)
+        self._handler.emit(record)
+
+    def close(self) -> None:
+        self._handler.close()
+
+
+def _pump(stream: IO[bytes], sink: _ServiceLog) -> None:
+    try:
+        for raw in iter(stream.readline, b""):
+            sink.write(raw)
+    except (OSError, ValueError):
+        pass
+    finally:
+        sink.close()
+
+
+class OsProcesses:
+    """The real thing. Must be called from a thread that lives as long as the children (the launcher's main
+    thread): Linux sends the parent-death signal when the *thread* that forked a child exits."""
+
+    def __init__(self, logs_dir: Path) -> None:
+        self.logs_dir = logs_dir
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+
+    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None) -> ProcessHandle:
+        sink = _ServiceLog(self.logs_dir / f"{name}.log", name)
+        kwargs: dict[str, object] = {}
+        if sys.platform == "win32":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        else:
+            kwargs["start_new_session"] = True
+            if sys.platform.startswith("linux"):
+                kwargs["preexec_fn"] = _die_with_parent
+        try:
+            popen = subprocess.Popen(
+                list(argv),
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                **kwargs,  # type: ignore[call-overload]
+            )
+        except OSError:
+            sink.close()
+            raise
+        assert popen.stdout is not None
+        pump = threading.Thread(target=_pump, args=(popen.stdout, sink), name=f"log-{name}", daemon=True)
+        pump.start()
+        return ProcessHandle(name=name, pid=popen.pid, popen=popen, pump=pump)
+
+    def poll(self, handle: ProcessHandle) -> int | None:
+        assert handle.popen is not None
+        return handle.popen.poll()
+
+    def _signal_group(self, handle: ProcessHandle, sig: int) -> None:
+        if sys.platform == "win32":
+            assert handle.popen is not None
+            if sig == signal.SIGTERM:
+                handle.popen.terminate()
+            else:
+                # The whole tree: taskkill walks the children too.
+                subprocess.run(["taskkill", "/F", "/T", "/PID", str(handle.pid)], capture_output=True, check=False)
+            return
+        try:
+            os.killpg(handle.pid, sig)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            os.kill(handle.pid, sig)
+
+    def terminate(self, handle: ProcessHandle) -> None:
+        self._signal_group(handle, signal.SIGTERM)
+
+    def kill(self, handle: ProcessHandle) -> None:
+        self._signal_group(handle, signal.SIGKILL if sys.platform != "win32" else signal.SIGTERM)

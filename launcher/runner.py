@@ -1,0 +1,330 @@
+"""``timao up``: prepare (lock, ports, Redis, migrations), supervise every service, and stop cleanly.
+
+The supervisor loop runs on the main thread for the launcher's whole life: children are forked from it, and
+Linux delivers their parent-death signal when the forking *thread* ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import redis
+
+from launcher.control import ControlServer
+from launcher.demo import demo_specs
+from launcher.probes import HeartbeatProbe, HttpProbe, Probe, RedisPingProbe
+from launcher.procs import OsProcesses
+from launcher.redis_embedded import find_redis_server, free_port, redis_argv
+from launcher.specs import PROJECT_ROOT, ServiceSpec, service_argv
+from launcher.states import Child, State
+from launcher.statusdb import StatusWriter
+from launcher.supervisor import Supervisor
+from shared.bus import LAUNCHER_STATE_KEY, heartbeat_key
+from shared.config import Settings
+from shared.db.engine import make_engine
+from shared.db.migrate import upgrade_to_head
+from shared.errors import ConfigError
+
+__all__ = ["AlreadyRunning", "run_up"]
+
+log = logging.getLogger("launcher")
+
+TICK_S = 0.05
+STATE_PUBLISH_S = 0.5
+HEALTH_ROW_S = 30.0
+WORKERS = ("douyin_fetcher", "ast")
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+class _InstanceLock:
+    """One launcher per ``$TIMAO_HOME``: an OS file lock, released by the OS if the launcher dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the process's life
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.seek(0)
+            other = fh.read().strip() or "?"
+            fh.close()
+            raise AlreadyRunning(
+                f"TalkingCat 已在运行 (already running, launcher pid {other}) for {self.path.parent.parent}"
+            ) from exc
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def build_specs(settings: Settings, redis_url: str, embedded_redis: list[str] | None, demo: bool) -> list[ServiceSpec]:
+    specs: list[ServiceSpec] = []
+    deps: tuple[str, ...] = ()
+    if embedded_redis:
+        specs.append(
+            ServiceSpec("redis", embedded_redis, health="redis", port=int(redis_url.rsplit(":", 1)[1].split("/")[0]))
+        )
+        deps = ("redis",)
+    if demo:
+        specs += demo_specs(settings, deps)
+    specs += [
+        ServiceSpec(
+            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
+        ),
+        ServiceSpec(
+            "streamcap",
+            service_argv("services.streamcap"),
+            health="http",
+            port=settings.streamcap_port,
+            depends_on=deps,
+        ),
+        *(ServiceSpec(w, service_argv(f"services.{w}"), health="heartbeat", depends_on=deps) for w in WORKERS),
+    ]
+    return specs
+
+
+def _probes(specs: list[ServiceSpec], client: redis.Redis) -> dict[str, Probe]:
+    probes: dict[str, Probe] = {}
+    for spec in specs:
+        if spec.health == "http":
+            probes[spec.name] = HttpProbe(f"http://127.0.0.1:{spec.port}/health")
+        elif spec.health == "redis":
+            probes[spec.name] = RedisPingProbe(client)
+        else:
+            probes[spec.name] = HeartbeatProbe(client, spec.name)
+    return probes
+
+
+def format_table(snapshot: dict[str, dict[str, Any]]) -> str:
+    lines = [f"{'服务 service':<18}{'状态 state':<12}{'pid':>8}{'端口 port':>11}{'重启 restarts':>15}  原因 reason"]
+    for name, info in snapshot.items():
+        lines.append(
+            f"{name:<18}{info['status']:<12}{info['pid'] or '-':>8}{info['port'] or '-':>11}"
+            f"{info['restarts']:>15}  {info['reason'] or ''}"
+        )
+    return "\n".join(lines)
+
+
+def run_up(settings: Settings, *, demo: bool = False, out: Callable[[str], None] = print) -> int:
+    settings.ensure_dirs()
+    lock = _InstanceLock(settings.run_dir / "launcher.lock")
+    lock.acquire()
+    try:
+        return _run_locked(settings, demo=demo, out=out)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -> int:
+    for name, port in (("gateway", settings.gateway_port), ("streamcap", settings.streamcap_port)):
+        if not _port_free(port):
+            raise ConfigError(
+                f"端口 {port} 已被占用 (port {port} in use), needed by {name}: set TIMAO_{name.upper()}_PORT"
+            )
+    embedded: list[str] | None = None
+    redis_url = settings.redis_url
+    if not redis_url:
+        port = free_port()
+        embedded = redis_argv(find_redis_server(), port, settings.home / "redis")
+        redis_url = f"redis://127.0.0.1:{port}/0"
+    settings = settings.model_copy(update={"redis_url": redis_url})
+    token = settings.resolve_token()
+
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade_to_head(engine)
+    except Exception as exc:
+        raise ConfigError(
+            f"数据库迁移失败 (database migration failed) for {settings.effective_database_url}: {exc}"
+        ) from exc
+    status_db = StatusWriter(engine)
+    status_db.start()
+
+    specs = build_specs(settings, redis_url, embedded, demo)
+    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
+    changes: queue.SimpleQueue[tuple[str, State, State, str | None]] = queue.SimpleQueue()
+
+    def on_change(child: Child, old: State, new: State) -> None:
+        changes.put((child.name, old, new, child.reason))
+
+    supervisor = Supervisor(
+        specs,
+        OsProcesses(settings.logs_dir),
+        _probes(specs, client),
+        base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT)),
+        on_change=on_change,
+    )
+    commands: queue.SimpleQueue[tuple[str, dict[str, Any], queue.SimpleQueue[dict[str, Any]]]] = queue.SimpleQueue()
+    stopping = False
+
+    def handle_control(cmd: str, req: dict[str, Any]) -> dict[str, Any]:
+        if cmd == "status":
+            return {"pid": os.getpid(), "home": str(settings.home), "services": supervisor.snapshot()}
+        if cmd in ("stop", "restart"):
+            if cmd == "restart" and req.get("service") not in supervisor.children:
+                raise ValueError(f"no service {req.get('service')!r}; known: {', '.join(supervisor.order)}")
+            reply: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+            commands.put((cmd, req, reply))
+            return reply.get(timeout=10)
+        raise ValueError(f"unknown command {cmd!r}")
+
+    control = ControlServer(settings.run_dir, token, handle_control)
+    control.start()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, request_stop)
+
+    out(f"TalkingCat 启动中 (starting) — home {settings.home}")
+    supervisor.start_all()
+    announced = False
+    last_publish = last_health = 0.0
+    try:
+        while not stopping:
+            supervisor.tick()
+            changed = False
+            while not changes.empty():
+                name, old, new, reason = changes.get()
+                changed = True
+                level = "ERROR" if new is State.FATAL else "WARNING" if new is State.BACKOFF else "INFO"
+                message = f"{old.value} → {new.value}" + (
+                    f": {reason}" if reason and new in (State.BACKOFF, State.FATAL) else ""
+                )
+                log.log(logging.getLevelName(level), "child=%s %s", name, message)
+                status_db.event(name, level, message)
+            while not commands.empty():
+                cmd, req, reply = commands.get()
+                if cmd == "stop":
+                    stopping = True
+                    reply.put({"stopping": True})
+                else:
+                    supervisor.restart(str(req["service"]))
+                    reply.put({"restarting": req["service"]})
+            now = time.monotonic()
+            if changed:
+                snapshot = supervisor.snapshot()
+                status_db.services(snapshot, _heartbeats(client, snapshot))
+                if announced or any(i["status"] in ("backoff", "fatal") for i in snapshot.values()):
+                    out(format_table(snapshot))
+                elif supervisor.all_running():
+                    announced = True
+                    out(format_table(snapshot))
+                    _announce(settings, out)
+            if now - last_publish >= STATE_PUBLISH_S:
+                last_publish = now
+                _publish_state(client, supervisor.snapshot())
+            if now - last_health >= HEALTH_ROW_S:
+                last_health = now
+                _health_rows(status_db, supervisor.snapshot())
+            time.sleep(TICK_S)
+        out("TalkingCat 正在停止 (stopping)…")
+        supervisor.stop_all()
+        snapshot = supervisor.snapshot()
+        status_db.services(snapshot, {})
+        out(format_table(snapshot))
+        return 0
+    finally:
+        if supervisor.live_pids():
+            supervisor.stop_all(timeout=5)
+        control.close()
+        status_db.close()
+        engine.dispose()
+        client.close()
+        out("TalkingCat 已停止 (stopped)")
+
+
+def _announce(settings: Settings, out: Callable[[str], None]) -> None:
+    base = f"http://127.0.0.1:{settings.gateway_port}"
+    out(
+        "\n全部服务已就绪 (all services running)\n"
+        f"  界面 UI:        {base}/\n"
+        f"  接口 API:       {base}/docs\n"
+        f"  录制 StreamCap: http://127.0.0.1:{settings.streamcap_port}/\n"
+        f"  令牌 token:     {settings.home / 'token'}\n"
+        f"  日志 logs:      {settings.logs_dir}\n"
+        "  按 Ctrl-C 停止 (Ctrl-C stops everything)\n"
+    )
+
+
+def _publish_state(client: redis.Redis, snapshot: dict[str, dict[str, Any]]) -> None:
+    beats = _heartbeats(client, snapshot)
+    for name, info in snapshot.items():
+        beat = beats.get(name)
+        info["last_heartbeat"] = beat.isoformat() if beat else None
+    state = orjson.dumps({"ts": time.time(), "pid": os.getpid(), "services": snapshot})
+    # Redis itself may be the one restarting; the next publish catches up.
+    with contextlib.suppress(redis.RedisError):
+        client.set(LAUNCHER_STATE_KEY, state, ex=10)
+
+
+def _heartbeats(client: redis.Redis, snapshot: dict[str, dict[str, Any]]) -> dict[str, datetime | None]:
+    names = list(snapshot)
+    try:
+        raws = client.mget([heartbeat_key(n) for n in names])
+    except redis.RedisError:
+        return {}
+    return {
+        name: datetime.fromtimestamp(float(orjson.loads(raw).get("ts", 0)), UTC)
+        for name, raw in zip(names, raws, strict=True)  # type: ignore[arg-type]
+        if raw
+    }
+
+
+def _health_rows(status_db: StatusWriter, snapshot: dict[str, dict[str, Any]]) -> None:
+    rows = [
+        {
+            "service_name": name,
+            "status": "healthy" if info["healthy"] else "unhealthy" if info["healthy"] is False else info["status"],
+            "response_time_ms": info["response_ms"],
+            "detail": info["probe_detail"] or info["reason"],
+        }
+        for name, info in snapshot.items()
+    ]
+    status_db.health(rows)

@@ -1,0 +1,82 @@
+"""Writes the launcher's view to ``service_status``, ``health_check`` and ``service_log`` from a thread of its
+own, so a busy database never stalls the supervisor loop."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from shared.db.models import HealthCheck, ServiceLog, ServiceStatus
+
+__all__ = ["StatusWriter"]
+
+log = logging.getLogger(__name__)
+
+
+class StatusWriter:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=10_000)
+        self._thread = threading.Thread(target=self._run, name="status-db", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=5)
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            log.warning("status writer behind; dropping %s", item[0])
+
+    def services(self, snapshot: dict[str, dict[str, Any]], heartbeats: dict[str, datetime | None]) -> None:
+        self._put(("status", (snapshot, heartbeats)))
+
+    def health(self, rows: list[dict[str, Any]]) -> None:
+        self._put(("health", rows))
+
+    def event(self, service: str, level: str, message: str) -> None:
+        self._put(("log", (service, level, message)))
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            kind, payload = item
+            try:
+                with Session(self.engine) as s, s.begin():
+                    if kind == "status":
+                        self._write_status(s, *payload)
+                    elif kind == "health":
+                        s.add_all(HealthCheck(**row) for row in payload)
+                    else:
+                        service, level, message = payload
+                        s.add(ServiceLog(service_name=service, level=level, message=message))
+            except SQLAlchemyError as exc:
+                log.warning("status writer: %s", exc)
+
+    @staticmethod
+    def _write_status(s: Session, snapshot: dict[str, dict[str, Any]], heartbeats: dict[str, datetime | None]) -> None:
+        existing = {row.service_name: row for row in s.scalars(select(ServiceStatus))}
+        now = datetime.now(UTC)
+        for name, info in snapshot.items():
+            row = existing.get(name) or ServiceStatus(service_name=name)
+            row.status = info["status"]
+            row.pid = info["pid"]
+            row.port = info["port"]
+            row.restarts = info["restarts"]
+            row.last_error = info["reason"]
+            row.last_heartbeat = heartbeats.get(name) or row.last_heartbeat
+            row.updated_at = now
+            s.add(row)

@@ -1,0 +1,81 @@
+"""Transcription jobs: start on a source, stop, and the worker's status."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from services.gateway.api.deps import StateDep
+
+router = APIRouter(prefix="/api/ast", tags=["ast"])
+
+SERVICE = "ast"
+
+
+class AudioConfig(BaseModel):
+    source: Literal["session", "url", "file"]
+    session_id: str | None = None
+    url: str | None = Field(default=None, max_length=4000)
+    path: str | None = Field(default=None, max_length=4000)
+    save_audio: bool = False
+
+
+class AstStart(BaseModel):
+    audio_config: AudioConfig
+    model_config_: dict[str, Any] = Field(default_factory=dict, alias="model_config")
+
+    model_config = {"populate_by_name": True}
+
+
+class AstStop(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/start")
+async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    audio = body.audio_config
+    if audio.source == "session":
+        if not audio.session_id or await asyncio.to_thread(state.repo.get_session, audio.session_id) is None:
+            raise HTTPException(404, f"没有这个场次 (no such session): {audio.session_id}")
+        session_id = audio.session_id
+        new_session = False
+    elif audio.source == "url" and not audio.url:
+        raise HTTPException(422, "audio_config.url is required for source=url")
+    elif audio.source == "file" and not audio.path:
+        raise HTTPException(422, "audio_config.path is required for source=file")
+    if audio.source != "session":
+        session_id = uuid.uuid4().hex
+        new_session = True
+    result = await state.bus.call(
+        SERVICE,
+        "start_job",
+        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": body.model_config_},
+        timeout=30.0,
+    )
+    if new_session:
+        await asyncio.to_thread(
+            state.repo.create_session,
+            session_id=session_id,
+            platform=audio.source,
+            live_id=(audio.url or audio.path or "")[:64],
+            meta={"audio_config": audio.model_dump(), "model_config": body.model_config_},
+        )
+    return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
+
+
+@router.post("/stop")
+async def stop(state: StateDep, body: AstStop) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    await state.bus.call(SERVICE, "stop_job", {"session_id": body.session_id})
+    return {"success": True}
+
+
+@router.get("/status")
+async def status(state: StateDep) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    return await state.bus.call(SERVICE, "jobs", {})

@@ -1,0 +1,63 @@
+"""Douyin rooms: start/stop watching a live room, and the fetcher's view of every running session."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from services.gateway.api.deps import StateDep
+
+router = APIRouter(prefix="/api/douyin", tags=["douyin"])
+
+SERVICE = "douyin_fetcher"
+START_TIMEOUT_S = 20.0
+
+
+class DouyinStart(BaseModel):
+    live_id: str = Field(min_length=1, max_length=300, description="room id (148108118778) or room URL")
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class DouyinStop(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/start")
+async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    session_id = uuid.uuid4().hex
+    # The fetcher validates and resolves the room; a bad id comes back as a 422, an unknown room as a 404.
+    result = await state.bus.call(
+        SERVICE,
+        "start_room",
+        {"live_id": body.live_id.strip(), "session_id": session_id, "config": body.config},
+        timeout=START_TIMEOUT_S,
+    )
+    await asyncio.to_thread(
+        state.repo.create_session,
+        session_id=session_id,
+        platform="douyin",
+        live_id=str(result.get("live_id", body.live_id)),
+        meta={"config": body.config},
+    )
+    room_info = {k: result[k] for k in ("room_id", "title", "anchor_name") if result.get(k)}
+    if room_info:
+        await asyncio.to_thread(state.repo.update_session, session_id, **room_info)
+    return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
+
+
+@router.post("/stop")
+async def stop(state: StateDep, body: DouyinStop) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    await state.bus.call(SERVICE, "stop_room", {"session_id": body.session_id})
+    return {"success": True}
+
+
+@router.get("/status")
+async def status(state: StateDep) -> dict[str, Any]:
+    await state.require_worker(SERVICE)
+    return await state.bus.call(SERVICE, "rooms", {})

@@ -1,0 +1,142 @@
+"""The gateway process: the FastAPI app, its background parts (persister, live hub) and their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, HTTPException
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.responses import FileResponse
+from starlette.staticfiles import StaticFiles
+
+from services.gateway.api.errors import install_error_handlers
+from services.gateway.api.routes import ast, douyin, health, sessions, streamcap, ws
+from services.gateway.api.routes import settings as settings_routes
+from services.gateway.live import LiveHub
+from services.gateway.persister import Persister
+from services.gateway.repo import SessionRepo
+from services.gateway.state import GatewayState
+from shared.bus import Bus
+from shared.config import Settings
+from shared.db.engine import make_engine
+from shared.db.store import EventStore
+from shared.errors import ConfigError
+from shared.websec import LocalGuard, ui_origins
+
+__all__ = ["create_app", "frontend_dist"]
+
+log = logging.getLogger(__name__)
+
+
+def frontend_dist() -> Path | None:
+    """The built UI: next to the package in development, or where a frozen build unpacked it."""
+    import sys
+
+    roots = [Path(__file__).resolve().parents[2]]
+    if getattr(sys, "frozen", False):
+        roots.insert(0, Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)))
+    for root in roots:
+        dist = root / "frontend" / "dist"
+        if (dist / "index.html").is_file():
+            return dist
+    return None
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    if not settings.redis_url:
+        raise ConfigError("TIMAO_REDIS_URL is not set: start the suite with `timao up`, or set it to a Redis URL")
+    token = settings.resolve_token()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        bus = Bus(settings.redis_url, service="gateway")
+        await bus.start()
+        engine = make_engine(settings.effective_database_url)
+        persister = Persister(bus, EventStore(engine))
+        hub = LiveHub(bus)
+        streamcap_client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{settings.streamcap_port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(15.0, connect=2.0),
+        )
+        app.state.gw = GatewayState(
+            settings=settings,
+            token=token,
+            bus=bus,
+            engine=engine,
+            repo=SessionRepo(engine),
+            hub=hub,
+            persister=persister,
+            streamcap=streamcap_client,
+        )
+        stop = asyncio.Event()
+        tasks = [
+            asyncio.create_task(persister.run(stop), name="persister"),
+            asyncio.create_task(hub.run(), name="live-hub"),
+        ]
+        for task in tasks:
+            task.add_done_callback(_log_crash)
+        try:
+            yield
+        finally:
+            stop.set()
+            tasks[1].cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await streamcap_client.aclose()
+            await bus.close()
+            engine.dispose()
+
+    app = FastAPI(
+        title="TalkingCat gateway",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    for module in (health, sessions, douyin, streamcap, ast, settings_routes, ws):
+        app.include_router(module.router)
+    origins = ui_origins(settings.gateway_port, settings.allowed_origins.split(","))
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+    )
+    app.add_middleware(LocalGuard, token=token, allowed_origins=origins)
+    _mount_frontend(app)
+    return app
+
+
+def _mount_frontend(app: FastAPI) -> None:
+    dist = frontend_dist()
+    if dist is None:
+        return
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        if path.startswith(("api/", "ws")):
+            raise HTTPException(404, "Not Found")
+        # Client-side routes (/dashboard, /settings, ...) all load the SPA; real files are served as they are.
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index)
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task %s crashed", task.get_name(), exc_info=task.exception())

@@ -1,0 +1,355 @@
+"""The suite's bus over Redis: a durable event log, live fan-out, commands with replies, and heartbeats.
+
+- Durable log: one Redis Stream (``timao:events``). Producers ``XADD``; the persister reads it as a consumer group
+  member, acknowledges after the rows are committed, and re-claims what a dead consumer left pending.
+- Live fan-out: every published event also goes to a pub/sub channel (``timao:live``) for the ``/ws`` views.
+- Commands: a request (id, command, params, deadline) is pushed onto the worker's list; the worker pushes the reply
+  onto a list named after the request id; the caller waits on it with a timeout.
+- Heartbeats: a key per service with a TTL, which the launcher and the gateway read.
+
+When Redis goes away, ``publish`` keeps events in an in-memory backlog, in order, and flushes it once Redis answers
+again, so nothing reaches the log out of order or not at all while the process lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from shared.errors import BusError, CommandError, CommandTimeout
+from shared.events import LiveEvent
+
+__all__ = [
+    "EVENTS_STREAM",
+    "LIVE_CHANNEL",
+    "Bus",
+    "CommandHandler",
+    "StreamEntry",
+    "heartbeat_key",
+]
+
+log = logging.getLogger(__name__)
+
+EVENTS_STREAM = "timao:events"
+LIVE_CHANNEL = "timao:live"
+LAUNCHER_STATE_KEY = "timao:launcher"
+# Cap on the durable log: far beyond what the persister lags by, so trimming never drops unread entries in practice.
+EVENTS_MAXLEN = 2_000_000
+BACKLOG_LIMIT = 200_000
+REPLY_TTL_S = 60
+
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+
+CommandHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def heartbeat_key(service: str) -> str:
+    return f"timao:hb:{service}"
+
+
+def command_key(service: str) -> str:
+    return f"timao:cmd:{service}"
+
+
+def reply_key(request_id: str) -> str:
+    return f"timao:reply:{request_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    entry_id: str
+    payload: bytes
+
+
+class Bus:
+    """One process's connection to the bus. ``start``/``close`` bracket its life; it reconnects by itself."""
+
+    def __init__(self, url: str, *, service: str) -> None:
+        self.url = url
+        self.service = service
+        self._redis: aioredis.Redis | None = None
+        self._backlog: deque[bytes] = deque()
+        self._backlog_dropped = 0
+        self._flusher: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._redis = aioredis.from_url(
+            self.url,
+            socket_connect_timeout=2,
+            socket_keepalive=True,
+            health_check_interval=15,
+            retry_on_timeout=False,
+        )
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._flusher:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        if self._backlog:
+            log.warning("bus closing with %d unpublished events in memory", len(self._backlog))
+        if self._redis is not None:
+            await self._redis.aclose()  # type: ignore[no-untyped-call]
+            self._redis = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise BusError("bus not started")
+        return self._redis
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except TRANSIENT:
+            return False
+
+    # -- events ----------------------------------------------------------------------------------------
+
+    async def publish(self, event: LiveEvent | bytes) -> None:
+        """Append to the durable log and fan out live. Never raises for a Redis outage: the event waits in memory."""
+        payload = event.to_json() if isinstance(event, LiveEvent) else event
+        if self._backlog:
+            self._queue(payload)
+            return
+        try:
+            await self._send([payload])
+        except TRANSIENT as exc:
+            log.warning("redis unreachable, keeping events in memory until it returns: %s", exc)
+            self._queue(payload)
+
+    async def publish_many(self, payloads: list[bytes]) -> None:
+        if not payloads:
+            return
+        if self._backlog:
+            for p in payloads:
+                self._queue(p)
+            return
+        try:
+            await self._send(payloads)
+        except TRANSIENT as exc:
+            log.warning("redis unreachable, keeping events in memory until it returns: %s", exc)
+            for p in payloads:
+                self._queue(p)
+
+    @property
+    def backlog_size(self) -> int:
+        return len(self._backlog)
+
+    async def _send(self, payloads: list[bytes]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for payload in payloads:
+            pipe.xadd(EVENTS_STREAM, {"e": payload}, maxlen=EVENTS_MAXLEN, approximate=True)
+        for payload in payloads:
+            pipe.publish(LIVE_CHANNEL, payload)
+        await pipe.execute()
+
+    def _queue(self, payload: bytes) -> None:
+        if len(self._backlog) >= BACKLOG_LIMIT:
+            # Memory is bounded; the oldest waiting event goes, and the loss is counted and logged.
+            self._backlog.popleft()
+            self._backlog_dropped += 1
+            if self._backlog_dropped % 1000 == 1:
+                log.error("event backlog full (%d); dropped %d events so far", BACKLOG_LIMIT, self._backlog_dropped)
+        self._backlog.append(payload)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_backlog(), name="bus-backlog-flusher")
+
+    async def _flush_backlog(self) -> None:
+        attempt = 0
+        while self._backlog and not self._closing:
+            batch = [self._backlog[i] for i in range(min(500, len(self._backlog)))]
+            try:
+                await self._send(batch)
+            except TRANSIENT:
+                attempt += 1
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))
+                continue
+            for _ in batch:
+                self._backlog.popleft()
+            if attempt:
+                log.info("redis back; flushed backlog, %d events left", len(self._backlog))
+                attempt = 0
+
+    async def subscribe_live(self) -> AsyncIterator[bytes]:
+        """Yield live events as they are published; resubscribes after a Redis outage (events meanwhile are missed
+        by this view only — the durable log still has them)."""
+        attempt = 0
+        while not self._closing:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(LIVE_CHANNEL)
+                attempt = 0
+                while True:
+                    msg = await pubsub.get_message(timeout=1.0)
+                    if msg is not None and msg["type"] == "message":
+                        yield msg["data"]
+            except TRANSIENT as exc:
+                attempt += 1
+                log.warning("live subscription lost (%s); retrying", exc)
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+            finally:
+                with contextlib.suppress(*TRANSIENT, RedisError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    # -- durable log consumption -----------------------------------------------------------------------
+
+    async def ensure_group(self, group: str) -> None:
+        try:
+            await self.redis.xgroup_create(EVENTS_STREAM, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def read_group(
+        self, group: str, consumer: str, *, count: int = 1000, block_ms: int = 1000, pending: bool = False
+    ) -> list[StreamEntry]:
+        """New entries (or, with ``pending``, this consumer's own unacknowledged ones, e.g. after a crash)."""
+        try:
+            reply = await self.redis.xreadgroup(
+                group,
+                consumer,
+                {EVENTS_STREAM: "0" if pending else ">"},
+                count=count,
+                block=None if pending else block_ms,
+            )
+        except ResponseError as exc:
+            if "NOGROUP" in str(exc):
+                # Redis lost the group (restarted without persistence): recreate it and read from the start.
+                await self.ensure_group(group)
+                return []
+            raise
+        return _entries(reply)
+
+    async def claim_stale(self, group: str, consumer: str, *, min_idle_ms: int, count: int = 1000) -> list[StreamEntry]:
+        """Take over entries other consumers read but never acknowledged for ``min_idle_ms``."""
+        _next, claimed, *_ = await self.redis.xautoclaim(
+            EVENTS_STREAM, group, consumer, min_idle_time=min_idle_ms, start_id="0-0", count=count
+        )
+        return [StreamEntry(_s(eid), fields[b"e"]) for eid, fields in claimed if fields and b"e" in fields]
+
+    async def ack(self, group: str, entry_ids: list[str]) -> None:
+        if entry_ids:
+            await self.redis.xack(EVENTS_STREAM, group, *entry_ids)
+
+    # -- commands --------------------------------------------------------------------------------------
+
+    async def call(
+        self, service: str, command: str, params: dict[str, Any] | None = None, *, timeout: float = 10.0  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Send a command to a worker and wait for its reply. Raises CommandTimeout or CommandError."""
+        request_id = uuid.uuid4().hex
+        request = {
+            "id": request_id,
+            "command": command,
+            "params": params or {},
+            "deadline": time.time() + timeout,
+            "from": self.service,
+        }
+        try:
+            await self.redis.lpush(command_key(service), orjson.dumps(request))
+            reply = await self.redis.blpop([reply_key(request_id)], timeout=timeout)
+        except TRANSIENT as exc:
+            raise BusError(f"redis unreachable while calling {service}.{command}: {exc}") from exc
+        if reply is None:
+            raise CommandTimeout(service, command, timeout)
+        answer = orjson.loads(reply[1])
+        if answer.get("status") != "ok":
+            raise CommandError(answer.get("code", "failed"), answer.get("reason", "unknown error"))
+        result: dict[str, Any] = answer.get("result") or {}
+        return result
+
+    async def serve_commands(self, handler: CommandHandler, *, stop: asyncio.Event) -> None:
+        """Run ``handler`` for each command sent to this service until ``stop`` is set. Commands run concurrently;
+        a command whose caller has already given up (deadline passed) is dropped."""
+        tasks: set[asyncio.Task[None]] = set()
+        attempt = 0
+        while not stop.is_set():
+            try:
+                item = await self.redis.brpop([command_key(self.service)], timeout=1)
+                attempt = 0
+            except TRANSIENT as exc:
+                attempt += 1
+                log.warning("command queue unreachable (%s); retrying", exc)
+                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+                continue
+            if item is None:
+                continue
+            try:
+                request = orjson.loads(item[1])
+                request_id, command = str(request["id"]), str(request["command"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                log.warning("dropping malformed command %r", item[1][:200])
+                continue
+            if float(request.get("deadline", 0)) < time.time():
+                log.info("dropping expired command %s (%s)", command, request_id)
+                continue
+            task = asyncio.create_task(self._run_command(handler, request_id, command, request.get("params") or {}))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        for task in tasks:
+            task.cancel()
+
+    async def _run_command(
+        self, handler: CommandHandler, request_id: str, command: str, params: dict[str, Any]
+    ) -> None:
+        try:
+            result = await handler(command, params)
+            answer: dict[str, Any] = {"status": "ok", "result": result}
+        except CommandError as exc:
+            answer = {"status": "error", "code": exc.code, "reason": exc.message}
+        except Exception as exc:
+            log.exception("command %s failed", command)
+            answer = {"status": "error", "code": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.lpush(reply_key(request_id), orjson.dumps(answer, default=str))
+            pipe.expire(reply_key(request_id), REPLY_TTL_S)
+            await pipe.execute()
+        except TRANSIENT as exc:
+            log.warning("could not reply to %s (%s): %s", command, request_id, exc)
+
+    # -- heartbeats and shared state -------------------------------------------------------------------
+
+    async def heartbeat(self, info: dict[str, Any], *, ttl_s: float = 5.0) -> None:
+        payload = orjson.dumps({"service": self.service, "ts": time.time(), **info}, default=str)
+        await self.redis.set(heartbeat_key(self.service), payload, px=int(ttl_s * 1000))
+
+    async def read_heartbeat(self, service: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(heartbeat_key(service))
+        return orjson.loads(raw) if raw else None
+
+    async def read_launcher_state(self) -> dict[str, Any] | None:
+        raw = await self.redis.get(LAUNCHER_STATE_KEY)
+        return orjson.loads(raw) if raw else None
+
+
+def _s(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _entries(reply: Any) -> list[StreamEntry]:
+    out: list[StreamEntry] = []
+    for _stream, items in reply or []:
+        for eid, fields in items:
+            # A pending entry trimmed from the stream comes back with no fields; it can only be acknowledged.
+            out.append(StreamEntry(_s(eid), fields.get(b"e", b"") if fields else b""))
+    return out

@@ -1,0 +1,199 @@
+"""Settings of the whole suite: environment variables (``TIMAO_*``) over an optional settings file.
+
+The names and defaults are those of ``contracts.md``. Every process builds its own ``Settings`` in ``main()``
+(never at import time) and passes it down; the launcher hands the resolved values to its children through
+the environment so every service sees the same home, database, Redis and token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from shared.errors import ConfigError
+
+__all__ = ["Settings", "default_home", "load_settings"]
+
+SETTINGS_FILE_NAME = "settings.toml"
+
+
+def default_home() -> Path:
+    """Per-user data folder: %APPDATA%\\TalkingCat on Windows, ~/.local/share/talkingcat elsewhere."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+        return base / "TalkingCat"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "TalkingCat"
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "talkingcat"
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads ``$TIMAO_HOME/settings.toml``: the same keys as the environment, lower case, without the prefix."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                self._data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIMAO_", extra="ignore", validate_default=True)
+
+    home: Path = Field(default_factory=default_home)
+    database_url: str = ""
+    redis_url: str = ""
+    token: str = ""
+    gateway_port: int = Field(default=9019, ge=1, le=65535)
+    streamcap_port: int = Field(default=6006, ge=1, le=65535)
+    douyin_live_url: str = "https://live.douyin.com"
+    douyin_www_url: str = "https://www.douyin.com"
+    douyin_ws_url: str = "wss://webcast100-ws-web-lq.douyin.com/webcast/im/push/v2/"
+    douyin_signer: str = ""
+    recordings_dir: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Extra UI origins allowed by the gateway besides its own and the Vite dev server (comma separated).
+    allowed_origins: str = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = Path(os.environ.get("TIMAO_HOME") or default_home())
+        return init_settings, env_settings, _TomlFileSource(settings_cls, home / SETTINGS_FILE_NAME)
+
+    @field_validator("database_url", "redis_url")
+    @classmethod
+    def _url_scheme(cls, value: str, info: Any) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        schemes = ("redis://", "rediss://", "unix://") if info.field_name == "redis_url" else None
+        if schemes and not value.startswith(schemes):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        if info.field_name == "database_url" and "://" not in value:
+            raise ValueError("must be an SQLAlchemy URL such as sqlite:///path or postgresql+psycopg://...")
+        return value
+
+    @field_validator("douyin_signer")
+    @classmethod
+    def _signer(cls, value: str) -> str:
+        value = value.strip()
+        if value and value != "none" and not value.startswith("js:"):
+            raise ValueError("must be 'none' or 'js:PATH'")
+        return value
+
+    # Derived values: the contracts' defaults that depend on TIMAO_HOME.
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'timao.db').as_posix()}"
+
+    @property
+    def effective_signer(self) -> str:
+        if self.douyin_signer:
+            return self.douyin_signer
+        default_js = self.home / "signer" / "sign.js"
+        return f"js:{default_js}" if default_js.is_file() else "none"
+
+    @property
+    def effective_recordings_dir(self) -> Path:
+        return self.recordings_dir or self.home / "recordings"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.logs_dir, self.run_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def resolve_token(self) -> str:
+        """The gateway token: TIMAO_TOKEN, else the one generated once into ``$TIMAO_HOME/token``."""
+        if self.token:
+            return self.token
+        path = self.home / "token"
+        if path.is_file():
+            existing = path.read_text(encoding="utf-8").strip()
+            if existing:
+                return existing
+        self.home.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(32)
+        # Create with owner-only permissions; a racing second writer keeps the first token.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(token)
+        return token
+
+    def child_environment(self, **extra: str) -> dict[str, str]:
+        """The environment the launcher gives every service, so all agree on home, stores and token."""
+        env = dict(os.environ)
+        env.update(
+            TIMAO_HOME=str(self.home),
+            TIMAO_DATABASE_URL=self.effective_database_url,
+            TIMAO_TOKEN=self.resolve_token(),
+            TIMAO_GATEWAY_PORT=str(self.gateway_port),
+            TIMAO_STREAMCAP_PORT=str(self.streamcap_port),
+            TIMAO_DOUYIN_LIVE_URL=self.douyin_live_url,
+            TIMAO_DOUYIN_WWW_URL=self.douyin_www_url,
+            TIMAO_DOUYIN_WS_URL=self.douyin_ws_url,
+            TIMAO_DOUYIN_SIGNER=self.effective_signer,
+            TIMAO_LOG_LEVEL=self.log_level,
+            PYTHONUNBUFFERED="1",
+        )
+        if self.redis_url:
+            env["TIMAO_REDIS_URL"] = self.redis_url
+        env.update(extra)
+        return env
+
+    def public_view(self) -> dict[str, Any]:
+        """Settings as shown to the user: everything but the token."""
+        data: dict[str, Any] = json.loads(self.model_dump_json())
+        data.pop("token", None)
+        data["database_url"] = self.effective_database_url
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation failures into one ConfigError that names each key and reason."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TIMAO_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,7 @@
+"""Imports every table module so that ``Base.metadata`` is complete (for migrations and tests)."""
+
+from __future__ import annotations
+
+from shared.db import models
+
+__all__ = ["models"]

@@ -1,0 +1,236 @@
+"""The live-event schema: the JSON that the bus and the gateway's ``/ws`` carry (contracts.md, "Live events").
+
+One envelope for every event, ``data`` typed by ``type``. Ids are strings (Douyin ids exceed 2**53) and ``ts`` is
+milliseconds since the epoch. ``LiveEvent.from_json`` validates input from outside a process; producers that build
+events from already-checked values may use ``LiveEvent.build`` (validated) or ``fast_event_json`` on hot paths.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from enum import StrEnum
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "DATA_MODELS",
+    "EventType",
+    "InvalidEvent",
+    "LiveEvent",
+    "User",
+    "fast_event_json",
+    "new_msg_id",
+    "now_ms",
+]
+
+
+class EventType(StrEnum):
+    CHAT = "chat"
+    EMOJI_CHAT = "emoji_chat"
+    GIFT = "gift"
+    LIKE = "like"
+    MEMBER = "member"
+    FOLLOW = "follow"
+    SHARE = "share"
+    ROOM_STATS = "room_stats"
+    FANSCLUB = "fansclub"
+    CONTROL = "control"
+    ROOM_RANK = "room_rank"
+    TRANSCRIPT = "transcript"
+    RECORDING = "recording"
+    SERVICE = "service"
+
+
+class InvalidEvent(ValueError):
+    """A payload that is not a live event; the message names what is wrong (payload truncated)."""
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ChatData(_Data):
+    content: str
+
+
+class EmojiChatData(_Data):
+    emoji_id: str = ""
+    content: str = ""
+
+
+class GiftData(_Data):
+    gift_id: str
+    gift_name: str = ""
+    diamond_count: int = 0
+    group_count: int = 1
+    combo_count: int = 1
+    repeat_count: int = 0
+    repeat_end: int = 0
+    group_id: str = ""
+    delta: int = Field(ge=0)
+
+
+class LikeData(_Data):
+    count: int = 0
+    total: int = 0
+
+
+class MemberData(_Data):
+    member_count: int = 0
+
+
+class EmptyData(_Data):
+    pass
+
+
+class RoomStatsData(_Data):
+    online: int = 0
+    total_pv: int = 0
+    display: str = ""
+
+
+class FansclubData(_Data):
+    kind: int = 0
+    content: str = ""
+
+
+class ControlData(_Data):
+    status: Literal["paused", "resumed", "ended", "banned"]
+
+
+class RoomRankData(_Data):
+    ranks: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class TranscriptData(_Data):
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float = 0.0
+    language: str = ""
+
+
+class RecordingData(_Data):
+    recording_id: str
+    state: str
+    file: str | None = None
+
+
+class ServiceData(_Data):
+    service: str
+    state: str
+
+
+DATA_MODELS: dict[EventType, type[_Data]] = {
+    EventType.CHAT: ChatData,
+    EventType.EMOJI_CHAT: EmojiChatData,
+    EventType.GIFT: GiftData,
+    EventType.LIKE: LikeData,
+    EventType.MEMBER: MemberData,
+    EventType.FOLLOW: EmptyData,
+    EventType.SHARE: EmptyData,
+    EventType.ROOM_STATS: RoomStatsData,
+    EventType.FANSCLUB: FansclubData,
+    EventType.CONTROL: ControlData,
+    EventType.ROOM_RANK: RoomRankData,
+    EventType.TRANSCRIPT: TranscriptData,
+    EventType.RECORDING: RecordingData,
+    EventType.SERVICE: ServiceData,
+}
+
+
+class User(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    nickname: str = ""
+    gender: int = 0
+    display_id: str = ""
+
+
+class LiveEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: EventType
+    session_id: str
+    live_id: str = ""
+    msg_id: str = Field(min_length=1)
+    ts: int
+    user: User | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_data(self) -> LiveEvent:
+        # Validate data against the type's model but keep it a plain dict: what came in goes out unchanged.
+        DATA_MODELS[self.type].model_validate(self.data)
+        return self
+
+    @classmethod
+    def build(
+        cls,
+        type: EventType | str,
+        session_id: str,
+        data: dict[str, Any],
+        *,
+        live_id: str = "",
+        msg_id: str | None = None,
+        ts: int | None = None,
+        user: User | dict[str, Any] | None = None,
+    ) -> LiveEvent:
+        return cls.model_validate(
+            {
+                "type": type,
+                "session_id": session_id,
+                "live_id": live_id,
+                "msg_id": msg_id or new_msg_id(),
+                "ts": now_ms() if ts is None else ts,
+                "user": user.model_dump() if isinstance(user, User) else user,
+                "data": data,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> LiveEvent:
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError as exc:
+            text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+            raise InvalidEvent(
+                f"not a live event ({exc.error_count()} errors: {exc.errors()[0]['msg']}): {text[:200]}"
+            ) from exc
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.model_dump(exclude_none=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+def fast_event_json(
+    type: str,
+    session_id: str,
+    msg_id: str,
+    ts: int,
+    data: dict[str, Any],
+    *,
+    live_id: str = "",
+    user: dict[str, Any] | None = None,
+) -> bytes:
+    """Serialise an event without building a model, for producers whose fields are already typed (decoders)."""
+    event: dict[str, Any] = {"type": type, "session_id": session_id, "live_id": live_id, "msg_id": msg_id, "ts": ts}
+    if user is not None:
+        event["user"] = user
+    event["data"] = data
+    return orjson.dumps(event)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def new_msg_id() -> str:
+    """An id for events the suite makes itself (transcripts, recordings, service states)."""
+    return uuid.uuid4().hex
