@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -95,7 +97,10 @@ class Bus:
             socket_connect_timeout=2,
             socket_keepalive=True,
             health_check_interval=15,
-            retry_on_timeout=False,
+            # A connection that died with a Redis restart is replaced on the next command. A retried XADD may land
+            # twice; the persister stores a msg_id once, so that costs nothing.
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
 
     async def close(self) -> None:

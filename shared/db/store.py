@@ -82,13 +82,14 @@ class EventStore:
         inserted = 0
         with self.engine.begin() as conn:
             for table, rows in (
-                (CommentData.__table__, comments),
-                (AudioTranscript.__table__, transcripts),
-                (LiveEvent.__table__, others),
+                (_table(CommentData), comments),
+                (_table(AudioTranscript), transcripts),
+                (_table(LiveEvent), others),
             ):
                 if rows:
-                    result = conn.execute(self._insert_ignore(table), _column_rows(table, rows.values()))  # type: ignore[arg-type]
-                    inserted += max(result.rowcount, 0)
+                    # RETURNING counts what was really new (rowcount is unreliable for batched multi-row inserts).
+                    stmt = self._insert_ignore(table).returning(table.c.id)
+                    inserted += len(conn.execute(stmt, _column_rows(rows.values())).all())
             for session_id, status, ts in session_ends:
                 conn.execute(
                     update(LiveSession)
@@ -98,7 +99,12 @@ class EventStore:
         return inserted
 
 
-def _column_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _column_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     # The ORM attribute ``meta`` maps to the column named ``metadata``; core inserts want column names.
     out = []
     for row in rows:

@@ -1,0 +1,165 @@
+"""The gateway app in-process over real Redis and SQLite: health, sessions, 503s, /ws fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from services.gateway.app import create_app
+from services.gateway.live import CLIENT_QUEUE_SIZE, LiveHub
+from shared.bus import Bus
+from shared.config import load_settings
+from shared.db.engine import make_engine
+from shared.db.migrate import upgrade_to_head
+from shared.events import LiveEvent
+
+TOKEN = "gateway-test-token"
+BASE = "http://127.0.0.1:9019"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(tmp_path: Path, redis_url: str) -> Iterator[TestClient]:
+    settings = load_settings(home=tmp_path, redis_url=redis_url, token=TOKEN, streamcap_port=1)
+    upgrade_to_head(make_engine(settings.effective_database_url))
+    with TestClient(create_app(settings), base_url=BASE) as c:
+        yield c
+
+
+def publish(redis_url: str, *events: LiveEvent) -> None:
+    async def go() -> None:
+        bus = Bus(redis_url, service="test")
+        await bus.start()
+        for e in events:
+            await bus.publish(e)
+        await bus.close()
+
+    asyncio.run(go())
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_health_without_token(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] in ("ok", "degraded")
+    assert body["services"]["gateway"]["status"] == "running"
+
+
+def test_api_needs_token(client: TestClient) -> None:
+    assert client.get("/api/sessions").status_code == 401
+    assert client.get("/api/sessions", headers=AUTH).json() == {"sessions": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "service"),
+    [
+        ("post", "/api/douyin/start", {"live_id": "148108118778"}, "douyin_fetcher"),
+        ("get", "/api/douyin/status", None, "douyin_fetcher"),
+        ("post", "/api/ast/start", {"audio_config": {"source": "url", "url": "http://127.0.0.1:1/a"}}, "ast"),
+        ("get", "/api/streamcap/recordings", None, "streamcap"),
+    ],
+)
+def test_routes_of_a_stopped_service_answer_503_with_reason(
+    client: TestClient, method: str, path: str, body: dict[str, Any] | None, service: str
+) -> None:
+    response = client.request(method, path, json=body, headers=AUTH)
+    assert response.status_code == 503
+    assert service in response.json()["detail"]
+    assert "not running" in response.json()["detail"]
+
+
+def test_bad_input_is_a_4xx_not_a_500(client: TestClient) -> None:
+    assert client.post("/api/douyin/start", json={"live_id": ""}, headers=AUTH).status_code == 422
+    assert client.post("/api/ast/start", json={"audio_config": {"source": "mic"}}, headers=AUTH).status_code == 422
+    assert client.get("/api/sessions/nope", headers=AUTH).status_code == 404
+    assert (
+        client.post("/api/douyin/start", content=b"{", headers={**AUTH, "Content-Type": "application/json"}).status_code
+        == 422
+    )
+
+
+def test_comments_are_persisted_paged_and_searchable(client: TestClient, redis_url: str) -> None:
+    events = [LiveEvent.build("chat", "s1", {"content": f"第{i}条 {'100%' if i == 3 else ''}"}, msg_id=str(i), ts=1000 + i,
+                              user={"id": f"u{i}", "nickname": f"观众{i}"}) for i in range(10)]  # fmt: skip
+    publish(redis_url, *events)
+    wait_for(lambda: len(client.get("/api/sessions/s1/comments", headers=AUTH).json()["comments"]) == 10)
+    newest = client.get("/api/sessions/s1/comments?limit=3", headers=AUTH).json()["comments"]
+    assert [c["msg_id"] for c in newest] == ["9", "8", "7"]
+    assert newest[0] == {
+        "msg_id": "9",
+        "user_name": "观众9",
+        "user_id": "u9",
+        "content": "第9条 ",
+        "ts": 1009,
+        "type": "chat",
+    }
+    older = client.get("/api/sessions/s1/comments?limit=3&before=1007", headers=AUTH).json()["comments"]
+    assert [c["msg_id"] for c in older] == ["6", "5", "4"]
+    found = client.get("/api/sessions/s1/comments?q=100%25", headers=AUTH).json()["comments"]
+    assert [c["msg_id"] for c in found] == ["3"]  # % is literal text, not a wildcard
+
+
+def test_transcripts_in_time_order(client: TestClient, redis_url: str) -> None:
+    publish(
+        redis_url,
+        LiveEvent.build(
+            "transcript",
+            "s2",
+            {"text": "第二句", "start_ms": 2000, "end_ms": 2500, "confidence": 0.8, "language": "zh"},
+        ),
+        LiveEvent.build(
+            "transcript", "s2", {"text": "第一句", "start_ms": 100, "end_ms": 900, "confidence": 0.9, "language": "zh"}
+        ),
+    )
+    wait_for(lambda: len(client.get("/api/sessions/s2/transcripts", headers=AUTH).json()["transcripts"]) == 2)
+    rows = client.get("/api/sessions/s2/transcripts", headers=AUTH).json()["transcripts"]
+    assert [r["text"] for r in rows] == ["第一句", "第二句"]
+    assert rows[0]["start_ms"] == 100 and rows[0]["language"] == "zh"
+
+
+def test_ws_streams_live_events_filtered_by_session(client: TestClient, redis_url: str) -> None:
+    with client.websocket_connect(f"ws://127.0.0.1:9019/ws?token={TOKEN}&session_id=mine") as ws:
+        wait_for(lambda: len(client.app.state.gw.hub.clients) == 1)  # type: ignore[attr-defined]
+        time.sleep(0.2)
+        threading.Thread(
+            target=publish,
+            args=(
+                redis_url,
+                LiveEvent.build("chat", "other", {"content": "不是我的"}),
+                LiveEvent.build("chat", "mine", {"content": "我的"}),
+            ),
+        ).start()
+        event = LiveEvent.from_json(ws.receive_text())
+        assert event.session_id == "mine" and event.data["content"] == "我的"
+
+
+def test_ws_without_token_is_closed_4401(client: TestClient) -> None:
+    with client.websocket_connect("ws://127.0.0.1:9019/ws") as ws, pytest.raises(WebSocketDisconnect) as info:
+        ws.receive_text()
+    assert info.value.code == 4401
+
+
+async def test_a_slow_client_is_dropped_without_slowing_others() -> None:
+    hub = LiveHub(bus=None)  # type: ignore[arg-type]
+    slow, fast = hub.register(None), hub.register(None)
+    for i in range(CLIENT_QUEUE_SIZE + 5):
+        hub.dispatch(LiveEvent.build("like", "s", {"count": 1}, msg_id=str(i)).to_json())
+        fast.queue.get_nowait()  # the fast client keeps up
+    assert slow.too_slow.is_set() and slow not in hub.clients
+    assert fast in hub.clients and not fast.too_slow.is_set()
+    assert hub.dropped_clients == 1
