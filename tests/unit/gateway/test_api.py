@@ -94,7 +94,8 @@ def test_bad_input_is_a_4xx_not_a_500(client: TestClient) -> None:
 
 
 def test_comments_are_persisted_paged_and_searchable(client: TestClient, redis_url: str) -> None:
-    events = [LiveEvent.build("chat", "s1", {"content": f"第{i}条 {'100%' if i == 3 else ''}"}, msg_id=str(i), ts=1000 + i,
+    events = [LiveEvent.build("chat", "s1", {"content": f"第{i}条 {'100%' if i == 3 else ''}"}, msg_id=str(i),
+                              ts=1000 + i,
                               user={"id": f"u{i}", "nickname": f"观众{i}"}) for i in range(10)]  # fmt: skip
     publish(redis_url, *events)
     wait_for(lambda: len(client.get("/api/sessions/s1/comments", headers=AUTH).json()["comments"]) == 10)

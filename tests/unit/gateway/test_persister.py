@@ -25,7 +25,7 @@ def count_comments(engine: object) -> int:
         return int(s.scalar(select(func.count()).select_from(CommentData)))
 
 
-async def run_until(persister: Persister, done: "asyncio.Future[None] | None" = None, *, expect_seen: int) -> None:
+async def run_until(persister: Persister, done: asyncio.Future[None] | None = None, *, expect_seen: int) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(persister.run(stop))
     for _ in range(200):

@@ -116,7 +116,7 @@ def test_stop_all_stops_dependents_before_dependencies() -> None:
 
 
 def test_stop_all_kills_what_ignores_sigterm() -> None:
-    sup, procs, _probes, clock = make(("redis",))
+    sup, procs, _probes, _clock = make(("redis",))
     procs.exit_on_term = False
     sup.start_all()
     run_ticks(sup, clock, 0.5)
@@ -139,7 +139,7 @@ def test_restart_command_restarts_one_service() -> None:
 
 
 def test_spawn_failure_backs_off() -> None:
-    sup, procs, _probes, clock = make(("redis",))
+    sup, procs, _probes, _clock = make(("redis",))
 
     def broken_spawn(*_a: object, **_k: object) -> ProcessHandle:
         raise FileNotFoundError("no such binary")

@@ -65,7 +65,7 @@ def test_bad_settings_name_the_key(monkeypatch: pytest.MonkeyPatch, key: str, va
 
 def test_broken_settings_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("gateway_port = = 1")
-    with pytest.raises(ConfigError, match="settings.toml: not valid TOML"):
+    with pytest.raises(ConfigError, match=r"settings\.toml: not valid TOML"):
         load_settings()
 
 
