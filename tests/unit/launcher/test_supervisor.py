@@ -116,7 +116,7 @@ def test_stop_all_stops_dependents_before_dependencies() -> None:
 
 
 def test_stop_all_kills_what_ignores_sigterm() -> None:
-    sup, procs, _probes, _clock = make(("redis",))
+    sup, procs, _probes, clock = make(("redis",))
     procs.exit_on_term = False
     sup.start_all()
     run_ticks(sup, clock, 0.5)
