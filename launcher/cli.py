@@ -84,13 +84,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _pid_alive(pid: int) -> bool:
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        # An exited launcher whose parent has not reaped it yet is a zombie: gone for our purposes.
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
-        return True
-    return True
 
 
 def cmd_stop(_args: argparse.Namespace) -> int:

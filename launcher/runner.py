@@ -201,7 +201,14 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
 
     def handle_control(cmd: str, req: dict[str, Any]) -> dict[str, Any]:
         if cmd == "status":
-            return {"pid": os.getpid(), "home": str(settings.home), "services": supervisor.snapshot()}
+            return {
+                "pid": os.getpid(),
+                "home": str(settings.home),
+                "redis_url": redis_url,
+                "database_url": settings.effective_database_url,
+                "gateway": f"http://127.0.0.1:{settings.gateway_port}",
+                "services": supervisor.snapshot(),
+            }
         if cmd in ("stop", "restart"):
             if cmd == "restart" and req.get("service") not in supervisor.children:
                 raise ValueError(f"no service {req.get('service')!r}; known: {', '.join(supervisor.order)}")

@@ -1,0 +1,126 @@
+"""Start the real suite (``timao up``) for a test: a temporary ``TIMAO_HOME``, free ports, the embedded Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from launcher.control import LauncherNotRunning, request
+from launcher.redis_embedded import free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Suite:
+    home: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    demo: bool = False
+    gateway_port: int = field(default_factory=free_port)
+    streamcap_port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TIMAO_")}
+        env.update(
+            TIMAO_HOME=str(self.home),
+            TIMAO_GATEWAY_PORT=str(self.gateway_port),
+            TIMAO_STREAMCAP_PORT=str(self.streamcap_port),
+            PYTHONPATH=str(PROJECT_ROOT),
+        )
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def token(self) -> str:
+        return self.extra_env.get("TIMAO_TOKEN") or (self.home / "token").read_text().strip()
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def cli(self, *args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "launcher", *args], env=self.env, cwd=PROJECT_ROOT, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )  # fmt: skip
+
+    def start(self) -> Suite:
+        args = [sys.executable, "-m", "launcher", "up"] + (["--demo"] if self.demo else [])
+        self.home.mkdir(parents=True, exist_ok=True)
+        log = open(self.home / "launcher.out", "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def status(self) -> dict[str, Any]:
+        return request(self.home / "run", self.token, "status", timeout=5)
+
+    def wait_running(self, timeout: float = 60.0, *, exclude_pids: dict[str, int] | None = None) -> dict[str, Any]:
+        """Wait until every service is running (with a pid other than the given ones, after a kill)."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"launcher exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                last = self.status()
+            except (LauncherNotRunning, OSError, FileNotFoundError, ValueError):
+                time.sleep(0.1)
+                continue
+            services = last["services"]
+            fresh = all(services[n]["pid"] != pid for n, pid in (exclude_pids or {}).items())
+            if fresh and all(s["status"] == "running" for s in services.values()):
+                return last  # type: ignore[no-any-return]
+            time.sleep(0.05)
+        raise AssertionError(f"suite not running in {timeout}s: {last}\n{self.output()}")
+
+    def output(self) -> str:
+        path = self.home / "launcher.out"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def all_pids(self) -> list[int]:
+        assert self.proc is not None
+        try:
+            parent = psutil.Process(self.proc.pid)
+            return [self.proc.pid] + [p.pid for p in parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(self.base_url + path, headers=self.auth, timeout=10, **kwargs)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            for pid in self.all_pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            raise
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        proc = psutil.Process(pid)
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
