@@ -6,6 +6,7 @@ must not count, so HTTP and heartbeat probes check the pid the service reports.
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,7 +17,7 @@ import redis
 
 from shared.bus import heartbeat_key
 
-__all__ = ["HeartbeatProbe", "HttpProbe", "Probe", "RedisPingProbe"]
+__all__ = ["HeartbeatProbe", "HttpProbe", "Probe", "RedisPingProbe", "TcpProbe"]
 
 HEARTBEAT_STALE_S = 5.0
 
@@ -76,3 +77,18 @@ class RedisPingProbe:
             return bool(self.client.ping()), None
         except redis.RedisError as exc:
             return False, f"PING: {type(exc).__name__}"
+
+
+@dataclass
+class TcpProbe:
+    """For stand-ins without a health route (the fake Douyin server): the port accepts connections."""
+
+    port: int
+    timeout: float = 1.0
+
+    def check(self, pid: int) -> tuple[bool, str | None]:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout):
+                return True, None
+        except OSError as exc:
+            return False, f"connect :{self.port}: {exc}"

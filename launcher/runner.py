@@ -13,6 +13,7 @@ import queue
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,8 +24,8 @@ import orjson
 import redis
 
 from launcher.control import ControlServer
-from launcher.demo import demo_specs
-from launcher.probes import HeartbeatProbe, HttpProbe, Probe, RedisPingProbe
+from launcher.demo import Demo, plan_demo
+from launcher.probes import HeartbeatProbe, HttpProbe, Probe, RedisPingProbe, TcpProbe
 from launcher.procs import OsProcesses
 from launcher.redis_embedded import find_redis_server, free_port, redis_argv
 from launcher.specs import PROJECT_ROOT, ServiceSpec, service_argv
@@ -99,16 +100,17 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def build_specs(settings: Settings, redis_url: str, embedded_redis: list[str] | None, demo: bool) -> list[ServiceSpec]:
+def build_specs(
+    settings: Settings, redis_url: str, embedded_redis: list[str] | None, demo: Demo | None
+) -> list[ServiceSpec]:
     specs: list[ServiceSpec] = []
     deps: tuple[str, ...] = ()
     if embedded_redis:
-        specs.append(
-            ServiceSpec("redis", embedded_redis, health="redis", port=int(redis_url.rsplit(":", 1)[1].split("/")[0]))
-        )
+        redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+        specs.append(ServiceSpec("redis", embedded_redis, health="redis", port=redis_port))
         deps = ("redis",)
     if demo:
-        specs += demo_specs(settings, deps)
+        specs += demo.specs
     specs += [
         ServiceSpec(
             "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
@@ -132,6 +134,9 @@ def _probes(specs: list[ServiceSpec], client: redis.Redis) -> dict[str, Probe]:
             probes[spec.name] = HttpProbe(f"http://127.0.0.1:{spec.port}/health")
         elif spec.health == "redis":
             probes[spec.name] = RedisPingProbe(client)
+        elif spec.health == "tcp":
+            assert spec.port is not None
+            probes[spec.name] = TcpProbe(spec.port)
         else:
             probes[spec.name] = HeartbeatProbe(client, spec.name)
     return probes
@@ -169,7 +174,9 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
         port = free_port()
         embedded = redis_argv(find_redis_server(), port, settings.home / "redis")
         redis_url = f"redis://127.0.0.1:{port}/0"
-    settings = settings.model_copy(update={"redis_url": redis_url})
+    demo_plan = plan_demo(settings, ("redis",) if embedded else ()) if demo else None
+    overrides = demo_plan.settings_overrides if demo_plan else {}
+    settings = settings.model_copy(update={"redis_url": redis_url, **overrides})
     token = settings.resolve_token()
 
     engine = make_engine(settings.effective_database_url)
@@ -182,7 +189,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     status_db = StatusWriter(engine)
     status_db.start()
 
-    specs = build_specs(settings, redis_url, embedded, demo)
+    specs = build_specs(settings, redis_url, embedded, demo_plan)
     client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     changes: queue.SimpleQueue[tuple[str, State, State, str | None]] = queue.SimpleQueue()
 
@@ -264,6 +271,8 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
                     announced = True
                     out(format_table(snapshot))
                     _announce(settings, out)
+                    if demo_plan is not None:
+                        _kick_off_demo(demo_plan, settings, out)
             if now - last_publish >= STATE_PUBLISH_S:
                 last_publish = now
                 _publish_state(client, supervisor.snapshot())
@@ -285,6 +294,15 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
         engine.dispose()
         client.close()
         out("TalkingCat 已停止 (stopped)")
+
+
+def _kick_off_demo(demo: Demo, settings: Settings, out: Callable[[str], None]) -> None:
+    # In a thread: it talks to the gateway, which must not wait on the supervisor loop.
+    def run() -> None:
+        for line in demo.kick_off(settings):
+            out(f"演示 demo: {line}")
+
+    threading.Thread(target=run, name="demo-kick-off", daemon=True).start()
 
 
 def _announce(settings: Settings, out: Callable[[str], None]) -> None:

@@ -20,6 +20,7 @@ __all__ = ["EventStore"]
 
 _COMMENT_TYPES = frozenset({"chat", "emoji_chat"})
 _SESSION_END_STATES = {"ended": "ended", "banned": "banned"}
+_CLIENT_END_STATES = {"failed": "failed", "stopped": "stopped", "ended": "ended"}
 
 
 class EventStore:
@@ -79,6 +80,9 @@ class EventStore:
                 }
                 if kind == "control" and data.get("status") in _SESSION_END_STATES:
                     session_ends.append((key[0], _SESSION_END_STATES[data["status"]], ev["ts"]))
+                elif kind == "service" and data.get("state") in _CLIENT_END_STATES and key[0] != "system":
+                    # A room client that gave up (unknown room, bad signature) or was stopped closes its session.
+                    session_ends.append((key[0], _CLIENT_END_STATES[data["state"]], ev["ts"]))
         inserted = 0
         with self.engine.begin() as conn:
             for table, rows in (

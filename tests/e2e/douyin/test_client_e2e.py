@@ -10,11 +10,11 @@ import pytest
 
 from services.douyin_fetcher.client import ClientOptions, ClientState, RoomClient
 from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, load_scenario
-from services.douyin_fetcher.retry import constant
 from services.douyin_fetcher.rooms import RoomManager
 from shared.events import LiveEvent
 from shared.platforms.douyin.resolve import RoomResolver
 from shared.platforms.douyin.signer import make_signer
+from shared.retry import constant
 
 from .conftest import Collector
 

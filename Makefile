@@ -1,0 +1,61 @@
+# TalkingCat — the two commands of the README, and their parts.
+#   make run    venv + dependencies + UI build (when Node is present), then `timao up --demo`
+#   make test   everything the tests need, then lint, types, UI tests and the whole pytest suite
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+EXTRAS_RUN := postgres
+EXTRAS_DEV := dev,postgres,bench
+
+.PHONY: run test venv dev lint typecheck pytest ui-build ui-test system-deps bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ required, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS_RUN)]'
+	@touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS_DEV)]'
+	@touch $@ $(STAMP_RUN)
+
+venv: $(STAMP_RUN)
+dev: $(STAMP_DEV)
+
+ui-build:
+	@bash scripts/build-ui.sh
+
+run: $(STAMP_RUN) ui-build
+	$(BIN)/timao up --demo
+
+system-deps:
+	@bash scripts/install-test-deps.sh
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy shared launcher services/gateway
+
+ui-test: system-deps
+	@bash scripts/test-ui.sh
+
+pytest: $(STAMP_DEV) system-deps
+	$(BIN)/pytest
+
+# Order matters: pytest's summary line must close the run.
+test: system-deps $(STAMP_DEV) lint typecheck ui-test pytest
+
+bench: $(STAMP_DEV)
+	$(BIN)/python bench/spine_bench.py
+
+clean:
+	rm -rf $(VENV) frontend/dist frontend/node_modules electron/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# System packages the tests use that a fresh machine may lack. Installs with apt when running as root;
+# otherwise says what is missing. (The product itself needs none of them: ffmpeg and Redis come from wheels.)
+set -euo pipefail
+need=()
+command -v ffprobe >/dev/null || need+=(ffmpeg)          # ffprobe checks recorded files
+command -v espeak-ng >/dev/null || need+=(espeak-ng)     # speech with a known text for the AST tests
+command -v chromium >/dev/null || need+=(chromium)       # UI and report tests in a real browser
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)  # Chinese text in screenshots
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  echo "installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "missing system packages for the tests: ${need[*]} (install them, e.g. sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi

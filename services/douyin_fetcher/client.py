@@ -1,0 +1,447 @@
+"""The live-room client: one Douyin room, one WebSocket, reconnecting for hours.
+
+Lifecycle ``start() / stop() / join() / is_running`` with an explicit ``ClientState``. The receive loop only
+parses the frame envelope and ACKs at once; message decoding and ``emit`` run in a worker task so a slow consumer
+never delays an ACK. Binary ``hb`` heartbeats keep the socket alive; a watchdog reconnects when no message frame
+arrived for ``stall_timeout``. Before each reconnect the room is resolved again (live status, room id, visitor id),
+the URL re-signed and the last cursor/internal_ext reused. Control status 3/4 ends the client; 1/2 are reported.
+
+Failures, sorted as the architecture asks: transient (network, 1006, stall, HTTP hiccups) → retry with the policy;
+needs-refresh (empty answer, challenge page, DEVICE_BLOCKED) → drop cookies, re-resolve, long backoff for blocks;
+fatal (bad input, room not found, signer not usable, live ended) → stop and report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from shared.events import new_msg_id, now_ms
+from shared.platforms.douyin.constants import USER_AGENT
+from shared.platforms.douyin.errors import (
+    BadRoomInput,
+    ChallengePage,
+    DeviceBlocked,
+    EmptyAnswer,
+    FrameError,
+    RiskControlPage,
+    RoomNotFound,
+    SignatureError,
+    UpstreamError,
+)
+from shared.platforms.douyin.frames import HEARTBEAT, FrameKind, decode_inbound
+from shared.platforms.douyin.messages import MessageDecoder
+from shared.platforms.douyin.proto import douyin_pb2 as pb
+from shared.platforms.douyin.resolve import LiveStatus, Room, RoomResolver, parse_live_id
+from shared.platforms.douyin.signer import Signer
+from shared.platforms.douyin.wsurl import signed_ws_url
+from shared.retry import RetryPolicy, exponential
+
+__all__ = ["ClientOptions", "ClientState", "Emit", "RoomClient"]
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
+SERVICE = "douyin_fetcher"
+
+
+class ClientState(StrEnum):
+    IDLE = "idle"
+    RESOLVING = "resolving"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    BACKOFF = "backoff"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+    ENDED = "ended"
+    FAILED = "failed"
+
+
+_FINAL = (ClientState.STOPPED, ClientState.ENDED, ClientState.FAILED)
+
+
+@dataclass(slots=True)
+class ClientOptions:
+    heartbeat_interval: float = 10.0
+    stall_timeout: float = 60.0
+    open_timeout: float = 10.0
+    close_timeout: float = 2.0
+    device_blocked_backoff: float = 300.0
+    ended_confirmations: int = 2  # consecutive "ended" answers before giving up on a reconnecting room
+    user_agent: str = USER_AGENT
+    max_frame_bytes: int = 8 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ClientStats:
+    frames: int = 0
+    bad_frames: int = 0
+    acks_sent: int = 0
+    heartbeats_sent: int = 0
+    heartbeat_replies: int = 0
+    connects: int = 0
+    reconnects: int = 0
+    emit_errors: int = 0
+    last_error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Stalled(Exception):
+    pass
+
+
+class _ServerClosed(Exception):
+    pass
+
+
+class _EndRequested(Exception):
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class RoomClient:
+    """Watches one room. ``emit`` receives every live event dict and the client's ``service``/``control`` events."""
+
+    def __init__(
+        self,
+        live_id: str,
+        *,
+        session_id: str,
+        emit: Emit,
+        resolver: RoomResolver,
+        signer: Signer,
+        ws_url: str,
+        retry_policy: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        options: ClientOptions | None = None,
+        own_resolver: bool = False,
+    ) -> None:
+        live_id = parse_live_id(live_id)  # raises BadRoomInput before anything starts
+        self.live_id = live_id
+        self.session_id = session_id
+        self.room_id = ""
+        self._emit = emit
+        self._resolver = resolver
+        self._own_resolver = own_resolver
+        self._signer = signer
+        self._ws_url = ws_url
+        self._policy = retry_policy or exponential(base=1.0, cap=60.0, jitter=0.3)
+        self._clock = clock
+        self.options = options or ClientOptions()
+        self.decoder = MessageDecoder(session_id, live_id, clock=clock)
+        self.stats = ClientStats()
+        self._state = ClientState.IDLE
+        self._task: asyncio.Task[None] | None = None
+        self._worker_task: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[tuple[Sequence[pb.Message], int] | None] = asyncio.Queue()
+        self._stop_event = asyncio.Event()
+        self._ws: ClientConnection | None = None
+        self._cursor = ""
+        self._internal_ext = ""
+        self._ttwid = ""
+        self._last_msg = 0.0
+        self._healthy = False
+        self._end_status = ""
+        self._abort_reason = ""
+        self._log = f"room={live_id}"
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def state(self) -> ClientState:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        if self._task is not None:
+            raise RuntimeError(f"{self._log} client already started")
+        self._worker_task = asyncio.create_task(self._worker(), name=f"douyin-worker-{self.live_id}")
+        self._task = asyncio.create_task(self._run(), name=f"douyin-client-{self.live_id}")
+        self._task.add_done_callback(self._on_done)
+
+    async def stop(self) -> None:
+        """Stop and wait: the socket closes, queued messages are still decoded and emitted."""
+        if self._task is None:
+            return
+        if not self._task.done():
+            self._stop_event.set()
+            if self._ws is not None:
+                self._abort("stopped")
+        await self.join()
+
+    async def join(self) -> None:
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "live_id": self.live_id,
+            "room_id": self.room_id,
+            "state": self._state.value,
+            "stats": {
+                "frames": self.stats.frames,
+                "bad_frames": self.stats.bad_frames,
+                "acks_sent": self.stats.acks_sent,
+                "heartbeats_sent": self.stats.heartbeats_sent,
+                "connects": self.stats.connects,
+                "reconnects": self.stats.reconnects,
+                "last_error": self.stats.last_error,
+                **self.decoder.stats.as_dict(),
+            },
+        }
+
+    def _on_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s client crashed: %r", self._log, task.exception())
+
+    # ------------------------------------------------------------ events
+
+    async def _send_event(self, event: dict[str, Any]) -> None:
+        try:
+            await self._emit(event)
+        except Exception:  # a failing consumer must not kill the room; count it and go on
+            self.stats.emit_errors += 1
+            log.exception("%s emit failed for a %s event", self._log, event.get("type"))
+
+    def _event(self, etype: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": etype,
+            "session_id": self.session_id,
+            "live_id": self.live_id,
+            "msg_id": new_msg_id(),
+            "ts": now_ms(),
+            "data": data,
+        }
+
+    async def _set_state(self, state: ClientState, reason: str = "") -> None:
+        if state is self._state:
+            return
+        log.info("%s state %s → %s%s", self._log, self._state.value, state.value, f" ({reason})" if reason else "")
+        self._state = state
+        data = {"service": SERVICE, "state": state.value, "room_id": self.room_id}
+        if reason:
+            data["reason"] = reason
+        await self._send_event(self._event("service", data))
+
+    # ------------------------------------------------------------ main loop
+
+    async def _run(self) -> None:
+        attempt = total = 0
+        ended_answers = 0
+        final = ClientState.STOPPED
+        reason = ""
+        try:
+            while not self._stop_event.is_set():
+                delay: float | None = None
+                try:
+                    await self._set_state(ClientState.RESOLVING)
+                    room = await self._resolver.resolve(self.live_id)
+                    if room.status is LiveStatus.ENDED:
+                        ended_answers += 1
+                        if self.stats.connects == 0 or ended_answers >= self.options.ended_confirmations:
+                            await self._send_event(self._event("control", {"status": "ended", "source": "http"}))
+                            final, reason = ClientState.ENDED, "直播已结束 (live ended)"
+                            return
+                        raise UpstreamError("web/enter says ended; confirming before giving up")
+                    ended_answers = 0
+                    if self._stop_event.is_set():
+                        break
+                    await self._connect(room)
+                    if self._end_status:
+                        final, reason = ClientState.ENDED, self._end_status
+                        return
+                    if self._healthy:
+                        attempt = 0
+                    raise _ServerClosed(self._abort_reason or "connection closed")
+                except (BadRoomInput, RoomNotFound, SignatureError) as exc:
+                    final, reason = ClientState.FAILED, f"{exc.code}: {exc}"
+                    self.stats.last_error = reason
+                    return
+                except DeviceBlocked as exc:
+                    self._resolver.invalidate()
+                    delay = self.options.device_blocked_backoff
+                    reason = f"device_blocked: {exc}"
+                except (EmptyAnswer, ChallengePage, RiskControlPage) as exc:
+                    self._resolver.invalidate()
+                    reason = f"{exc.code}: {exc}"
+                except (
+                    UpstreamError,
+                    _Stalled,
+                    _ServerClosed,
+                    ConnectionClosed,
+                    InvalidHandshake,
+                    OSError,
+                    TimeoutError,
+                    FrameError,
+                ) as exc:
+                    reason = f"{type(exc).__name__}: {exc}"
+                if self._stop_event.is_set():
+                    break
+                self.stats.last_error = reason
+                attempt += 1
+                total += 1
+                policy_delay = self._policy(attempt, total)
+                delay = policy_delay if delay is None else max(delay, policy_delay)
+                self.stats.reconnects += 1
+                await self._set_state(ClientState.BACKOFF, f"{reason}; retry in {delay:.1f}s")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_event.wait(), delay)
+        finally:
+            await self._finish(final, reason)
+
+    async def _finish(self, final: ClientState, reason: str) -> None:
+        await self._set_state(ClientState.STOPPING, reason)
+        await self._queue.put(None)
+        if self._worker_task is not None:
+            await self._worker_task  # decode and emit everything already received
+        if self._end_status and final is not ClientState.FAILED:
+            final, reason = ClientState.ENDED, f"control: {self._end_status}"
+        if self._own_resolver:
+            await self._resolver.aclose()
+        await self._set_state(final, reason)
+
+    # ------------------------------------------------------------ one connection
+
+    async def _connect(self, room: Room) -> None:
+        self.room_id = room.room_id
+        self.decoder.room_id = int(room.room_id) if room.room_id.isdigit() else 0
+        self._ttwid = room.ttwid
+        url = await signed_ws_url(
+            self._ws_url,
+            self._signer,
+            room.room_id,
+            room.user_unique_id,
+            cursor=self._cursor,
+            internal_ext=self._internal_ext,
+            user_agent=self.options.user_agent,
+        )
+        await self._set_state(ClientState.CONNECTING)
+        headers = {
+            "User-Agent": self.options.user_agent,
+            "Origin": "https://live.douyin.com",
+            "Referer": f"https://live.douyin.com/{self.live_id}",
+        }
+        if room.ttwid:
+            headers["Cookie"] = f"ttwid={room.ttwid}"
+        try:
+            ws = await connect(
+                url,
+                additional_headers=headers,
+                user_agent_header=None,
+                open_timeout=self.options.open_timeout,
+                close_timeout=self.options.close_timeout,
+                ping_interval=None,  # the binary hb frame is the keepalive Douyin expects
+                max_size=self.options.max_frame_bytes,
+                compression=None,
+            )
+        except InvalidStatus as exc:
+            response = exc.response
+            if response.headers.get("handshake-status") == "415" or "DEVICE_BLOCKED" in str(response.headers):
+                hint = " (未配置签名器？ configure TIMAO_DOUYIN_SIGNER)" if self._signer.name == "none" else ""
+                raise DeviceBlocked(f"handshake refused: HTTP {response.status_code} DEVICE_BLOCKED{hint}") from exc
+            raise
+        self._ws = ws
+        if self._stop_event.is_set():
+            self._abort("stopped")
+        self._healthy = False
+        self._abort_reason = ""
+        self._last_msg = self._clock()
+        self.stats.connects += 1
+        await self._set_state(ClientState.CONNECTED)
+        helpers = [
+            asyncio.create_task(self._heartbeat(ws), name=f"douyin-hb-{self.live_id}"),
+            asyncio.create_task(self._watchdog(ws), name=f"douyin-watchdog-{self.live_id}"),
+        ]
+        try:
+            await self._receive(ws)
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            self._ws = None
+            transport = ws.transport
+            if transport is not None:
+                transport.abort()  # Douyin ignores close frames; do not wait for one
+        if self._abort_reason == "stall":
+            raise _Stalled(f"no message for {self.options.stall_timeout:g}s")
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for data in ws:
+                if not isinstance(data, bytes):
+                    continue
+                self.stats.frames += 1
+                try:
+                    inbound = decode_inbound(data)
+                except FrameError as exc:
+                    self.stats.bad_frames += 1
+                    log.warning("%s unreadable frame skipped: %s", self._log, exc)
+                    continue
+                if inbound.ack is not None:  # ACK first, before anything else happens to the frame
+                    await ws.send(inbound.ack)
+                    self.stats.acks_sent += 1
+                if inbound.kind == FrameKind.MSG and inbound.response is not None:
+                    response = inbound.response
+                    self._last_msg = self._clock()
+                    self._healthy = True
+                    if response.cursor:
+                        self._cursor = response.cursor
+                    if response.internal_ext:
+                        self._internal_ext = response.internal_ext
+                    self._queue.put_nowait((response.messages, now_ms()))
+                elif inbound.kind == FrameKind.HEARTBEAT:
+                    self.stats.heartbeat_replies += 1
+                elif inbound.kind == FrameKind.CLOSE:
+                    self._abort_reason = "server sent close"
+                    return
+
+    async def _heartbeat(self, ws: ClientConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await ws.send(HEARTBEAT)
+                self.stats.heartbeats_sent += 1
+                await asyncio.sleep(self.options.heartbeat_interval)
+
+    async def _watchdog(self, ws: ClientConnection) -> None:
+        period = max(0.05, min(1.0, self.options.stall_timeout / 4))
+        while True:
+            await asyncio.sleep(period)
+            if self._clock() - self._last_msg > self.options.stall_timeout:
+                log.warning("%s no message for %.0fs: reconnecting", self._log, self.options.stall_timeout)
+                self._abort("stall")
+                return
+
+    def _abort(self, reason: str) -> None:
+        self._abort_reason = reason
+        ws = self._ws
+        if ws is not None and ws.transport is not None:
+            ws.transport.abort()
+
+    # ------------------------------------------------------------ decoding and emitting
+
+    async def _worker(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            messages, received = item
+            for event in self.decoder.decode(messages, received):
+                await self._send_event(event)
+                if event["type"] == "control" and event["data"]["status"] in ("ended", "banned"):
+                    self._end_status = event["data"]["status"]
+                    self._stop_event.set()
+                    self._abort(self._end_status)

@@ -1,0 +1,3 @@
+from services.douyin_fetcher.fake_server import main
+
+raise SystemExit(main())

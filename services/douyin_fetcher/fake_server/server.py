@@ -1,0 +1,610 @@
+"""The fake Douyin server (protocol sheet §7): room page, challenge page, web/enter and the push WebSocket on one
+loopback port, driven by scenarios (scenario.py) or a demo generator (demo.py).
+
+Programmatic use (tests)::
+
+    server = FakeDouyinServer(strict=True)
+    port = await server.start()
+    room = server.load_scenario(load_scenario(path))
+    ... point the client at server.urls ...
+    await room.wait_done()
+    server.observed  # acks, heartbeats, connections
+    await server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import secrets
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from services.douyin_fetcher.fake_server import pages
+from services.douyin_fetcher.fake_server.builders import MessageFactory
+from services.douyin_fetcher.fake_server.scenario import Scenario
+from services.douyin_fetcher.fake_server.signing import expected_signature
+from shared.platforms.douyin.errors import FrameError
+from shared.platforms.douyin.frames import (
+    FrameKind,
+    build_close,
+    build_heartbeat_reply,
+    build_msg_frame,
+    gzip_bytes,
+    parse_push_frame,
+)
+from shared.platforms.douyin.proto import douyin_pb2 as pb
+
+__all__ = ["ConnectionRecord", "FakeDouyinServer", "FakeRoom", "Observed"]
+
+log = logging.getLogger(__name__)
+
+WS_PATH = "/webcast/im/push/v2/"
+ENTER_PATH = "/webcast/room/web/enter/"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """Query → dict without turning ``+`` into a space (raw signatures may contain ``+``)."""
+    params: dict[str, str] = {}
+    for part in query.split("&"):
+        if part:
+            key, _, value = part.partition("=")
+            params[unquote(key)] = unquote(value)
+    return params
+
+
+def _cookie_value(header: str, name: str) -> str:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+@dataclass(slots=True)
+class ConnectionRecord:
+    id: int
+    web_rid: str
+    room_id: str
+    params: dict[str, str]
+    accepted: bool
+    reason: str = ""
+    opened_at: float = field(default_factory=time.monotonic)
+    closed_at: float | None = None
+
+
+@dataclass(slots=True)
+class Observed:
+    """What the server saw, for tests and the CLI's summary."""
+
+    connections: list[ConnectionRecord] = field(default_factory=list)
+    acks: list[tuple[int, str]] = field(default_factory=list)
+    heartbeats: int = 0
+    frames_sent: int = 0
+    need_ack_sent: list[int] = field(default_factory=list)
+    http_requests: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> list[ConnectionRecord]:
+        return [c for c in self.connections if c.accepted]
+
+    @property
+    def rejected(self) -> list[ConnectionRecord]:
+        return [c for c in self.connections if not c.accepted]
+
+    def unacked(self) -> set[int]:
+        return set(self.need_ack_sent) - {log_id for log_id, _ in self.acks}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "connections": len(self.accepted),
+            "rejected": len(self.rejected),
+            "frames_sent": self.frames_sent,
+            "acks": len(self.acks),
+            "unacked": len(self.unacked()),
+            "heartbeats": self.heartbeats,
+        }
+
+
+class _Conn:
+    def __init__(self, ws: ServerConnection, record: ConnectionRecord) -> None:
+        self.ws = ws
+        self.record = record
+        self.seq = 0
+        self.retired = False
+        self.stalled = False
+        self.last_client = time.monotonic()
+        self.pending: dict[int, list[pb.Message]] = {}  # log_id → messages not yet acked
+        self.acked = asyncio.Event()
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def abort(self) -> None:
+        self.retired = True
+        transport = self.ws.transport
+        if transport is not None:
+            transport.abort()  # no close frame: the client sees 1006
+
+
+class FakeRoom:
+    """One room: its HTTP state, its current WebSocket connection and the script that feeds it."""
+
+    def __init__(self, server: FakeDouyinServer, info: pages.RoomInfo, *, seed: int | None = None) -> None:
+        self.server = server
+        self.info = info
+        self.user_unique_id = str(7_300_000_000_000_000_000 + random.Random(info.web_rid).randrange(10**17))
+        self.factory = MessageFactory(int(info.room_id), seed=seed)
+        self.reject_next = 0
+        self.reject_status = 415
+        self.conn: _Conn | None = None
+        self._new_conn = asyncio.Event()
+        self.history: deque[pb.Message] = deque(maxlen=100)
+        self.last_frame: bytes = b""
+        self.wrds_version = 7_690_224_713_984_906_537
+        self.done = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.errors: list[str] = []
+        self._replay: list[pb.Message] = []  # unacked messages of a lost connection, sent first on the next one
+
+    # ------------------------------------------------------------ connections
+
+    def attach(self, conn: _Conn) -> None:
+        if self.conn is not None and not self.conn.retired:
+            self.conn.retired = True  # a newer connection replaces it; anything unacked is replayed there
+            self._carry_over(self.conn)
+        self.conn = conn
+        self._new_conn.set()
+
+    def detach(self, conn: _Conn) -> None:
+        conn.record.closed_at = time.monotonic()
+        conn.retired = True
+        if self.conn is conn:
+            self._carry_over(conn)
+
+    def _carry_over(self, conn: _Conn) -> None:
+        # Douyin replays recent persisted messages to a reconnecting client; we replay what was never acked.
+        for messages in conn.pending.values():
+            self._replay.extend(messages)
+        conn.pending.clear()
+
+    async def active(self) -> _Conn:
+        """The open, usable connection, waiting for the client to (re)connect when there is none."""
+        while True:
+            conn = self.conn
+            if conn is not None and not conn.retired and not conn.stalled:
+                if self._replay:
+                    replay, self._replay = self._replay, []
+                    await self._send(conn, replay)
+                    continue
+                return conn
+            self._new_conn.clear()
+            await self._new_conn.wait()
+
+    # ------------------------------------------------------------ frames
+
+    def _response(
+        self, conn: _Conn, messages: list[pb.Message], need_ack: bool
+    ) -> tuple[pb.Response, list[tuple[str, str]]]:
+        now = _now_ms()
+        self.wrds_version += 1
+        internal_ext = (
+            f"internal_src:pushserver|first_req_ms:{now - 2000}|seq:{conn.seq}"
+            f"|wss_msg_type:r|wrds_v:{self.wrds_version}"
+        )
+        response = pb.Response(
+            messages=messages,
+            cursor=f"t-{now}_r-{self.wrds_version}_d-1_u-1",
+            now=now,
+            internal_ext=internal_ext,
+            heartbeat_duration=15,
+            need_ack=need_ack,
+        )
+        headers = [
+            ("im-internal_ext", internal_ext.replace(f"|seq:{conn.seq}", "")),
+            ("im-cursor", response.cursor),
+            ("im-now", str(now)),
+            ("im-live_cursor", "d-1_u-1"),
+        ]
+        return response, headers
+
+    async def _send(self, conn: _Conn, messages: list[pb.Message], *, gzip: bool = True, need_ack: bool = True) -> None:
+        response, headers = self._response(conn, messages, need_ack)
+        log_id = random.getrandbits(63)
+        data = build_msg_frame(conn.next_seq(), log_id, response, headers, gzip=gzip)
+        await self._send_raw(conn, data, log_id if need_ack else None, messages)
+        self.history.extend(messages)
+
+    async def _send_raw(self, conn: _Conn, data: bytes, log_id: int | None, messages: list[pb.Message]) -> None:
+        try:
+            await conn.ws.send(data)
+        except ConnectionClosed:
+            conn.retired = True
+            self._replay.extend(messages)
+            return
+        self.last_frame = data
+        self.server.observed.frames_sent += 1
+        if log_id is not None:
+            conn.pending[log_id] = messages
+            self.server.observed.need_ack_sent.append(log_id)
+
+    def on_ack(self, conn: _Conn, log_id: int, payload: bytes) -> None:
+        self.server.observed.acks.append((log_id, payload.decode("utf-8", "replace")))
+        conn.pending.pop(log_id, None)
+        conn.acked.set()
+
+    async def wait_acks(self, conn: _Conn, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while conn.pending and not conn.retired:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            conn.acked.clear()
+            try:
+                await asyncio.wait_for(conn.acked.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
+
+    # ------------------------------------------------------------ the script
+
+    def start_script(self, steps: Iterable[Mapping[str, Any]]) -> None:
+        self.done.clear()
+        self.task = asyncio.get_running_loop().create_task(self._run(steps), name=f"fake-room-{self.info.web_rid}")
+
+    async def wait_done(self, timeout: float = 30.0) -> None:
+        await asyncio.wait_for(self.done.wait(), timeout)
+        if self.errors:
+            raise RuntimeError(f"scenario of room {self.info.web_rid} failed: {self.errors}")
+
+    async def _run(self, steps: Iterable[Mapping[str, Any]]) -> None:
+        try:
+            for step in steps:
+                await self._step(step)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken script must be visible to the test, not die silently
+            log.exception("room=%s scenario step failed", self.info.web_rid)
+            self.errors.append(repr(exc))
+        finally:
+            self.done.set()
+
+    async def _step(self, step: Mapping[str, Any]) -> None:
+        op = step["op"]
+        if op == "sleep":
+            await asyncio.sleep(float(step.get("s", 0.1)))
+        elif op == "set_live":
+            self.info.live = bool(step.get("live", True))
+        elif op == "reject":
+            self.reject_next += int(step.get("n", 1))
+            self.reject_status = int(step.get("status", 415))
+        elif op == "frame":
+            messages = [self.factory.build(e) for e in step.get("events", [])]
+            await self._send(
+                await self.active(), messages, gzip=step.get("gzip", True), need_ack=step.get("need_ack", True)
+            )
+        elif op == "replay":
+            n = int(step.get("n", 5))
+            await self._send(await self.active(), list(self.history)[-n:])
+        elif op == "dup_frame":
+            conn = await self.active()
+            if self.last_frame:
+                await self._send_raw(conn, self.last_frame, None, [])
+        elif op == "wait_acks":
+            await self.wait_acks(await self.active(), float(step.get("timeout", 5.0)))
+        elif op == "corrupt_gzip":
+            conn = await self.active()
+            frame = pb.PushFrame(
+                seq_id=conn.next_seq(),
+                log_id=random.getrandbits(63),
+                service=8888,
+                method=8,
+                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
+                payload_encoding="pb",
+                payload_type=FrameKind.MSG,
+                payload=gzip_bytes(b"\x0a\x05hello")[:-9] + b"\x00garbage",
+            )
+            await self._send_raw(conn, frame.SerializeToString(), None, [])
+        elif op == "truncated":
+            conn = await self.active()
+            good = [self.factory.build(e) for e in step.get("events", [])]
+            bad = self.factory.build({"kind": "chat", "user": {"id": 1, "nickname": "x"}, "content": "截断的消息"})
+            bad.payload = bad.payload[: max(1, len(bad.payload) // 2)]
+            await self._send(conn, [bad, *good])
+        elif op == "truncated_frame":
+            conn = await self.active()
+            response, _headers = self._response(conn, [self.factory.build({"kind": "sync"})], True)
+            raw = response.SerializeToString()[:-7]
+            frame = pb.PushFrame(
+                seq_id=conn.next_seq(),
+                log_id=random.getrandbits(63),
+                service=8888,
+                method=8,
+                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
+                payload_encoding="pb",
+                payload_type=FrameKind.MSG,
+                payload=gzip_bytes(raw),
+            )
+            await self._send_raw(conn, frame.SerializeToString(), None, [])
+        elif op in ("drop", "stall", "close_frame", "change_room_id"):
+            conn = await self.active()
+            await self.wait_acks(conn, 3.0)
+            if op == "drop":
+                conn.abort()
+            elif op == "stall":
+                conn.stalled = True
+                conn.retired = True
+            elif op == "close_frame":
+                conn.retired = True
+                with contextlib.suppress(ConnectionClosed):
+                    await conn.ws.send(build_close(conn.next_seq()))
+            else:
+                self.server.rename_room(self, str(step.get("room_id") or self.info.room_id + "1"))
+                conn.abort()
+        elif op == "end":
+            conn = await self.active()
+            await self._send(conn, [self.factory.build({"kind": "control", "status": int(step.get("status", 3))})])
+            await self.wait_acks(conn, 3.0)
+            self.info.live = False
+        else:  # load_scenario validated the op names
+            raise ValueError(f"unknown op {op!r}")
+
+
+class FakeDouyinServer:
+    """Loopback-only fake of Douyin's live site and push server. ``start()`` returns the bound port."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        strict: bool = False,
+        demo: bool = False,
+        idle_timeout: float = 25.0,
+        host: str = "127.0.0.1",
+    ) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the fake Douyin server binds loopback only")
+        self.host = host
+        self.port = port
+        self.strict = strict
+        self.demo = demo
+        self.idle_timeout = idle_timeout
+        self.observed = Observed()
+        self.rooms: dict[str, FakeRoom] = {}
+        self._by_room_id: dict[str, FakeRoom] = {}
+        self._server: Server | None = None
+        self._conn_ids = 0
+        self._watchdog: asyncio.Task[None] | None = None
+        self._conns: set[_Conn] = set()
+        self._nonces: set[str] = set()  # __ac_nonce values this server issued; others get the challenge page
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> int:
+        self._server = await serve(
+            self._ws_handler,
+            self.host,
+            self.port,
+            process_request=self._process_request,
+            ping_interval=None,  # Douyin does not ping clients
+            max_size=2**22,
+        )
+        sock = next(iter(self._server.sockets))
+        self.port = sock.getsockname()[1]
+        self._watchdog = asyncio.get_running_loop().create_task(self._idle_watch(), name="fake-douyin-idle")
+        log.info("fake douyin server on 127.0.0.1:%d (strict=%s demo=%s)", self.port, self.strict, self.demo)
+        return self.port
+
+    async def stop(self) -> None:
+        for room in self.rooms.values():
+            if room.task is not None:
+                room.task.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        tasks = [r.task for r in self.rooms.values() if r.task is not None]
+        if self._watchdog is not None:
+            tasks.append(self._watchdog)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Settings values that point a client at this server."""
+        base = f"http://127.0.0.1:{self.port}"
+        return {
+            "douyin_live_url": base,
+            "douyin_www_url": f"{base}/www",
+            "douyin_ws_url": f"ws://127.0.0.1:{self.port}{WS_PATH}",
+        }
+
+    # ------------------------------------------------------------ rooms
+
+    def add_room(self, web_rid: str, room_id: str | None = None, *, seed: int | None = None, **info: Any) -> FakeRoom:
+        room_id = room_id or str(7_690_000_000_000_000_000 + random.Random(web_rid).randrange(10**15))
+        room = FakeRoom(self, pages.RoomInfo(web_rid=web_rid, room_id=room_id, **info), seed=seed)
+        room.info.flv_base = f"http://127.0.0.1:{self.port}/stream/{web_rid}"
+        self.rooms[web_rid] = room
+        self._by_room_id[room_id] = room
+        return room
+
+    def rename_room(self, room: FakeRoom, new_room_id: str) -> None:
+        self._by_room_id.pop(room.info.room_id, None)
+        room.info.room_id = new_room_id
+        room.factory.room_id = int(new_room_id)
+        self._by_room_id[new_room_id] = room
+
+    def load_scenario(self, scenario: Scenario, web_rid: str | None = None) -> FakeRoom:
+        """Create (or reuse) the scenario's room and start feeding it the scenario's steps."""
+        spec = dict(scenario.room)
+        web_rid = web_rid or str(spec.pop("web_rid", "100000000001"))
+        spec.pop("web_rid", None)
+        room = self.rooms.get(web_rid) or self.add_room(web_rid, spec.pop("room_id", None), **spec)
+        room.start_script(scenario.steps)
+        return room
+
+    def _room_for_page(self, web_rid: str) -> FakeRoom | None:
+        room = self.rooms.get(web_rid)
+        if room is None and self.demo:
+            from services.douyin_fetcher.fake_server.demo import demo_steps
+
+            room = self.add_room(web_rid)
+            room.start_script(demo_steps(random.Random(web_rid)))
+        return room
+
+    # ------------------------------------------------------------ HTTP
+
+    def _respond(
+        self,
+        status: int,
+        body: bytes | str,
+        content_type: str,
+        cookies: Iterable[str] = (),
+        extra: Mapping[str, str] = {},
+    ) -> Response:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        headers = Headers()
+        headers["Content-Type"] = content_type
+        headers["Content-Length"] = str(len(data))
+        headers["Connection"] = "close"
+        for cookie in cookies:
+            headers["Set-Cookie"] = cookie
+        for key, value in extra.items():
+            headers[key] = value
+        reason = {200: "OK", 404: "Not Found", 502: "Bad Gateway"}.get(status, "OK")
+        return Response(status, reason, headers, data)
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path, _, query = request.path.partition("?")
+        cookie = request.headers.get("Cookie", "")
+        self.observed.http_requests.append(path)
+        html = "text/html; charset=utf-8"
+        if path == WS_PATH:
+            return self._check_handshake(connection, parse_query(query), cookie)
+        if path == "/":
+            return self._respond(200, "<html><body>抖音直播</body></html>", html, [pages.ttwid_cookie()])
+        if path in ("/www", "/www/"):
+            return self._respond(200, "<html><body>抖音</body></html>", html, [self._issue_nonce()])
+        if path == ENTER_PATH:
+            return self._enter(parse_query(query), cookie)
+        segment = path.strip("/")
+        if segment.isdigit():
+            if _cookie_value(cookie, "__ac_nonce") not in self._nonces:
+                return self._respond(200, pages.challenge_page(), html, [self._issue_nonce()])
+            room = self._room_for_page(segment)
+            if room is None:
+                return self._respond(200, pages.missing_page(), html)
+            return self._respond(200, pages.room_page(room.info, room.user_unique_id), html)
+        return self._respond(404, "not found", "text/plain; charset=utf-8")
+
+    def _issue_nonce(self) -> str:
+        nonce = pages.new_nonce()
+        self._nonces.add(nonce)
+        return pages.nonce_cookie(nonce)
+
+    def _enter(self, params: Mapping[str, str], cookie: str) -> Response:
+        json_type = "application/json; charset=utf-8"
+        if "ttwid=" not in cookie:
+            return self._respond(200, b"", json_type)  # the real answer without ttwid: 200 and nothing
+        room = self._room_for_page(params.get("web_rid", ""))
+        body = pages.enter_not_found() if room is None else pages.enter_answer(room.info)
+        return self._respond(200, json.dumps(body, ensure_ascii=False), json_type)
+
+    def _check_handshake(self, connection: ServerConnection, params: dict[str, str], cookie: str) -> Response | None:
+        self._conn_ids += 1
+        room = self._by_room_id.get(params.get("room_id", ""))
+        record = ConnectionRecord(
+            self._conn_ids, room.info.web_rid if room else "", params.get("room_id", ""), params, False
+        )
+        self.observed.connections.append(record)
+        reason = ""
+        if room is None:
+            reason = "unknown room_id"
+        elif not params.get("user_unique_id", "").isdigit():
+            reason = "no user_unique_id"
+        elif self.strict and params.get("signature", "") != expected_signature(params):
+            reason = "bad signature"
+        elif room.reject_next > 0:
+            room.reject_next -= 1
+            reason = "scripted rejection"
+            if room.reject_status == 502:
+                record.reason = reason
+                return self._respond(502, "Bad Gateway", "text/plain")
+        if reason:
+            record.reason = reason
+            log.info("fake douyin: handshake refused (%s) room_id=%s", reason, params.get("room_id"))
+            return self._respond(
+                200,
+                b"",
+                "text/plain",
+                extra={
+                    "handshake-status": "415",
+                    "handshake-msg": "DEVICE_BLOCKED",
+                    "x-tt-logid": secrets.token_hex(16),
+                },
+            )
+        record.accepted = True
+        connection.timao_record = record  # type: ignore[attr-defined]
+        return None
+
+    # ------------------------------------------------------------ WebSocket
+
+    async def _ws_handler(self, ws: ServerConnection) -> None:
+        record: ConnectionRecord = ws.timao_record  # type: ignore[attr-defined]
+        room = self._by_room_id.get(record.room_id)
+        if room is None:  # renamed between handshake and now
+            await ws.close()
+            return
+        conn = _Conn(ws, record)
+        self._conns.add(conn)
+        room.attach(conn)
+        try:
+            async for data in ws:
+                conn.last_client = time.monotonic()
+                if isinstance(data, str):
+                    continue
+                try:
+                    frame = parse_push_frame(data)
+                except FrameError:
+                    continue
+                if frame.payload_type == FrameKind.HEARTBEAT:
+                    self.observed.heartbeats += 1
+                    await ws.send(build_heartbeat_reply(conn.next_seq(), _now_ms()))
+                elif frame.payload_type == FrameKind.ACK:
+                    room.on_ack(conn, frame.log_id, frame.payload)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._conns.discard(conn)
+            room.detach(conn)
+
+    async def _idle_watch(self) -> None:
+        # Douyin drops a connection without any client traffic after ~20-40 s, without a close frame.
+        period = max(0.05, min(1.0, self.idle_timeout / 4))
+        while True:
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for conn in list(self._conns):
+                if now - conn.last_client > self.idle_timeout:
+                    log.info("fake douyin: idle connection %d dropped", conn.record.id)
+                    self._conns.discard(conn)
+                    conn.abort()

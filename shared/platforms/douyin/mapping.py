@@ -1,0 +1,159 @@
+"""Method → live-event data (contracts.md, "Live events"). One small builder per Douyin method.
+
+A builder takes the parsed payload and the decoder's context and returns ``(type, data, user)``, or ``None`` when
+the message carries nothing the suite shows (e.g. an unknown control status). Builders never raise on odd values:
+proto3 defaults stand in for missing fields, and masked users (``用户****``, id 111111) are kept as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared.platforms.douyin.gifts import GiftTracker
+from shared.platforms.douyin.proto import douyin_pb2 as pb
+
+__all__ = ["CONTROL_STATUS", "METHODS", "Built", "MethodSpec", "user_dict"]
+
+Built = tuple[str, dict[str, Any], dict[str, Any] | None]
+
+CONTROL_STATUS = {1: "paused", 2: "resumed", 3: "ended", 4: "banned"}
+
+
+@dataclass(slots=True, frozen=True)
+class MethodSpec:
+    parser: Callable[[bytes], Any]
+    build: Callable[[Any, GiftTracker], Built | None]
+    # Whether the ``eventTime`` field (seconds) exists on this payload, used for ``ts`` when createTime is absent.
+    has_event_time: bool = False
+
+
+def user_dict(user: pb.User) -> dict[str, Any]:
+    uid = user.id
+    return {
+        "id": str(uid) if uid else user.id_str,
+        "nickname": user.nickname,
+        "gender": user.gender,
+        "display_id": user.display_id,
+    }
+
+
+def _user(msg: Any, field: str = "user") -> dict[str, Any] | None:
+    return user_dict(getattr(msg, field)) if msg.HasField(field) else None
+
+
+def _chat(msg: pb.ChatMessage, _: GiftTracker) -> Built:
+    return "chat", {"content": msg.content}, _user(msg)
+
+
+def _screen_chat(msg: pb.ScreenChatMessage, _: GiftTracker) -> Built:
+    return "chat", {"content": msg.content, "screen": True}, _user(msg)
+
+
+def _emoji_chat(msg: pb.EmojiChatMessage, _: GiftTracker) -> Built:
+    return "emoji_chat", {"emoji_id": str(msg.emoji_id), "content": msg.default_content}, _user(msg)
+
+
+def _gift(msg: pb.GiftMessage, gifts: GiftTracker) -> Built:
+    gift = msg.gift
+    gift_id = msg.gift_id or gift.id
+    user = _user(msg)
+    result = gifts.update(
+        user["id"] if user else "",
+        gift_id,
+        msg.group_id,
+        repeat_count=msg.repeat_count,
+        combo_count=msg.combo_count,
+        group_count=msg.group_count,
+        repeat_end=bool(msg.repeat_end),
+        diamond_count=gift.diamond_count,
+    )
+    data = {
+        "gift_id": str(gift_id),
+        "gift_name": gift.name,
+        "diamond_count": gift.diamond_count,
+        "group_count": msg.group_count or 1,
+        "combo_count": msg.combo_count,
+        "repeat_count": msg.repeat_count,
+        "repeat_end": msg.repeat_end,
+        "group_id": str(msg.group_id),
+        "delta": result.delta,
+        "diamond_delta": result.diamonds,
+        "combo": gift.combo,
+        "send_type": msg.send_type,
+    }
+    return "gift", data, user
+
+
+def _like(msg: pb.LikeMessage, _: GiftTracker) -> Built:
+    return "like", {"count": msg.count, "total": msg.total}, _user(msg)
+
+
+def _member(msg: pb.MemberMessage, _: GiftTracker) -> Built:
+    return "member", {"member_count": msg.member_count}, _user(msg)
+
+
+def _social(msg: pb.SocialMessage, _: GiftTracker) -> Built | None:
+    # action 1 = follow, 3 = share; other actions are not shown.
+    if msg.action == 1:
+        return "follow", {}, _user(msg)
+    if msg.action == 3:
+        return "share", {}, _user(msg)
+    return None
+
+
+def _user_seq(msg: pb.RoomUserSeqMessage, _: GiftTracker) -> Built:
+    data = {
+        "online": msg.total,
+        "total_pv": msg.total_user,
+        "display": msg.online_user_for_anchor or msg.total_str,
+        "total_pv_display": msg.total_pv_for_anchor,
+    }
+    return "room_stats", data, None
+
+
+def _room_stats(msg: pb.RoomStatsMessage, _: GiftTracker) -> Built:
+    return "room_stats", {"online": msg.display_value, "total_pv": msg.total, "display": msg.display_long}, None
+
+
+def _fansclub(msg: pb.FansclubMessage, _: GiftTracker) -> Built:
+    return "fansclub", {"kind": msg.type, "content": msg.content}, _user(msg)
+
+
+def _control(msg: pb.ControlMessage, _: GiftTracker) -> Built | None:
+    status = CONTROL_STATUS.get(msg.status)
+    if status is None:
+        return None
+    return "control", {"status": status, "code": msg.status}, None
+
+
+def _room_rank(msg: pb.RoomRankMessage, _: GiftTracker) -> Built:
+    ranks = [
+        {"rank": i, "user": user_dict(r.user) if r.HasField("user") else None, "score": r.score_str}
+        for i, r in enumerate(msg.ranks, start=1)
+    ]
+    return "room_rank", {"ranks": ranks}, None
+
+
+def _silent(msg: Any, _: GiftTracker) -> None:
+    # Decoded (so the schema is exercised and bad payloads are counted) but not an event type of the suite.
+    return None
+
+
+METHODS: dict[str, MethodSpec] = {
+    "WebcastChatMessage": MethodSpec(pb.ChatMessage.FromString, _chat, has_event_time=True),
+    "WebcastScreenChatMessage": MethodSpec(pb.ScreenChatMessage.FromString, _screen_chat),
+    "WebcastEmojiChatMessage": MethodSpec(pb.EmojiChatMessage.FromString, _emoji_chat),
+    "WebcastGiftMessage": MethodSpec(pb.GiftMessage.FromString, _gift),
+    "WebcastLikeMessage": MethodSpec(pb.LikeMessage.FromString, _like),
+    "WebcastMemberMessage": MethodSpec(pb.MemberMessage.FromString, _member),
+    "WebcastSocialMessage": MethodSpec(pb.SocialMessage.FromString, _social),
+    "WebcastRoomUserSeqMessage": MethodSpec(pb.RoomUserSeqMessage.FromString, _user_seq),
+    "WebcastRoomStatsMessage": MethodSpec(pb.RoomStatsMessage.FromString, _room_stats),
+    "WebcastFansclubMessage": MethodSpec(pb.FansclubMessage.FromString, _fansclub),
+    "WebcastControlMessage": MethodSpec(pb.ControlMessage.FromString, _control),
+    "WebcastRoomRankMessage": MethodSpec(pb.RoomRankMessage.FromString, _room_rank),
+    "WebcastRoomMessage": MethodSpec(pb.RoomMessage.FromString, _silent),
+    "WebcastRoomStreamAdaptationMessage": MethodSpec(pb.RoomStreamAdaptationMessage.FromString, _silent),
+}
