@@ -14,13 +14,16 @@ import logging
 from typing import Any
 
 import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.douyin_fetcher.client import ClientOptions
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.bus import Bus
 from shared.config import Settings
 from shared.errors import CommandError
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
+from shared.retry import exponential
 from shared.worker import CommandFn
 
 __all__ = ["FetcherApp"]
@@ -29,6 +32,25 @@ log = logging.getLogger(__name__)
 
 # A first resolution answers the user quickly (unknown room → 404); past this the client keeps trying on its own.
 PRECHECK_TIMEOUT_S = 8.0
+
+
+class RoomConfig(BaseModel):
+    """Per-room tuning a caller may pass as ``config`` (all optional, bounded)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    heartbeat_interval: float = Field(default=10.0, ge=0.1, le=60)
+    stall_timeout: float = Field(default=60.0, ge=0.5, le=600)
+    device_blocked_backoff: float = Field(default=300.0, ge=0.1, le=3600)
+    retry_base: float = Field(default=1.0, ge=0.05, le=60)
+    retry_cap: float = Field(default=60.0, ge=0.1, le=3600)
+
+    def client_options(self) -> ClientOptions:
+        return ClientOptions(
+            heartbeat_interval=self.heartbeat_interval,
+            stall_timeout=self.stall_timeout,
+            device_blocked_backoff=self.device_blocked_backoff,
+        )
 
 
 class FetcherApp:
@@ -68,8 +90,12 @@ class FetcherApp:
     async def _start_room(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
             live_id = parse_live_id(str(params.get("live_id", "")))
+            config = RoomConfig.model_validate(params.get("config") or {})
         except BadRoomInput as exc:
             raise CommandError("invalid", str(exc)) from exc
+        except ValidationError as exc:
+            problems = "; ".join(f"config.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise CommandError("invalid", problems) from exc
         info: dict[str, Any] = {"live_id": live_id}
         resolver = RoomResolver.from_settings(self.settings)
         try:
@@ -85,7 +111,12 @@ class FetcherApp:
             log.warning("room=%s first resolution failed (%s); the client keeps trying", live_id, info["reason"])
         finally:
             await resolver.aclose()
-        session_id = await self.rooms.start(live_id, session_id=params.get("session_id") or None)
+        session_id = await self.rooms.start(
+            live_id,
+            session_id=params.get("session_id") or None,
+            options=config.client_options(),
+            retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+        )
         return {"session_id": session_id, **info}
 
     async def _stop_room(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -61,8 +61,16 @@ class RoomManager:
             **kwargs,
         )
 
-    async def start(self, live_id: str, session_id: str | None = None) -> str:
-        """Start watching a room (id or URL). Returns the session id; raises BadRoomInput for bad input."""
+    async def start(
+        self,
+        live_id: str,
+        session_id: str | None = None,
+        *,
+        options: ClientOptions | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> str:
+        """Start watching a room (id or URL). Returns the session id; raises BadRoomInput for bad input.
+        ``options`` and ``retry_policy`` override the manager's defaults for this room."""
         live_id = parse_live_id(live_id)
         async with self._lock:
             for client in self._clients.values():
@@ -80,8 +88,8 @@ class RoomManager:
                 own_resolver=True,
                 signer=self._signer,
                 ws_url=self._ws_url,
-                retry_policy=self._policy,
-                options=self._options,
+                retry_policy=retry_policy or self._policy,
+                options=options or self._options,
                 **kwargs,
             )
             self._clients[session_id] = client

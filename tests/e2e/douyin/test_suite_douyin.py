@@ -1,0 +1,206 @@
+"""Douyin through the whole suite: fake server → fetcher process → Redis → persister → database, and → /ws.
+
+The fake server plays the showcase scenario (combos, duplicates, faults, live end) with strict signature
+checking, so the fetcher's JS signer path runs for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from websockets.sync.client import connect
+
+from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, load_scenario
+from shared.db.engine import make_engine
+from shared.db.models import CommentData, LiveEvent, LiveSession
+from tests.e2e.harness import Suite
+
+pytestmark = pytest.mark.e2e
+
+SCENARIO = Path(__file__).resolve().parents[3] / "services/douyin_fetcher/fake_server/scenarios/showcase.jsonl"
+FAST = {
+    "heartbeat_interval": 0.3,
+    "stall_timeout": 1.5,
+    "device_blocked_backoff": 0.2,
+    "retry_base": 0.1,
+    "retry_cap": 1,
+}
+
+
+class FakeDouyinThread:
+    """The fake server on its own event loop, so the sync test can drive the suite meanwhile."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = FakeDouyinServer(strict=True, idle_timeout=5.0)
+
+    def run(self, coro: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(30)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.run(self.server.start())
+
+    def stop(self) -> None:
+        self.run(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeDouyinThread]:
+    f = FakeDouyinThread()
+    f.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    urls = fake.server.urls
+    env = {f"TIMAO_{k.upper()}": v for k, v in urls.items()}
+    env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
+    s = Suite(tmp_path_factory.mktemp("douyin") / "home", extra_env=env).start()
+    s.wait_running()
+    yield s
+    s.stop()
+
+
+def test_bad_and_unknown_rooms_are_clear_errors(suite: Suite) -> None:
+    bad = httpx.post(
+        suite.base_url + "/api/douyin/start", json={"live_id": "not a room"}, headers=suite.auth, timeout=20
+    )
+    assert bad.status_code == 422 and bad.json()["detail"]
+    other_site = httpx.post(
+        suite.base_url + "/api/douyin/start",
+        json={"live_id": "https://evil.example/123"},
+        headers=suite.auth,
+        timeout=20,
+    )
+    assert other_site.status_code == 422
+    unknown = httpx.post(
+        suite.base_url + "/api/douyin/start", json={"live_id": "999999999999"}, headers=suite.auth, timeout=20
+    )
+    assert unknown.status_code == 404 and "not found" in unknown.json()["detail"]
+    bad_config = httpx.post(
+        suite.base_url + "/api/douyin/start",
+        json={"live_id": "148108118778", "config": {"stall_timeout": -1}},
+        headers=suite.auth,
+        timeout=20,
+    )
+    assert bad_config.status_code == 422 and "stall_timeout" in bad_config.json()["detail"]
+    stop_unknown = httpx.post(
+        suite.base_url + "/api/douyin/stop", json={"session_id": "nope"}, headers=suite.auth, timeout=20
+    )
+    assert stop_unknown.status_code == 404
+
+
+def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -> None:
+    scenario = load_scenario(SCENARIO)
+    room = fake.run(_load(fake.server, scenario))
+    web_rid = room.info.web_rid
+    ws_events: list[dict[str, Any]] = []
+    ws_ready = threading.Event()
+    session_holder: dict[str, str] = {}
+
+    def watch() -> None:
+        with connect(f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}", open_timeout=10) as ws:
+            ws_ready.set()
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    event = orjson.loads(ws.recv(timeout=1))
+                except TimeoutError:
+                    continue
+                ws_events.append(event)
+                if (
+                    event["type"] == "control"
+                    and event["data"]["status"] == "ended"
+                    and event["session_id"] == session_holder.get("id")
+                ):
+                    return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert ws_ready.wait(10)
+    started = httpx.post(
+        suite.base_url + "/api/douyin/start",
+        json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST},
+        headers=suite.auth,
+        timeout=30,
+    )
+    assert started.status_code == 200, started.text
+    body = started.json()
+    session_holder["id"] = session_id = body["session_id"]
+    assert body["success"] is True and body["room_id"] == room.info.room_id
+    watcher.join(90)
+    assert not watcher.is_alive(), "the live end never reached /ws"
+
+    truth_chats = [e["content"] for e in scenario.events() if e["kind"] in ("chat", "screen_chat")]
+    mine = [e for e in ws_events if e["session_id"] == session_id]
+    # /ws: every chat once, exact text, in order.
+    assert [e["data"]["content"] for e in mine if e["type"] == "chat"] == truth_chats
+    assert len({e["msg_id"] for e in mine}) == len(mine)
+
+    # Database: the same chats stored once, gift deltas sum to the scripted truth, the session closed.
+    engine = make_engine(suite.status()["database_url"])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with Session(engine) as s:
+            chats = s.scalars(
+                select(CommentData)
+                .where(CommentData.session_id == session_id)
+                .order_by(CommentData.timestamp, CommentData.id)
+            ).all()
+            gifts = s.scalars(
+                select(LiveEvent).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+            ).all()
+            session = s.get(LiveSession, session_id)
+        if (
+            len([c for c in chats if c.meta and c.meta.get("type") == "chat"]) >= len(truth_chats)
+            and session
+            and session.status == "ended"
+        ):
+            break
+        time.sleep(0.2)
+    stored_chats = sorted(c.content for c in chats if c.meta and c.meta["type"] == "chat")
+    assert stored_chats == sorted(truth_chats)
+    per_gift: Counter[str] = Counter()
+    for g in gifts:
+        per_gift[g.data["gift_name"]] += g.data["delta"]
+    assert per_gift == {"小心心": 6, "玫瑰": 66, "跑车": 2, "粉丝团灯牌": 1}
+    assert session is not None and session.status == "ended" and session.ended_at is not None
+    engine.dispose()
+
+    # The fake server saw an ack for every frame that asked, and heartbeats.
+    observed = fake.server.observed
+    assert observed.unacked() == set()
+    assert observed.heartbeats > 0
+    assert len(observed.accepted) >= 5  # reconnected after each fault
+
+    status = httpx.get(suite.base_url + "/api/douyin/status", headers=suite.auth, timeout=10).json()
+    mine_status = [s for s in status["sessions"] if s["session_id"] == session_id]
+    assert mine_status and mine_status[0]["state"] == "ended"
+
+    comments = httpx.get(
+        suite.base_url + f"/api/sessions/{session_id}/comments?limit=500", headers=suite.auth, timeout=10
+    )
+    assert sorted(c["content"] for c in comments.json()["comments"] if c["type"] == "chat") == sorted(truth_chats)
+
+
+async def _load(server: FakeDouyinServer, scenario: Any) -> Any:
+    return server.load_scenario(scenario)
