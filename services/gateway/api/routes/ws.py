@@ -29,6 +29,9 @@ async def live_stream(websocket: WebSocket, session_id: str | None = None) -> No
     slow = asyncio.create_task(client.too_slow.wait())
     try:
         while True:
+            # Send whatever is queued without waiting; only an empty queue costs a wait on three things.
+            while not client.queue.empty() and not slow.done():
+                await websocket.send_text(client.queue.get_nowait().decode())
             getter = asyncio.create_task(client.queue.get())
             done, _ = await asyncio.wait({getter, reader, slow}, return_when=asyncio.FIRST_COMPLETED)
             if getter not in done:
