@@ -43,7 +43,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP_DEV)
-	$(BIN)/mypy shared launcher services/gateway
+	$(BIN)/mypy shared launcher services
 
 ui-test: system-deps
 	@bash scripts/test-ui.sh

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -27,11 +28,11 @@ from websockets.sync.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.bus import Bus  # noqa: E402
-from shared.db.engine import make_engine  # noqa: E402
-from shared.db.models import LiveEvent  # noqa: E402
-from shared.events import fast_event_json  # noqa: E402
-from tests.e2e.harness import Suite  # noqa: E402
+from shared.bus import Bus
+from shared.db.engine import make_engine
+from shared.db.models import LiveEvent
+from shared.events import fast_event_json
+from tests.e2e.harness import Suite
 
 WORKERS = ("douyin_fetcher", "ast", "streamcap", "gateway")
 
@@ -63,10 +64,8 @@ def restart_after_kill(suite: Suite) -> dict[str, float]:
 def suite_rss_mb(suite: Suite) -> float:
     total = 0
     for pid in suite.all_pids():
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += psutil.Process(pid).memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 

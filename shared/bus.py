@@ -258,7 +258,7 @@ class Bus:
     # -- commands --------------------------------------------------------------------------------------
 
     async def call(
-        self, service: str, command: str, params: dict[str, Any] | None = None, *, timeout: float = 10.0  # noqa: ASYNC109
+        self, service: str, command: str, params: dict[str, Any] | None = None, *, timeout: float = 10.0
     ) -> dict[str, Any]:
         """Send a command to a worker and wait for its reply. Raises CommandTimeout or CommandError."""
         request_id = uuid.uuid4().hex

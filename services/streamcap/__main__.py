@@ -27,7 +27,7 @@ async def _run(settings: Settings) -> None:
         )
     )
     # uvicorn must not install its own signal handlers: run_worker owns SIGTERM and stops the server after the worker.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     serving = asyncio.create_task(server.serve(), name="http")
 
     async def http_ready() -> None:

@@ -1,18 +1,35 @@
-"""The StreamCap process: its HTTP server (API + Flet UI on 127.0.0.1) and its worker side (heartbeat, commands)."""
+"""The StreamCap process: its HTTP server (API + UI on 127.0.0.1) and its worker side (heartbeat, events).
+
+Wiring only: the recording logic lives in ``manager.py`` and below. Recording events reach the bus as
+``recording`` live events; Douyin rooms resolve through the shared Douyin code (``shared/platforms/douyin``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from typing import Any
 
 from fastapi import FastAPI
 
+from services.streamcap.api import create_router
+from services.streamcap.manager import StreamCapManager
+from services.streamcap.monitor import Monitor
+from services.streamcap.repository import SqlRepository
+from services.streamcap.sources import DouyinStreams
 from shared.bus import Bus
 from shared.config import Settings
+from shared.db.engine import make_engine
+from shared.events import EventType, LiveEvent
+from shared.platforms.douyin.errors import LiveEnded, NoStream
+from shared.platforms.douyin.resolve import LiveStatus, RoomResolver, parse_live_id
 from shared.websec import LocalGuard, ui_origins
-from shared.worker import CommandFn
+from shared.worker import SYSTEM_SESSION, CommandFn
 
 __all__ = ["StreamcapApp", "create_http_app"]
+
+log = logging.getLogger(__name__)
 
 
 class StreamcapApp:
@@ -21,18 +38,75 @@ class StreamcapApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._bus: Bus | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._monitor: Monitor | None = None
+        self.engine = make_engine(settings.effective_database_url)
+        self.manager = StreamCapManager(
+            SqlRepository(self.engine),
+            settings.effective_recordings_dir,
+            douyin_resolver=self.resolve_douyin,
+            on_event=self._on_recording_event,
+        )
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self._loop = asyncio.get_running_loop()
+        self.manager.bind_loop(self._loop)  # the Douyin resolver is async and runs on this loop
+        # Finish what a crash left (remux leftover segments) before new recordings start.
+        recovered = await asyncio.to_thread(self.manager.recover)
+        if recovered:
+            log.info("recovered %d recordings left unfinished by a crash", len(recovered))
+        self._monitor = self.manager.create_monitor(tick=1.0)
+        self._monitor.start()
 
     async def stop(self) -> None:
+        if self._monitor is not None:
+            await self._monitor.stop()
+        # Segments stay as playable TS; the next start remuxes them (faster shutdown, nothing lost).
+        await asyncio.to_thread(self.manager.shutdown, 15.0)
         self._bus = None
+        self.engine.dispose()
 
     def commands(self) -> dict[str, CommandFn]:
         return {}
 
     def health(self) -> dict[str, Any]:
-        return {"recordings": 0, "port": self.settings.streamcap_port}
+        return {"recordings": self.manager.active_count(), "port": self.settings.streamcap_port}
+
+    def _on_recording_event(self, data: dict[str, Any]) -> None:
+        # Called on a recorder thread: hand the event to the loop that owns the bus.
+        bus, loop = self._bus, self._loop
+        if bus is None or loop is None:
+            return
+        payload = {k: v for k, v in data.items() if v is not None}
+        payload.setdefault("file", None)
+        event = LiveEvent.build(EventType.RECORDING, SYSTEM_SESSION, payload)
+        asyncio.run_coroutine_threadsafe(bus.publish(event), loop)
+
+    async def resolve_douyin(self, room: str) -> DouyinStreams:
+        """Stream candidates per quality for a Douyin room; an empty mapping while it is not live."""
+        resolver = RoomResolver.from_settings(self.settings)
+        try:
+            resolved = await resolver.resolve(parse_live_id(room))
+        except LiveEnded:
+            return DouyinStreams(streams={})
+        finally:
+            await resolver.aclose()
+        anchor = resolved.anchor.nickname if resolved.anchor else ""
+        if resolved.status is not LiveStatus.LIVE or resolved.enter is None:
+            return DouyinStreams(streams={}, anchor=anchor, title=resolved.title)
+        try:
+            variants = resolved.enter.streams().variants
+        except NoStream:
+            return DouyinStreams(streams={}, anchor=anchor, title=resolved.title)
+        streams: dict[str, list[str]] = {}
+        for quality, variant in variants.items():
+            # FLV first (one long HTTP response, cheapest to record); HLS first for H.265, which FLV cannot carry.
+            order = [variant.hls, variant.flv] if variant.codec == "h265" else [variant.flv, variant.hls]
+            urls = [u for u in order if u]
+            if urls:
+                streams[quality] = urls
+        return DouyinStreams(streams=streams, anchor=anchor, title=resolved.title)
 
 
 def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
@@ -42,6 +116,7 @@ def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "service": "streamcap", "pid": os.getpid(), **worker.health()}
 
+    app.include_router(create_router(worker.manager), prefix="/api")
     token = settings.resolve_token()
     origins = ui_origins(settings.streamcap_port, [f"http://127.0.0.1:{settings.gateway_port}"])
     app.add_middleware(LocalGuard, token=token, allowed_origins=origins)

@@ -49,7 +49,8 @@ class EventStore:
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._sql = {
             table: (
-                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
+                # Table and column names are this module's constants; values go as driver parameters.
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "  # noqa: S608
                 "ON CONFLICT (session_id, msg_id) DO NOTHING"
             )
             for table, cols in _COLUMNS.items()

@@ -48,9 +48,8 @@ def main() -> None:
         for i, text in enumerate(SENTENCES):
             audio = speak(text, Path(tmp))
             loud = np.flatnonzero(np.abs(audio) > 0.01)
-            manifest.append(
-                {"text": text, "start_ms": (pos + int(loud[0])) * 1000 // RATE, "end_ms": (pos + int(loud[-1])) * 1000 // RATE}
-            )
+            start, end = (pos + int(loud[0])) * 1000 // RATE, (pos + int(loud[-1])) * 1000 // RATE
+            manifest.append({"text": text, "start_ms": start, "end_ms": end})
             pieces.append(audio)
             pos += len(audio)
             gap = np.zeros(int((GAP_S if i < len(SENTENCES) - 1 else TAIL_S) * RATE), np.float32)

@@ -8,9 +8,9 @@ import pytest
 
 from services.streamcap.recorder import Recorder, RecorderConfig
 from services.streamcap.remux import Remuxer
-from services.streamcap.retry import constant
 from services.streamcap.sources import DirectSource
 from services.streamcap.synthetic import SyntheticConfig, SyntheticLive
+from shared.retry import constant
 
 # Short segments and timeouts so each scenario runs in seconds.
 FAST = RecorderConfig(segment_seconds=2, stall_timeout=2, start_timeout=8, rw_timeout=6, tick=0.2,

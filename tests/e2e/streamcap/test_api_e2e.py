@@ -14,10 +14,10 @@ from sqlalchemy import create_engine
 from services.streamcap.api import create_router
 from services.streamcap.manager import StreamCapManager
 from services.streamcap.repository import SqlRepository
-from services.streamcap.retry import constant
 from services.streamcap.synthetic import Mode, SyntheticLive
 from shared.db import tables_streamcap  # noqa: F401
 from shared.db.base import Base
+from shared.retry import constant
 
 from .conftest import FAST
 

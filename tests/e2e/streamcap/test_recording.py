@@ -51,7 +51,9 @@ def test_stream_end_stops_and_remuxes(
     assert all(p.name.startswith("测试主播_") and p.name[-7:-4].isdigit() for p in mp4)
 
 
-def test_stall_restarts_from_fresh_resolve(synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]) -> None:
+def test_stall_restarts_from_fresh_resolve(
+    synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]
+) -> None:
     live = synthetic(mode=Mode.STALL, fault_after=2, hls=False)
     assert live.urls is not None
     rec = record(live.urls.flv)
@@ -80,7 +82,9 @@ def test_drop_restarts(synthetic: Callable[..., SyntheticLive], record: Callable
     assert sum(assert_playable_mp4(p) for p in mp4) >= 3.0
 
 
-def test_kill_9_of_ffmpeg_mid_recording(synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]) -> None:
+def test_kill_9_of_ffmpeg_mid_recording(
+    synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]
+) -> None:
     live = synthetic(mode=Mode.STEADY, hls=False)
     assert live.urls is not None
     rec = record(live.urls.flv)
@@ -98,7 +102,9 @@ def test_kill_9_of_ffmpeg_mid_recording(synthetic: Callable[..., SyntheticLive],
         assert_playable_mp4(path)
 
 
-def test_disk_threshold_stops_cleanly(synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]) -> None:
+def test_disk_threshold_stops_cleanly(
+    synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]
+) -> None:
     live = synthetic(mode=Mode.STEADY, hls=False)
     assert live.urls is not None
     free = {"bytes": 10 << 30}
@@ -133,7 +139,9 @@ def test_h265_variant(synthetic: Callable[..., SyntheticLive], record: Callable[
         assert ("video", "hevc") in media.probe(path).streams
 
 
-def test_offline_url_fails_with_reason(synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]) -> None:
+def test_offline_url_fails_with_reason(
+    synthetic: Callable[..., SyntheticLive], record: Callable[..., Recording]
+) -> None:
     live = synthetic(mode=Mode.STEADY, hls=False)
     assert live.urls is not None
     rec = record(live.urls.flv.replace("live.flv", "nobody.flv"))

@@ -50,6 +50,8 @@ def test_kill_9_then_recover(synthetic: Callable[..., SyntheticLive], tmp_path: 
     finally:
         child.kill()
         child.wait(10)
+        if child.stdout is not None:
+            child.stdout.close()
     journals = Journal.find(folder)
     assert len(journals) == 1
     ts_before = sorted(folder.glob("*.ts"))

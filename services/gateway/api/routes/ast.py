@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.api.deps import StateDep
 
@@ -17,6 +18,9 @@ SERVICE = "ast"
 
 
 class AudioConfig(BaseModel):
+    # Extra keys (live, realtime, ...) pass through: the worker validates the whole config.
+    model_config = ConfigDict(extra="allow")
+
     source: Literal["session", "url", "file"]
     session_id: str | None = None
     url: str | None = Field(default=None, max_length=4000)
@@ -39,11 +43,19 @@ class AstStop(BaseModel):
 async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     audio = body.audio_config
+    extra: dict[str, Any] = {}
     if audio.source == "session":
-        if not audio.session_id or await asyncio.to_thread(state.repo.get_session, audio.session_id) is None:
+        live = await asyncio.to_thread(state.repo.get_session, audio.session_id) if audio.session_id else None
+        if live is None:
             raise HTTPException(404, f"没有这个场次 (no such session): {audio.session_id}")
-        session_id = audio.session_id
+        session_id = live["id"]
         new_session = False
+        # Transcript times are on the live session's clock: the stream starts "now" into the session.
+        started = datetime.fromisoformat(live["started_at"]) if live["started_at"] else None
+        if started is not None and started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        origin_ms = int((datetime.now(UTC) - started).total_seconds() * 1000) if started else 0
+        extra = {"live_id": live["live_id"], "origin_ms": max(origin_ms, 0)}
     elif audio.source == "url" and not audio.url:
         raise HTTPException(422, "audio_config.url is required for source=url")
     elif audio.source == "file" and not audio.path:
@@ -54,7 +66,7 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     result = await state.bus.call(
         SERVICE,
         "start_job",
-        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": body.model_config_},
+        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": body.model_config_, **extra},
         timeout=30.0,
     )
     if new_session:

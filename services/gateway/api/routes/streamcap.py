@@ -46,7 +46,7 @@ async def start(state: StateDep, body: StreamcapStart) -> Response:
 
 @router.post("/stop")
 async def stop(state: StateDep, body: StreamcapStop) -> Response:
-    return await _forward(state, "POST", f"/api/recordings/{body.recording_id}/stop")
+    return await _forward(state, "POST", "/api/recordings/stop", json=body.model_dump())
 
 
 @router.get("/recordings")

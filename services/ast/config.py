@@ -1,0 +1,126 @@
+"""The two job settings of contracts.md, validated: ``audio_config`` (where the sound comes from) and ``model_config``.
+
+Both arrive as JSON from the gateway; ``parse_audio_config`` / ``parse_model_config`` turn any problem into one
+``InvalidJobConfig`` naming each field. The gateway sends every key of its flat model (unused ones as ``None``), so the
+audio model is flat too and checks per source which keys are required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from services.ast.errors import InvalidJobConfig
+
+__all__ = [
+    "NETWORK_SCHEMES",
+    "AudioConfig",
+    "EngineName",
+    "Language",
+    "ModelConfig",
+    "parse_audio_config",
+    "parse_model_config",
+]
+
+EngineName = Literal["whisper", "sensevoice", "funasr"]
+Language = Literal["zh", "en", "auto"]
+
+# Protocols a url source may use; local protocols (file:, pipe:, concat:) go through source=file or nowhere.
+NETWORK_SCHEMES = frozenset({"http", "https", "rtmp", "rtmps", "rtsp", "rtsps", "srt", "udp", "tcp", "hls"})
+
+
+class AudioConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Literal["session", "url", "file"]
+    session_id: str | None = None
+    url: str | None = Field(default=None, max_length=4000)
+    path: str | None = Field(default=None, max_length=4000)
+    # Keep each utterance's audio as a WAV file and report it as audio_file_path.
+    save_audio: bool = False
+    # url only: a live stream is re-opened when it drops; a finite one (a podcast file) ends the job at its end.
+    live: bool = True
+    # file only: read at the speed of sound, as if live (the demo and the benchmark use it).
+    realtime: bool = False
+
+    @model_validator(mode="after")
+    def _required_per_source(self) -> AudioConfig:
+        if self.source == "session" and not self.session_id:
+            raise ValueError("source=session needs session_id")
+        if self.source == "url":
+            if not self.url:
+                raise ValueError("source=url needs url")
+            scheme = urlsplit(self.url).scheme.lower()
+            if scheme not in NETWORK_SCHEMES:
+                raise ValueError(f"url scheme {scheme or '(none)'!r} is not a network stream")
+        if self.source == "file" and not self.path:
+            raise ValueError("source=file needs path")
+        return self
+
+    @property
+    def is_live(self) -> bool:
+        return self.source == "session" or (self.source == "url" and self.live)
+
+    def describe(self) -> str:
+        """A short label for logs and status (never the full URL: stream URLs carry tokens)."""
+        if self.source == "session":
+            return f"session:{self.session_id}"
+        if self.source == "url":
+            parts = urlsplit(self.url or "")
+            return f"url:{parts.scheme}://{parts.hostname or ''}{parts.path[:40]}"
+        return f"file:{Path(self.path or '').name}"
+
+
+class ModelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: EngineName = "whisper"
+    language: Language = "zh"
+    # whisper: "base" (the packaged model) or a CTranslate2 model folder; sensevoice/funasr: a model folder.
+    # A bare name is looked up under $TIMAO_HOME/models.
+    model: str | None = Field(default=None, max_length=1000)
+    threads: int | None = Field(default=None, ge=1, le=32)
+    # whisper only: int8 keeps one job near 300 MB and is the fastest on a plain CPU.
+    compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
+    # whisper only: "fit" encodes the utterance plus a little silence, "full" the standard 30 s window (slower).
+    window: Literal["fit", "full"] = "fit"
+    beam_size: int = Field(default=1, ge=1, le=5)
+
+    def engine_key(self) -> tuple[Any, ...]:
+        """What decides whether two jobs can share one loaded engine (language is chosen per utterance)."""
+        return (self.engine, self.model, self.threads, self.compute_type)
+
+
+def _explain(exc: ValidationError, what: str) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or what}: {err['msg']}" for err in exc.errors(include_url=False)
+    )
+    return f"{what} 无效 (invalid {what}): {problems}"
+
+
+def parse_audio_config(raw: Mapping[str, Any] | AudioConfig) -> AudioConfig:
+    if isinstance(raw, AudioConfig):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise InvalidJobConfig("audio_config 必须是对象 (audio_config must be an object)")
+    try:
+        return AudioConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise InvalidJobConfig(_explain(exc, "audio_config")) from exc
+
+
+def parse_model_config(raw: Mapping[str, Any] | ModelConfig | None) -> ModelConfig:
+    if raw is None:
+        return ModelConfig()
+    if isinstance(raw, ModelConfig):
+        return raw
+    if not isinstance(raw, Mapping):
+        raise InvalidJobConfig("model_config 必须是对象 (model_config must be an object)")
+    try:
+        return ModelConfig.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise InvalidJobConfig(_explain(exc, "model_config")) from exc

@@ -1,0 +1,503 @@
+"""The StreamCap service core: rooms, running recordings, settings and crash recovery, over a repository.
+
+The process shell (``app.py``) builds one ``StreamCapManager``, calls ``recover()`` once at start, mounts
+``api.create_router(manager)``, optionally runs ``manager.create_monitor()`` on its loop, publishes the
+``recording`` event data handed to ``on_event``, and calls ``shutdown()`` on stop. Every method here blocks
+(database, files); the HTTP routes are plain ``def`` so they run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.streamcap import procs
+from services.streamcap.errors import NotFound, StreamCapError, StreamOffline
+from services.streamcap.monitor import Monitor, MonitorCore, TimeWindow
+from services.streamcap.recorder import FINAL_STATES, Phase, Recorder, RecorderConfig, RecState, StopReason
+from services.streamcap.remux import Remuxer, RemuxResult
+from services.streamcap.repository import FileRecord, RecordingRecord, RoomRecord, StreamCapRepository
+from services.streamcap.sources import DouyinResolver, StreamSource, make_source
+from services.streamcap.storage import DiskGuard, check_component, default_free_bytes, safe_join, sanitize_name
+from shared.retry import RetryPolicy
+
+__all__ = ["SourceFactory", "StreamCapManager", "StreamCapSettings"]
+
+log = logging.getLogger(__name__)
+
+SourceFactory = Callable[[str, str, str | None], StreamSource]
+_FINAL = frozenset(s.value for s in FINAL_STATES)
+
+
+class StreamCapSettings(BaseModel):
+    """User settings of the recorder, stored in ``streamcap_settings``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segment_seconds: float = Field(default=1800.0, ge=10, le=86400)
+    segment_megabytes: int = Field(default=0, ge=0, le=1_000_000)
+    min_free_gb: float = Field(default=1.0, ge=0, le=10_000)
+    max_recordings: int = Field(default=5, ge=1, le=100)
+    max_concurrent_checks: int = Field(default=3, ge=1, le=50)
+    default_quality: str = Field(default="origin", max_length=32)
+    remux_to_mp4: bool = True
+    delete_ts_after_remux: bool = True
+    remux_parallel: int = Field(default=2, ge=1, le=16)
+    stall_timeout: float = Field(default=20.0, ge=2, le=600)
+
+
+class StreamCapManager:
+    def __init__(
+        self,
+        repository: StreamCapRepository,
+        root: Path,
+        *,
+        douyin_resolver: DouyinResolver | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+        free_bytes: Callable[[Path], int] = default_free_bytes,
+        recorder_config: RecorderConfig | None = None,
+        retry: RetryPolicy | None = None,
+        source_factory: SourceFactory | None = None,
+        spawn: Callable[..., procs.ChildProcess] = procs.spawn,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.repository = repository
+        self.root = root
+        self._douyin_resolver = douyin_resolver
+        self._loop = loop
+        self._on_event = on_event
+        self._free_bytes = free_bytes
+        self._base_config = recorder_config or RecorderConfig()
+        self._retry = retry
+        self._source_factory = source_factory or self._default_source
+        self._spawn = spawn
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._recorders: dict[str, Recorder] = {}
+        self._room_of: dict[str, str] = {}
+        self._monitor: Monitor | None = None
+        self._monitor_loop: asyncio.AbstractEventLoop | None = None
+        self._settings = self._load_settings()
+        self._remuxer = self._make_remuxer(self._settings)
+
+    def active_count(self) -> int:
+        with self._lock:
+            return sum(1 for r in self._recorders.values() if r.is_running)
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop async resolvers run on (the process's main loop, known only once it runs)."""
+        self._loop = loop
+
+    # settings
+
+    def _load_settings(self) -> StreamCapSettings:
+        stored = self.repository.get_settings()
+        try:
+            return StreamCapSettings.model_validate(
+                {k: v for k, v in stored.items() if k in StreamCapSettings.model_fields}
+            )
+        except ValidationError:
+            log.warning("recording= stored settings invalid, using defaults")
+            return StreamCapSettings()
+
+    @property
+    def settings(self) -> StreamCapSettings:
+        return self._settings
+
+    def update_settings(self, changes: dict[str, Any]) -> StreamCapSettings:
+        merged = self._settings.model_dump() | changes
+        new = StreamCapSettings.model_validate(merged)  # raises ValidationError naming the bad key
+        self.repository.put_settings(new.model_dump())
+        with self._lock:
+            self._settings = new
+            self._remuxer = self._make_remuxer(new)
+        if self._monitor is not None:
+            self._monitor.core.max_recordings = new.max_recordings
+            self._monitor.core.max_concurrent_checks = new.max_concurrent_checks
+        return new
+
+    def _disk(self, settings: StreamCapSettings) -> DiskGuard:
+        return DiskGuard(int(settings.min_free_gb * (1 << 30)), self._free_bytes)
+
+    def _make_remuxer(self, settings: StreamCapSettings) -> Remuxer:
+        return Remuxer(
+            max_parallel=settings.remux_parallel, delete_ts=settings.delete_ts_after_remux, disk=self._disk(settings)
+        )
+
+    # sources
+
+    def _default_source(self, platform: str, target: str, quality: str | None) -> StreamSource:
+        return make_source(platform, target, quality=quality, douyin_resolver=self._douyin_resolver, loop=self._loop)
+
+    # recordings
+
+    def start_recording(
+        self,
+        platform: str,
+        stream_url: str,
+        *,
+        quality: str | None = None,
+        segment_seconds: float | None = None,
+        name: str | None = None,
+        folder: str | None = None,
+        room_id: str | None = None,
+    ) -> str:
+        settings = self._settings
+        source = self._source_factory(platform, stream_url, quality or settings.default_quality)
+        sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
+        target = safe_join(self.root, sub)
+        disk = self._disk(settings)
+        disk.check(target)
+        seg_seconds = float(segment_seconds or settings.segment_seconds)
+        config = RecorderConfig(
+            **{
+                **self._base_config.__dict__,
+                "segment_seconds": seg_seconds,
+                "segment_bytes": settings.segment_megabytes * 1_000_000,
+                "stall_timeout": settings.stall_timeout,
+                "remux": settings.remux_to_mp4,
+            }
+        )
+        recording_id = uuid.uuid4().hex
+        recorder = Recorder(
+            recording_id,
+            source,
+            target,
+            name=name,
+            config=config,
+            on_event=self._handle_event,
+            retry=self._retry,
+            spawn=self._spawn,
+            disk=disk,
+            remuxer=self._remuxer,
+            clock=self._clock,
+        )
+        self.repository.add_recording(
+            RecordingRecord(
+                id=recording_id,
+                platform=source.platform,
+                source=source.target,
+                state=RecState.STARTING.value,
+                folder=str(target),
+                segment_seconds=seg_seconds,
+                room_id=room_id,
+                quality=quality,
+                started_at=datetime.now(UTC),
+            )
+        )
+        with self._lock:
+            self._recorders[recording_id] = recorder
+            if room_id:
+                self._room_of[recording_id] = room_id
+        recorder.start()
+        log.info("recording=%s started (%s %s) into %s", recording_id, source.platform, source.target[:120], target)
+        return recording_id
+
+    def stop_recording(self, recording_id: str, reason: StopReason | str = StopReason.USER, *, wait: float = 0) -> None:
+        with self._lock:
+            recorder = self._recorders.get(recording_id)
+        if recorder is None:
+            if self.repository.get_recording(recording_id) is None:
+                raise NotFound(f"录制不存在 (no recording {recording_id})")
+            return  # already finished: stopping is idempotent
+        recorder.stop(reason)
+        if wait:
+            recorder.join(wait)
+
+    def recorder(self, recording_id: str) -> Recorder | None:
+        with self._lock:
+            return self._recorders.get(recording_id)
+
+    def list_recordings(self, limit: int = 200) -> list[dict[str, Any]]:
+        return [self._view(r) for r in self.repository.list_recordings(limit)]
+
+    def get_recording(self, recording_id: str) -> dict[str, Any]:
+        record = self.repository.get_recording(recording_id)
+        if record is None:
+            raise NotFound(f"录制不存在 (no recording {recording_id})")
+        return self._view(record)
+
+    def _view(self, record: RecordingRecord) -> dict[str, Any]:
+        files = {
+            f.path: {"path": f.path, "size": _size(f.path, f.size), "duration": f.duration, "kind": f.kind}
+            for f in record.files
+        }
+        view: dict[str, Any] = {
+            "recording_id": record.id,
+            "room_id": record.room_id,
+            "platform": record.platform,
+            "source": record.source,
+            "quality": record.quality,
+            "state": record.state,
+            "reason": record.reason,
+            "folder": record.folder,
+            "segment_seconds": record.segment_seconds,
+            "duration": record.duration,
+            "bytes": record.bytes,
+            "restarts": record.restarts,
+            "speed": 0.0,
+            "started_at": record.started_at.isoformat() if record.started_at else None,
+            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+        }
+        recorder = self.recorder(record.id)
+        if recorder is not None:
+            progress = recorder.progress
+            view.update(
+                state=progress.state.value,
+                duration=round(progress.duration, 3),
+                bytes=progress.bytes,
+                speed=progress.speed,
+                restarts=progress.restarts,
+                reason=progress.reason or record.reason,
+            )
+            for seg in recorder.files():
+                key = str(seg.path)
+                if key not in files and seg.path.exists():
+                    files[key] = {"path": key, "size": seg.size, "duration": seg.duration, "kind": "ts"}
+        view["files"] = sorted(files.values(), key=lambda f: f["path"])
+        return view
+
+    def _handle_event(self, data: dict[str, Any]) -> None:
+        """Recorder thread: keep the repository in step, then pass the event on."""
+        recording_id = data["recording_id"]
+        phase = data["state"]
+        recorder = self.recorder(recording_id)
+        try:
+            self._persist(recording_id, phase, data, recorder)
+        except StreamCapError as exc:
+            log.warning("recording=%s could not store %s: %s", recording_id, phase, exc)
+        if self._on_event is not None:
+            self._on_event(data)
+        if phase in (Phase.DONE, Phase.FAILED):
+            with self._lock:
+                self._recorders.pop(recording_id, None)
+                room_id = self._room_of.pop(recording_id, None)
+            if room_id is not None:
+                self._notify_monitor_ended(room_id)
+
+    def _persist(self, recording_id: str, phase: str, data: dict[str, Any], recorder: Recorder | None) -> None:
+        repo = self.repository
+        if phase in (Phase.STARTED, Phase.SEGMENT_CLOSED) and data.get("file"):
+            path = data["file"]
+            repo.put_file(
+                recording_id,
+                FileRecord(path, "ts", int(data.get("size") or _size(path, 0)), float(data.get("duration") or 0.0)),
+            )
+        elif phase == Phase.REMUXED and data.get("file"):
+            repo.put_file(
+                recording_id,
+                FileRecord(data["file"], "mp4", int(data.get("size") or 0), float(data.get("duration") or 0.0)),
+                replaces=data.get("ts"),
+            )
+        changes: dict[str, Any] = {}
+        if recorder is not None:
+            progress = recorder.progress
+            changes = {
+                "state": progress.state.value,
+                "duration": progress.duration,
+                "bytes": progress.bytes,
+                "restarts": progress.restarts,
+                "reason": recorder.reason,
+            }
+        if phase in (Phase.DONE, Phase.FAILED):
+            changes["state"] = RecState.DONE.value if phase == Phase.DONE else RecState.FAILED.value
+            changes["ended_at"] = datetime.now(UTC)
+            if data.get("reason"):
+                changes["reason"] = data["reason"]
+        if changes:
+            repo.update_recording(recording_id, **changes)
+
+    # rooms
+
+    def add_room(self, room: RoomRecord) -> RoomRecord:
+        if room.folder:
+            check_component(room.folder)
+        for window in room.windows:
+            TimeWindow.parse(window)
+        self._source_factory(room.platform, room.url, room.quality)  # validates platform and URL now
+        room.id = room.id or uuid.uuid4().hex
+        self.repository.add_room(room)
+        self._sync_monitor_room(room)
+        return room
+
+    def update_room(self, room_id: str, changes: dict[str, Any]) -> RoomRecord:
+        if changes.get("folder"):
+            check_component(changes["folder"])
+        for window in changes.get("windows") or []:
+            TimeWindow.parse(window)
+        current = self.repository.get_room(room_id)
+        if current is None:
+            raise NotFound(f"直播间不存在 (no room {room_id})")
+        if "platform" in changes or "url" in changes:
+            self._source_factory(changes.get("platform", current.platform), changes.get("url", current.url), None)
+        room = self.repository.update_room(room_id, **changes)
+        self._sync_monitor_room(room)
+        return room
+
+    def remove_room(self, room_id: str) -> None:
+        self.repository.delete_room(room_id)
+        if self._monitor is not None and self._monitor_loop is not None:
+            self._monitor_loop.call_soon_threadsafe(self._monitor_remove, room_id)
+
+    def list_rooms(self) -> list[RoomRecord]:
+        return self.repository.list_rooms()
+
+    def room_recording(self, room_id: str) -> str | None:
+        with self._lock:
+            return next((rid for rid, room in self._room_of.items() if room == room_id), None)
+
+    # monitor
+
+    def create_monitor(self, *, tick: float = 1.0) -> Monitor:
+        """Build the room monitor on the running loop; the caller starts and stops it."""
+        settings = self._settings
+        core = MonitorCore(max_concurrent_checks=settings.max_concurrent_checks, max_recordings=settings.max_recordings)
+        monitor = Monitor(
+            core,
+            check_live=self._check_live,
+            start_recording=self._start_room,
+            stop_recording=self._stop_room,
+            clock=self._clock,
+            tick=tick,
+        )
+        self._monitor = monitor
+        self._monitor_loop = asyncio.get_running_loop()
+        for room in self.repository.list_rooms():
+            self._sync_monitor_room(room)
+        return monitor
+
+    def _sync_monitor_room(self, room: RoomRecord) -> None:
+        if self._monitor is None or self._monitor_loop is None:
+            return
+        core = self._monitor.core
+
+        def apply() -> None:
+            windows = [TimeWindow.parse(w) for w in room.windows]
+            enabled = room.enabled and room.auto_record
+            if room.id in core.rooms:
+                core.update(room.id, interval=room.check_interval, windows=windows, enabled=enabled, now=self._clock())
+            else:
+                core.add(room.id, interval=room.check_interval, windows=windows, enabled=enabled, now=self._clock())
+
+        self._call_in_monitor_loop(apply)
+
+    def _call_in_monitor_loop(self, fn: Callable[[], None]) -> None:
+        loop = self._monitor_loop
+        assert loop is not None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            fn()
+        else:
+            loop.call_soon_threadsafe(fn)
+
+    def _monitor_remove(self, room_id: str) -> None:
+        assert self._monitor is not None
+        for action in self._monitor.core.remove(room_id):
+            recording_id = self.room_recording(action.room_id)
+            if recording_id:
+                self.stop_recording(recording_id, StopReason.USER)
+
+    def _notify_monitor_ended(self, room_id: str) -> None:
+        if self._monitor is not None and self._monitor_loop is not None:
+            core = self._monitor.core
+            self._monitor_loop.call_soon_threadsafe(core.recording_ended, room_id, self._clock())
+
+    async def _check_live(self, room_id: str) -> bool:
+        room = await asyncio.to_thread(self.repository.get_room, room_id)
+        if room is None:
+            return False
+        source = self._source_factory(room.platform, room.url, room.quality)
+        try:
+            await asyncio.to_thread(source.resolve, 0)
+        except StreamOffline:
+            return False
+        return True
+
+    async def _start_room(self, room_id: str) -> None:
+        room = await asyncio.to_thread(self.repository.get_room, room_id)
+        if room is None:
+            raise NotFound(f"直播间不存在 (no room {room_id})")
+        await asyncio.to_thread(
+            self.start_recording,
+            room.platform,
+            room.url,
+            quality=room.quality,
+            segment_seconds=room.segment_seconds,
+            name=room.name or None,
+            folder=room.folder,
+            room_id=room.id,
+        )
+
+    async def _stop_room(self, room_id: str, reason: str) -> None:
+        recording_id = self.room_recording(room_id)
+        if recording_id:
+            why = (
+                StopReason.WINDOW
+                if reason == "window_closed"
+                else StopReason.OFFLINE
+                if reason == "offline"
+                else StopReason.USER
+            )
+            self.stop_recording(recording_id, why)
+
+    # lifecycle
+
+    def recover(self) -> list[str]:
+        """Once at start: mark recordings the last run left open, finish their files. Answers their ids."""
+        with self._lock:
+            running = set(self._recorders)
+        open_rows = [r for r in self.repository.unfinished_recordings(_FINAL) if r.id not in running]
+        for record in open_rows:
+            self.repository.update_recording(record.id, state=RecState.REMUXING.value, reason="interrupted")
+
+        def on_file(recording_id: str, result: RemuxResult) -> None:
+            if result.mp4 is not None and not result.error:
+                size = result.mp4.stat().st_size if result.mp4.exists() else 0
+                try:
+                    self.repository.put_file(
+                        recording_id, FileRecord(str(result.mp4), "mp4", size, result.duration), replaces=str(result.ts)
+                    )
+                except StreamCapError as exc:
+                    log.warning("recording=%s recovery could not store %s: %s", recording_id, result.mp4, exc)
+
+        if self.root.is_dir():
+            self._remuxer.recover(self.root, on_file, skip=running)
+        for record in open_rows:
+            state = RecState.DONE if record.files else RecState.FAILED
+            self.repository.update_recording(
+                record.id,
+                state=state.value,
+                ended_at=datetime.now(UTC),
+                reason="interrupted: 服务中断后已恢复 (recovered after a crash)",
+            )
+        return [r.id for r in open_rows]
+
+    def shutdown(self, timeout: float = 20.0, *, remux: bool = False) -> None:
+        """Stop every recording. Without ``remux`` the segments stay as TS and the next ``recover()`` remuxes them."""
+        with self._lock:
+            recorders = list(self._recorders.values())
+        for recorder in recorders:
+            recorder.stop(StopReason.SHUTDOWN, remux=remux)
+        deadline = time.monotonic() + timeout
+        for recorder in recorders:
+            recorder.join(max(0.1, deadline - time.monotonic()))
+
+
+def _size(path: str, fallback: int) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return fallback

@@ -1,0 +1,633 @@
+"""One recording: one ffmpeg process at a time, restarted from a fresh resolve until the stream ends or we stop.
+
+ffmpeg copies the stream (no re-encoding, no ``-re``) into MPEG-TS segments cut by time (or, with ``segment_bytes``,
+rotated by size), flushing every packet so a crash loses almost nothing. A watchdog restarts a run whose files stop
+growing; a read timeout does the same from inside ffmpeg. When the recording ends, the segments are remuxed to MP4.
+
+States::
+
+    idle → starting → recording ⇄ stalled → restarting → starting …
+                 any active state → stopping → remuxing → done | failed
+
+Every state change that matters to a user is reported through ``on_event`` as ``recording`` event data
+(``{"recording_id", "state", "file", ...}``) with ``state`` one of ``Phase``.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import csv
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from services.streamcap import procs
+from services.streamcap.errors import InvalidState, SourceUnavailable, StreamOffline, UnsupportedSource
+from services.streamcap.journal import Journal, JournalState, SegmentStatus, journal_path
+from services.streamcap.remux import Remuxer, RemuxResult
+from services.streamcap.sources import ResolvedStream, StreamSource
+from services.streamcap.storage import DiskGuard, sanitize_name
+from shared.ffmpeg import find_ffmpeg
+from shared.retry import RetryPolicy, exponential
+
+__all__ = [
+    "ACTIVE_STATES",
+    "FINAL_STATES",
+    "Phase",
+    "Progress",
+    "RecState",
+    "Recorder",
+    "RecorderConfig",
+    "SegmentFile",
+    "StopReason",
+    "build_command",
+]
+
+log = logging.getLogger(__name__)
+
+
+class RecState(StrEnum):
+    IDLE = "idle"
+    STARTING = "starting"
+    RECORDING = "recording"
+    STALLED = "stalled"
+    RESTARTING = "restarting"
+    STOPPING = "stopping"
+    REMUXING = "remuxing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ACTIVE_STATES = frozenset({RecState.STARTING, RecState.RECORDING, RecState.STALLED, RecState.RESTARTING})
+FINAL_STATES = frozenset({RecState.DONE, RecState.FAILED})
+
+_TRANSITIONS: Mapping[RecState, frozenset[RecState]] = {
+    RecState.IDLE: frozenset({RecState.STARTING, RecState.DONE}),
+    RecState.STARTING: frozenset({RecState.RECORDING, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
+    RecState.RECORDING: frozenset({RecState.STALLED, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
+    RecState.STALLED: frozenset({RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
+    RecState.RESTARTING: frozenset({RecState.STARTING, RecState.STOPPING, RecState.FAILED}),
+    RecState.STOPPING: frozenset({RecState.REMUXING, RecState.DONE, RecState.FAILED}),
+    RecState.REMUXING: frozenset({RecState.DONE, RecState.FAILED}),
+    RecState.DONE: frozenset(),
+    RecState.FAILED: frozenset(),
+}
+
+
+class Phase(StrEnum):
+    """The ``state`` values of ``recording`` events."""
+
+    STARTED = "started"
+    SEGMENT_CLOSED = "segment_closed"
+    STALLED = "stalled"
+    RESTARTED = "restarted"
+    STOPPED = "stopped"
+    REMUXED = "remuxed"
+    REMUX_FAILED = "remux_failed"
+    FAILED = "failed"
+    DONE = "done"
+
+
+class StopReason(StrEnum):
+    USER = "user"
+    OFFLINE = "offline"
+    DISK_FULL = "disk_full"
+    UNREACHABLE = "unreachable"
+    UNSUPPORTED = "unsupported"
+    ERROR = "error"
+    SHUTDOWN = "shutdown"
+    WINDOW = "window_closed"
+
+
+# Reasons that end a recording normally even when nothing was recorded yet.
+_CLEAN_REASONS = frozenset({StopReason.USER, StopReason.SHUTDOWN, StopReason.WINDOW, StopReason.DISK_FULL})
+_OFFLINE_STDERR = re.compile(r"Server returned (404|410)|HTTP error (404|410)|404 Not Found", re.I)
+_SEGMENT_TIME_NEVER = 10**7
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    segment_seconds: float = 1800.0
+    # > 0: rotate to a new segment at this size instead of by time (ffmpeg cannot cut by size; a quick restart does).
+    segment_bytes: int = 0
+    stall_timeout: float = 20.0
+    start_timeout: float = 30.0
+    rw_timeout: float = 15.0
+    stop_waits: tuple[float, float, float] = (5.0, 3.0, 2.0)
+    max_failed_starts: int = 10
+    tick: float = 0.5
+    disk_check_interval: float = 5.0
+    remux: bool = True
+    hls_hold_counters: int = 10
+
+
+@dataclass
+class SegmentFile:
+    path: Path
+    index: int
+    size: int = 0
+    duration: float = 0.0
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: RecState
+    duration: float
+    bytes: int
+    speed: float
+    segments: int
+    restarts: int
+    reason: str = ""
+
+
+OnEvent = Callable[[dict[str, Any]], None]
+
+
+def build_command(
+    stream: ResolvedStream, pattern: Path, list_path: Path, start_number: int, config: RecorderConfig
+) -> list[str]:
+    """The ffmpeg command line of one run (stream copy into TS segments)."""
+    cmd = [find_ffmpeg(), "-hide_banner", "-nostats", "-loglevel", "warning", "-progress", "pipe:1"]
+    cmd += ["-rw_timeout", str(int(config.rw_timeout * 1_000_000))]
+    if stream.url.startswith(("http://", "https://")):
+        # ffmpeg must not be talked into reading local files by a playlist or a redirect.
+        cmd += ["-protocol_whitelist", "http,https,tls,tcp,crypto,httpproxy"]
+        if stream.headers:
+            cmd += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in stream.headers.items())]
+    if stream.is_hls:
+        cmd += ["-m3u8_hold_counters", str(config.hls_hold_counters), "-max_reload", str(config.hls_hold_counters),
+                "-seg_max_retry", "3", "-reconnect", "1", "-reconnect_on_network_error", "1",
+                "-reconnect_on_http_error", "5xx", "-reconnect_delay_max", "5"]  # fmt: skip
+    segment_time = config.segment_seconds if config.segment_bytes <= 0 else _SEGMENT_TIME_NEVER
+    cmd += ["-i", stream.url, "-map", "0:v?", "-map", "0:a?", "-c", "copy",
+            "-f", "segment", "-segment_format", "mpegts", "-segment_time", f"{segment_time:g}",
+            "-segment_start_number", str(start_number), "-reset_timestamps", "1",
+            "-segment_list", str(list_path), "-segment_list_type", "csv",
+            # The segment muxer does not pass -flush_packets to the TS writer inside it; both are needed.
+            "-flush_packets", "1", "-segment_format_options", "flush_packets=1",
+            "-y", str(pattern)]  # fmt: skip
+    return cmd
+
+
+@dataclass
+class _Run:
+    number: int
+    start_index: int
+    list_path: Path
+    proc: procs.ChildProcess | None = None
+    got_data: bool = False
+    offline: bool = False
+    stalled: bool = False
+    rotate: bool = False
+    disk_full: bool = False
+    stopped: bool = False
+    returncode: int | None = None
+    out_time: float = 0.0
+    speed: float = 0.0
+    stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=20))
+
+
+class Recorder:
+    """``start()`` returns at once; the work happens on the recorder's own thread (it also owns the ffmpeg child)."""
+
+    def __init__(
+        self,
+        recording_id: str,
+        source: StreamSource,
+        folder: Path,
+        *,
+        name: str | None = None,
+        config: RecorderConfig | None = None,
+        on_event: OnEvent | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = datetime.now,
+        spawn: Callable[..., procs.ChildProcess] = procs.spawn,
+        disk: DiskGuard | None = None,
+        remuxer: Remuxer | None = None,
+    ) -> None:
+        self.recording_id = recording_id
+        self.source = source
+        self.folder = folder
+        self.config = config or RecorderConfig()
+        self._name = name
+        self._on_event = on_event
+        self._retry = retry or exponential(1.0, 30.0)
+        self._clock = clock
+        self._now = now
+        self._spawn = spawn
+        self._disk = disk
+        self._remuxer = remuxer
+        self._state = RecState.IDLE
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._stop_reason: StopReason | None = None
+        self._remux_on_stop: bool | None = None
+        self._thread: threading.Thread | None = None
+        self._journal: Journal | None = None
+        self.stem = ""
+        self.segments: dict[int, SegmentFile] = {}
+        self.mp4_files: list[RemuxResult] = []
+        self.reason = ""
+        self.restarts = 0
+        self._base_duration = 0.0
+        self._run: _Run | None = None
+        self._started_event_sent = False
+
+    # lifecycle
+
+    @property
+    def state(self) -> RecState:
+        return self._state
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._state is not RecState.IDLE or self._thread is not None:
+                raise InvalidState(f"recording {self.recording_id} already started ({self._state})")
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._set_state(RecState.STARTING)
+            self._thread = threading.Thread(target=self._main, name=f"recorder-{self.recording_id}", daemon=True)
+            self._thread.start()
+
+    def stop(self, reason: StopReason | str = StopReason.USER, *, remux: bool | None = None) -> None:
+        """Ask the recording to end (non-blocking). ``remux=False`` leaves the segments for recovery (fast shutdown)."""
+        with self._lock:
+            if self._stop_reason is None:
+                self._stop_reason = StopReason(reason)
+            self._remux_on_stop = remux
+            self._stop.set()
+            if self._state is RecState.IDLE:
+                self._set_state(RecState.DONE)
+
+    def join(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.is_running
+
+    @property
+    def progress(self) -> Progress:
+        run = self._run
+        duration = self._base_duration + (run.out_time if run is not None else 0.0)
+        with self._lock:
+            size = sum(s.size for s in self.segments.values())
+            count = len(self.segments)
+        return Progress(self._state, duration, size, run.speed if run else 0.0, count, self.restarts, self.reason)
+
+    def files(self) -> list[SegmentFile]:
+        with self._lock:
+            return [
+                SegmentFile(s.path, s.index, s.size, s.duration, s.closed)
+                for s in sorted(self.segments.values(), key=lambda s: s.index)
+            ]
+
+    # state and events
+
+    def _set_state(self, new: RecState) -> None:
+        with self._lock:
+            old = self._state
+            if new is old:
+                return
+            if new not in _TRANSITIONS[old]:
+                raise InvalidState(f"recording {self.recording_id}: {old} -> {new} not allowed")
+            self._state = new
+        log.debug("recording=%s state %s -> %s", self.recording_id, old, new)
+
+    def _emit(self, phase: Phase, file: Path | None = None, **extra: Any) -> None:
+        data: dict[str, Any] = {
+            "recording_id": self.recording_id,
+            "state": phase.value,
+            "file": str(file) if file else None,
+        }
+        data.update(extra)
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(data)
+        except Exception:  # a broken listener must not kill the recording
+            log.exception("recording=%s event callback failed for %s", self.recording_id, phase)
+
+    # the recorder thread
+
+    def _main(self) -> None:
+        try:
+            self._loop()
+            self._finish()
+        except Exception as exc:  # the top of a thread: report anything, never die silently
+            log.exception("recording=%s crashed", self.recording_id)
+            self.reason = f"{StopReason.ERROR}: {exc}"
+            with self._lock:
+                self._state = RecState.FAILED
+            self._emit(Phase.FAILED, reason=self.reason)
+
+    def _loop(self) -> None:
+        failures = 0
+        total = 0
+        while not self._stop.is_set():
+            try:
+                stream = self.source.resolve(total)
+            except StreamOffline as exc:
+                self._end(StopReason.OFFLINE, str(exc))
+                return
+            except UnsupportedSource as exc:
+                self._end(StopReason.UNSUPPORTED, str(exc))
+                return
+            except SourceUnavailable as exc:
+                failures += 1
+                log.warning("recording=%s resolve failed (%d): %s", self.recording_id, failures, exc)
+                if not self._retry_or_end(failures, total, str(exc)):
+                    return
+                total += 1
+                continue
+            if not self.stem:
+                self._open_files(stream)
+            if self._disk is not None and not self._disk.has_room(self.folder):
+                self._end(StopReason.DISK_FULL, "磁盘空间不足 (free space below the minimum)")
+                return
+            run = self._run_once(stream, total)
+            total += 1
+            if run.stopped or self._stop.is_set():
+                return
+            if run.offline and not run.got_data:
+                self._end(StopReason.OFFLINE, "直播已结束 (stream offline)")
+                return
+            if run.disk_full:
+                self._end(StopReason.DISK_FULL, "磁盘空间不足 (free space below the minimum)")
+                return
+            if run.rotate:
+                continue
+            failures = 0 if run.got_data else failures + 1
+            why = "stalled" if run.stalled else f"ffmpeg exited ({run.returncode})"
+            if not self._retry_or_end(max(1, failures), total, why):
+                return
+
+    def _retry_or_end(self, failures: int, total: int, why: str) -> bool:
+        if failures >= self.config.max_failed_starts:
+            self._end(StopReason.UNREACHABLE, f"无法连接直播流 (gave up after {failures} attempts: {why})")
+            return False
+        self._set_state(RecState.RESTARTING)
+        self.restarts += 1
+        delay = self._retry(failures, total)
+        log.info("recording=%s restarting in %.1fs: %s", self.recording_id, delay, why)
+        self._emit(Phase.RESTARTED, reason=why, attempt=failures, delay=round(delay, 3))
+        if self._stop.wait(delay):
+            return False
+        self._set_state(RecState.STARTING)
+        return True
+
+    def _end(self, reason: StopReason, detail: str) -> None:
+        with self._lock:
+            if self._stop_reason is None:
+                self._stop_reason = reason
+        self.reason = f"{reason}: {detail}" if detail else str(reason)
+        log.info("recording=%s ending: %s", self.recording_id, self.reason)
+        self._stop.set()
+
+    def _open_files(self, stream: ResolvedStream) -> None:
+        base = sanitize_name(self._name or stream.name or self.source.target, fallback="recording")
+        stamp = self._now().strftime("%Y%m%d-%H%M%S")
+        stem, n = f"{base}_{stamp}", 1
+        # Two recordings of one room in the same second must not share files.
+        while journal_path(self.folder, stem).exists() or any(self.folder.glob(f"{_glob_escape(stem)}_*")):
+            n += 1
+            stem = f"{base}_{stamp}-{n}"
+        self.stem = stem
+        self._journal = Journal.create(self.folder, self.recording_id, stem)
+
+    def _run_once(self, stream: ResolvedStream, number: int) -> _Run:
+        start_index = max(self.segments, default=-1) + 1
+        run = _Run(number=number, start_index=start_index, list_path=self.folder / f".{self.stem}.run{number}.csv")
+        pattern = self.folder / f"{self.stem.replace('%', '%%')}_%03d.ts"
+        cmd = build_command(stream, pattern, run.list_path, start_index, self.config)
+        log.info("recording=%s run %d: %s (%s)", self.recording_id, number, _redact(stream.url), stream.quality)
+        proc = self._spawn(cmd)
+        run.proc = proc
+        self._run = run
+        readers = [
+            threading.Thread(target=self._read_progress, args=(proc.stdout, run), daemon=True),
+            threading.Thread(target=self._read_stderr, args=(proc.stderr, run), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            self._watch(run)
+        finally:
+            if proc.poll() is None:
+                procs.stop_process(proc, self.config.stop_waits, polite=not run.stalled)
+            run.returncode = proc.wait()
+            for reader in readers:
+                reader.join(timeout=5)
+            procs.close_pipes(proc)
+            self._scan(run, final=True)
+            self._base_duration += run.out_time
+            run.list_path.unlink(missing_ok=True)
+            self._run = None
+        if run.returncode not in (0, None) and not run.got_data:
+            run.offline = run.offline or any(_OFFLINE_STDERR.search(line) for line in run.stderr_tail)
+            log.warning(
+                "recording=%s ffmpeg exit %s: %s", self.recording_id, run.returncode, " | ".join(run.stderr_tail)[-500:]
+            )
+        return run
+
+    def _watch(self, run: _Run) -> None:
+        assert run.proc is not None
+        last_growth = last_disk = self._clock()
+        last_bytes = -1
+        cfg = self.config
+        while run.proc.poll() is None:
+            if self._stop.wait(cfg.tick):
+                run.stopped = True
+                procs.stop_process(run.proc, cfg.stop_waits)
+                return
+            now = self._clock()
+            size = self._scan(run, final=False)
+            if size > max(last_bytes, 0):
+                last_bytes, last_growth = size, now
+                if not run.got_data:
+                    run.got_data = True
+                    self._on_data()
+            elif now - last_growth >= (cfg.stall_timeout if run.got_data else cfg.start_timeout):
+                run.stalled = True
+                self._stalled(now - last_growth)
+                return
+            if cfg.segment_bytes > 0 and self._current_size(run) >= cfg.segment_bytes:
+                run.rotate = True
+                procs.stop_process(run.proc, cfg.stop_waits)
+                return
+            if self._disk is not None and now - last_disk >= cfg.disk_check_interval:
+                last_disk = now
+                if not self._disk.has_room(self.folder):
+                    run.disk_full = True
+                    procs.stop_process(run.proc, cfg.stop_waits)
+                    return
+
+    def _on_data(self) -> None:
+        self._set_state(RecState.RECORDING)
+        if not self._started_event_sent:
+            self._started_event_sent = True
+            first = self.segments[min(self.segments)].path if self.segments else None
+            log.info("recording=%s recording into %s", self.recording_id, self.folder)
+            self._emit(Phase.STARTED, first)
+
+    def _stalled(self, silent_for: float) -> None:
+        log.warning("recording=%s no data for %.1fs, restarting from a fresh resolve", self.recording_id, silent_for)
+        if self._state is RecState.RECORDING:
+            self._set_state(RecState.STALLED)
+        self._emit(Phase.STALLED, reason=f"no data for {silent_for:.1f}s")
+
+    def _current_size(self, run: _Run) -> int:
+        with self._lock:
+            mine = [s for i, s in self.segments.items() if i >= run.start_index]
+        return max(mine, key=lambda s: s.index).size if mine else 0
+
+    def _scan(self, run: _Run, *, final: bool) -> int:
+        """Refresh segment sizes; report segments ffmpeg has moved past (or all, at the end of a run)."""
+        pattern = re.compile(rf"^{re.escape(self.stem)}_(\d{{3,}})\.ts$")
+        found: dict[int, Path] = {}
+        try:
+            entries = list(self.folder.iterdir())
+        except OSError:
+            entries = []
+        for path in entries:
+            match = pattern.match(path.name)
+            if match and int(match.group(1)) >= run.start_index:
+                found[int(match.group(1))] = path
+        durations = _read_segment_list(run.list_path)
+        closed_now: list[SegmentFile] = []
+        with self._lock:
+            for index, path in found.items():
+                seg = self.segments.get(index)
+                if seg is None:
+                    seg = self.segments[index] = SegmentFile(path, index)
+                    if self._journal is not None:
+                        self._journal.update(path.name, status=SegmentStatus.RECORDING)
+                try:
+                    seg.size = path.stat().st_size
+                except FileNotFoundError:
+                    seg.size = 0
+            newest = max(found, default=-1)
+            for index, seg in self.segments.items():
+                if seg.closed or index < run.start_index:
+                    continue
+                if final or index < newest:
+                    seg.closed = True
+                    seg.duration = durations.get(seg.path.name, seg.duration)
+                    closed_now.append(seg)
+            total = sum(s.size for i, s in self.segments.items() if i >= run.start_index)
+        for seg in closed_now:
+            self._close_segment(seg)
+        return total
+
+    def _close_segment(self, seg: SegmentFile) -> None:
+        if seg.size == 0:
+            # ffmpeg opens the next file before it has data; an empty one is not a segment.
+            seg.path.unlink(missing_ok=True)
+            with self._lock:
+                self.segments.pop(seg.index, None)
+            if self._journal is not None:
+                self._journal.update(seg.path.name, status=SegmentStatus.EMPTY)
+            return
+        if self._journal is not None:
+            self._journal.update(seg.path.name, status=SegmentStatus.CLOSED, duration=seg.duration)
+        self._emit(Phase.SEGMENT_CLOSED, seg.path, duration=round(seg.duration, 3), size=seg.size)
+
+    def _read_progress(self, stream: IO[bytes] | None, run: _Run) -> None:
+        if stream is None:
+            return
+        for raw in iter(stream.readline, b""):
+            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
+            if key == "out_time_us" and value.isdigit():
+                run.out_time = int(value) / 1e6
+            elif key == "speed":
+                with contextlib.suppress(ValueError):
+                    run.speed = float(value.strip().rstrip("x"))
+
+    def _read_stderr(self, stream: IO[bytes] | None, run: _Run) -> None:
+        if stream is None:
+            return
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip()
+            if not line:
+                continue
+            run.stderr_tail.append(line)
+            if _OFFLINE_STDERR.search(line):
+                run.offline = True
+            log.debug("recording=%s ffmpeg: %s", self.recording_id, line)
+
+    def _finish(self) -> None:
+        reason = self._stop_reason or StopReason.USER
+        if not self.reason:
+            self.reason = str(reason)
+        self._set_state(RecState.STOPPING)
+        progress = self.progress
+        recorded = any(s.size > 0 for s in self.segments.values())
+        self._emit(Phase.STOPPED, reason=self.reason, duration=round(progress.duration, 3), bytes=progress.bytes)
+        remux = self.config.remux if self._remux_on_stop is None else self._remux_on_stop
+        if recorded and remux and self._remuxer is not None and self._journal is not None:
+            self._set_state(RecState.REMUXING)
+            report = self._remuxer.remux_journal(self._journal, self._on_remuxed)
+            if report.failed:
+                log.warning(
+                    "recording=%s %d segment(s) kept as TS: %s",
+                    self.recording_id,
+                    len(report.failed),
+                    report.failed[0].error,
+                )
+        elif self._journal is not None and not recorded:
+            self._journal.remove()
+        if recorded or reason in _CLEAN_REASONS:
+            self._set_state(RecState.DONE)
+            self._emit(Phase.DONE, reason=self.reason)
+        else:
+            self._set_state(RecState.FAILED)
+            self._emit(Phase.FAILED, reason=self.reason)
+
+    def _on_remuxed(self, result: RemuxResult) -> None:
+        with self._lock:
+            self.mp4_files.append(result)
+        if result.error:
+            self._emit(Phase.REMUX_FAILED, result.ts, reason=result.error)
+        elif result.mp4 is not None:
+            size = result.mp4.stat().st_size
+            self._emit(Phase.REMUXED, result.mp4, duration=round(result.duration, 3), size=size, ts=str(result.ts))
+
+    @property
+    def journal_state(self) -> JournalState | None:
+        return self._journal.state if self._journal else None
+
+
+def _read_segment_list(path: Path) -> dict[str, float]:
+    """The segment muxer's CSV list (name,start,end per closed segment) as name → duration."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    durations: dict[str, float] = {}
+    for row in csv.reader(text.splitlines()):
+        if len(row) >= 3:
+            try:
+                durations[Path(row[0]).name] = max(0.0, float(row[2]) - float(row[1]))
+            except ValueError:
+                continue
+    return durations
+
+
+def _glob_escape(text: str) -> str:
+    return re.sub(r"([\[\]*?])", r"[\1]", text)
+
+
+def _redact(url: str) -> str:
+    # Signed CDN URLs carry credentials in the query; logs keep only the path.
+    return url.split("?", 1)[0]
