@@ -4,6 +4,10 @@ The persister hands in events as parsed dicts (already validated at the bus boun
 transaction; duplicates — replays after a crash, re-claimed entries — hit the unique constraints and are
 skipped by ``INSERT ... ON CONFLICT DO NOTHING``, so replaying the log can never double-count.
 
+The store knows exactly which events of a batch are new (one indexed look-up of the batch's ids per table), and
+hands those to ``on_new`` inside the same transaction: whatever is derived from events (the live aggregates) is
+committed together with them, so a replay can neither double-count nor lose an event's effect.
+
 This is the hottest write path of the suite, so rows go to the driver's ``executemany`` as tuples (JSON encoded
 with orjson) instead of through SQLAlchemy's per-row parameter processing; the statement text is the same on
 SQLite and PostgreSQL but for the placeholder style.
@@ -11,16 +15,22 @@ SQLite and PostgreSQL but for the placeholder style.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, update
 
 from shared.db.models import LiveSession
 
-__all__ = ["EventStore"]
+__all__ = ["EventStore", "NewEventsHook"]
+
+# Called inside the write transaction with the events that were not stored before, in batch order.
+NewEventsHook = Callable[[Connection, list[dict[str, Any]]], None]
+# Ids per look-up query: well under SQLite's parameter limit.
+_LOOKUP_CHUNK = 500
 
 _COMMENT_TYPES = frozenset({"chat", "emoji_chat"})
 _SESSION_END_STATES = {"ended": "ended", "banned": "banned"}
@@ -41,8 +51,9 @@ def _json(value: Any) -> str:
 
 
 class EventStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, on_new: NewEventsHook | None = None) -> None:
         self.engine = engine
+        self.on_new = on_new
         dialect = engine.dialect.name
         if dialect not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"database {dialect!r} is not supported (use SQLite or PostgreSQL)")
@@ -55,12 +66,15 @@ class EventStore:
             )
             for table, cols in _COLUMNS.items()
         }
+        self._mark = mark
 
     def write(self, events: Sequence[dict[str, Any]]) -> int:
         """Store a batch; answers how many rows were new (duplicates are not counted)."""
         rows: dict[str, dict[tuple[str, str], tuple[Any, ...]]] = {table: {} for table in _COLUMNS}
+        first_seen: dict[tuple[str, str], dict[str, Any]] = {}
         session_ends: list[tuple[str, str, int]] = []
         for ev in events:
+            first_seen.setdefault((ev["session_id"], ev["msg_id"]), ev)
             session_id, msg_id, kind, ts = ev["session_id"], ev["msg_id"], ev["type"], ev["ts"]
             user = ev.get("user") or {}
             data = ev.get("data") or {}
@@ -86,20 +100,43 @@ class EventStore:
                 elif kind == "service" and data.get("state") in _CLIENT_END_STATES and session_id != "system":
                     # A room client that gave up (unknown room, bad signature) or was stopped closes its session.
                     session_ends.append((session_id, _CLIENT_END_STATES[data["state"]], ts))
-        inserted = 0
+        new_keys: set[tuple[str, str]] = set()
         with self.engine.begin() as conn:
             cursor = conn.connection.cursor()
             try:
                 for table, table_rows in rows.items():
-                    if table_rows:
-                        cursor.executemany(self._sql[table], list(table_rows.values()))
-                        inserted += max(cursor.rowcount, 0)  # both drivers sum executemany's row counts
+                    if not table_rows:
+                        continue
+                    stored = self._stored_keys(cursor, table, list(table_rows))
+                    fresh = [row for key, row in table_rows.items() if key not in stored]
+                    if fresh:
+                        # ON CONFLICT stays as the guard; the look-up above already removed known ids.
+                        cursor.executemany(self._sql[table], fresh)
+                    new_keys.update(key for key in table_rows if key not in stored)
             finally:
                 cursor.close()
+            if self.on_new is not None and new_keys:
+                self.on_new(conn, [ev for key, ev in first_seen.items() if key in new_keys])
             for session_id, status, ts in session_ends:
                 conn.execute(
                     update(LiveSession)
                     .where(LiveSession.id == session_id, LiveSession.ended_at.is_(None))
                     .values(status=status, ended_at=datetime.fromtimestamp(ts / 1000, UTC))
                 )
-        return inserted
+        return len(new_keys)
+
+    def _stored_keys(self, cursor: Any, table: str, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        by_session: dict[str, list[str]] = defaultdict(list)
+        for session_id, msg_id in keys:
+            by_session[session_id].append(msg_id)
+        stored: set[tuple[str, str]] = set()
+        for session_id, msg_ids in by_session.items():
+            for i in range(0, len(msg_ids), _LOOKUP_CHUNK):
+                chunk = msg_ids[i : i + _LOOKUP_CHUNK]
+                marks = ", ".join([self._mark] * len(chunk))
+                cursor.execute(
+                    f"SELECT msg_id FROM {table} WHERE session_id = {self._mark} AND msg_id IN ({marks})",  # noqa: S608
+                    [session_id, *chunk],
+                )
+                stored.update((session_id, row[0]) for row in cursor.fetchall())
+        return stored

@@ -58,3 +58,26 @@ def test_live_end_closes_the_session(database_url: str) -> None:
         row = s.get(LiveSession, "s1")
         assert row is not None and row.status == "ended" and row.ended_at is not None
     engine.dispose()
+
+
+def test_on_new_sees_each_event_once_inside_the_transaction(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    seen: list[str] = []
+    store = EventStore(engine, on_new=lambda conn, events: seen.extend(e["msg_id"] for e in events))
+    store.write([ev("chat", "1", {"content": "a"}), ev("like", "2", {"count": 1}), ev("chat", "1", {"content": "a"})])
+    store.write([ev("chat", "1", {"content": "a"}), ev("gift", "3", {"gift_id": "9", "delta": 1})])
+    assert seen == ["1", "2", "3"]
+
+    def failing(conn: object, events: list[dict[str, Any]]) -> None:
+        raise RuntimeError("aggregate failed")
+
+    broken = EventStore(engine, on_new=failing)
+    try:
+        broken.write([ev("chat", "4", {"content": "b"})])
+    except RuntimeError:
+        pass
+    # The hook failed, so the event was not stored either: retried later, it counts once.
+    assert store.write([ev("chat", "4", {"content": "b"})]) == 1
+    assert seen[-1] == "4"
+    engine.dispose()
