@@ -1,13 +1,15 @@
 """``timao up --demo``: stand-ins that let a newcomer see the suite work without internet.
 
-The demo adds the fake Douyin server (every room id is a lively room) as a supervised service, points the
-suite's Douyin URLs at it, and once everything runs, starts watching a demo room through the gateway — the
-same door the UI uses.
+The demo adds two supervised stand-ins — a synthetic live stream (test pattern + looped speech) and the fake
+Douyin server, whose rooms all point at that stream — and points the suite's Douyin URLs at the fake server. Once
+everything runs it starts, through the gateway (the same door the UI uses): watching a demo room, recording it,
+and transcribing what its "streamer" says.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,37 +31,66 @@ class Demo:
     specs: list[ServiceSpec]
     settings_overrides: dict[str, Any] = field(default_factory=dict)
 
-    def kick_off(self, settings: Settings) -> list[str]:
-        """Start the demo room (and, as they land, a recording and a transcription); answers what it did."""
+    def kick_off(self, settings: Settings, out: Callable[[str], None]) -> None:
+        """Start the demo room, its recording and its transcription; says what happened, never raises."""
         base = f"http://127.0.0.1:{settings.gateway_port}"
         headers = {"Authorization": f"Bearer {settings.resolve_token()}"}
-        done: list[str] = []
-        try:
-            answer = httpx.post(f"{base}/api/douyin/start", json={"live_id": DEMO_LIVE_ID}, headers=headers, timeout=20)
-        except httpx.HTTPError as exc:
-            return [f"演示直播间启动失败 (demo room failed): {exc}"]
-        if answer.status_code == 200:
-            done.append(f"演示直播间 (demo room) {DEMO_LIVE_ID}: session {answer.json()['session_id']}")
-        else:
-            done.append(f"演示直播间启动失败 (demo room failed): HTTP {answer.status_code} {answer.text[:200]}")
-        return done
+
+        def post(what: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+            try:
+                answer = httpx.post(base + path, json=body, headers=headers, timeout=60)
+            except httpx.HTTPError as exc:
+                out(f"{what}启动失败 (failed): {exc}")
+                return None
+            if answer.status_code != 200:
+                out(f"{what}启动失败 (failed): HTTP {answer.status_code} {answer.text[:300]}")
+                return None
+            result: dict[str, Any] = answer.json()
+            return result
+
+        room = post("演示直播间 demo room ", "/api/douyin/start", {"live_id": DEMO_LIVE_ID})
+        if room is None:
+            return
+        session_id = room["session_id"]
+        out(f"演示直播间 (demo room) {DEMO_LIVE_ID} 「{room.get('title', '')}」: session {session_id}")
+        recording = post("录制 recording ", "/api/streamcap/start", {"platform": "douyin", "stream_url": DEMO_LIVE_ID})
+        if recording is not None:
+            out(f"录制中 (recording) {recording['recording_id']} → {settings.effective_recordings_dir}")
+        ast = post(
+            "转写 transcription ",
+            "/api/ast/start",
+            {"audio_config": {"source": "session", "session_id": session_id}, "model_config": {"language": "en"}},
+        )
+        if ast is not None:
+            out("语音转写已开始 (transcribing the demo room's speech)")
 
 
 def plan_demo(settings: Settings, deps: tuple[str, ...]) -> Demo:
-    del deps  # the stand-ins need nothing of the suite
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    del settings, deps  # the stand-ins need nothing of the suite
+    stream_port, douyin_port = free_port(), free_port()
+    stream = ServiceSpec(
+        "demo_stream",
+        service_argv("services.streamcap.synthetic", "--port", str(stream_port), "--no-hls", "--speech"),
+        health="tcp",
+        port=stream_port,
+    )
     fake = ServiceSpec(
         "fake_douyin",
-        service_argv("services.douyin_fetcher.fake_server", "--port", str(port), "--demo"),
+        service_argv(
+            "services.douyin_fetcher.fake_server",
+            "--port", str(douyin_port),
+            "--demo",
+            "--stream-base", f"http://127.0.0.1:{stream_port}/live/live",
+        ),
         health="tcp",
-        port=port,
-    )
+        port=douyin_port,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{douyin_port}"
     overrides = {
         "douyin_live_url": base,
         "douyin_www_url": f"{base}/www",
-        "douyin_ws_url": f"ws://127.0.0.1:{port}/webcast/im/push/v2/",
+        "douyin_ws_url": f"ws://127.0.0.1:{douyin_port}/webcast/im/push/v2/",
         # The fake server checks no signature in demo mode; a real room needs TIMAO_DOUYIN_SIGNER.
         "douyin_signer": "none",
     }
-    return Demo(specs=[fake], settings_overrides=overrides)
+    return Demo(specs=[stream, fake], settings_overrides=overrides)

@@ -299,8 +299,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
 def _kick_off_demo(demo: Demo, settings: Settings, out: Callable[[str], None]) -> None:
     # In a thread: it talks to the gateway, which must not wait on the supervisor loop.
     def run() -> None:
-        for line in demo.kick_off(settings):
-            out(f"演示 demo: {line}")
+        demo.kick_off(settings, lambda line: out(f"演示 demo: {line}"))
 
     threading.Thread(target=run, name="demo-kick-off", daemon=True).start()
 

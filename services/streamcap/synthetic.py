@@ -70,6 +70,9 @@ class Profile:
     clip_seconds: float = 0.0
 
 
+# ~19 s of English speech made with espeak-ng (see assets/README.md): what the demo's streamer "says".
+DEMO_SPEECH = Path(__file__).with_name("assets") / "demo_speech.ogg"
+
 PROFILES = {
     "test": Profile(320, 180, 25, "300k"),
     "demo": Profile(640, 360, 25, "800k"),
@@ -90,6 +93,7 @@ class SyntheticConfig:
     hls_segment_seconds: float = 1.0
     cache_dir: Path | None = None
     name: str = "live"
+    audio: Path | None = None  # loop this sound file instead of the tone
 
     @property
     def codec(self) -> str:
@@ -113,13 +117,15 @@ def _video_codec_args(profile: Profile, codec: str) -> list[str]:
             "-x264-params", "nal-hrd=cbr", "-pix_fmt", "yuv420p"]  # fmt: skip
 
 
-def _lavfi_inputs(profile: Profile, realtime: bool) -> list[str]:
+def _lavfi_inputs(profile: Profile, realtime: bool, audio: Path | None = None) -> list[str]:
     pace = ["-re"] if realtime else []
     size = f"{profile.width}x{profile.height}"
     # The bench clip must really carry its bitrate: a test pattern alone compresses to a tenth of it, noise does not.
     video = f"testsrc=size={size}:rate={profile.fps}" + (",noise=alls=24:allf=t" if profile.clip_seconds else "")
-    return [*pace, "-f", "lavfi", "-i", video,
-            *pace, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]  # fmt: skip
+    # The demo loops a spoken clip so the transcription has something to say; tests use a plain tone.
+    sound = [*pace, "-stream_loop", "-1", "-i", str(audio)] if audio else [
+        *pace, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]  # fmt: skip
+    return [*pace, "-f", "lavfi", "-i", video, *sound, "-map", "0:v", "-map", "1:a"]
 
 
 def prepare_clip(profile: Profile, codec: str, cache_dir: Path) -> Path:
@@ -236,7 +242,8 @@ class SyntheticLive:
             source = ["-re", "-stream_loop", "-1", "-i", str(self._clip), *limit, "-c", "copy"]
         else:
             video = _video_codec_args(self.profile, self.config.codec)
-            source = [*_lavfi_inputs(self.profile, realtime=True), *limit, *video, "-c:a", "aac", "-b:a", "64k"]
+            inputs = _lavfi_inputs(self.profile, realtime=True, audio=self.config.audio)
+            source = [*inputs, *limit, *video, "-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "1"]
         return [find_ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", *source, *fmt]
 
     def _track(self, proc: subprocess.Popen[bytes], add: bool) -> None:
@@ -361,7 +368,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         name = live.config.name
         try:
-            if path == f"/live/{name}.flv":
+            # Quality variants (live_hd.flv, live_sd.flv ...) all get the one stream: a room offers several.
+            if path.startswith(f"/live/{name}") and path.endswith(".flv"):
                 self._serve_flv(live, head)
             elif live.config.hls and path == f"/hls/{name}.m3u8":
                 self._serve_playlist(live, head)
@@ -470,12 +478,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fault-after", type=float, default=3.0)
     parser.add_argument("--end-after", type=float, default=60.0)
     parser.add_argument("--no-hls", action="store_true")
+    parser.add_argument("--audio", type=Path, help="loop this sound file (e.g. speech) instead of a tone")
+    parser.add_argument("--speech", action="store_true", help="loop the bundled demo speech (English)")
     args = parser.parse_args(argv)
+    if args.speech:
+        args.audio = DEMO_SPEECH
+    if args.audio is not None and not args.audio.is_file():
+        parser.error(f"--audio: no such file: {args.audio}")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if shutil.which("ffmpeg") is None:
         find_ffmpeg()  # raises a ConfigError naming the fix when neither PATH nor the wheel has one
     config = SyntheticConfig(mode=Mode(args.mode), profile=args.profile, port=args.port, fault_after=args.fault_after,
-                             end_after=args.end_after, hls=not args.no_hls)  # fmt: skip
+                             end_after=args.end_after, hls=not args.no_hls, audio=args.audio)  # fmt: skip
     live = SyntheticLive(config)
     urls = live.start()
     print(f"HTTP-FLV: {urls.flv}\nHLS:      {urls.hls}", flush=True)

@@ -29,12 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="every room id is a lively demo room, forever")
     parser.add_argument("--strict", action="store_true", help=f"verify the WebSocket signature ({TEST_SIGNER_JS.name})")
     parser.add_argument("--idle-timeout", type=float, default=25.0, help="drop connections silent this long (s)")
+    parser.add_argument("--stream-base", help="stream URL prefix for every room (BASE.flv, BASE_hd.flv, BASE.m3u8 ...)")
     return parser
 
 
 async def _serve(args: argparse.Namespace) -> int:
     server = FakeDouyinServer(
-        args.port, strict=args.strict, demo=args.demo or not args.scenario, idle_timeout=args.idle_timeout
+        args.port,
+        strict=args.strict,
+        demo=args.demo or not args.scenario,
+        idle_timeout=args.idle_timeout,
+        stream_base=args.stream_base,
     )
     port = await server.start()
     if args.scenario:

@@ -378,6 +378,7 @@ class FakeDouyinServer:
         demo: bool = False,
         idle_timeout: float = 25.0,
         host: str = "127.0.0.1",
+        stream_base: str | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fake Douyin server binds loopback only")
@@ -386,6 +387,8 @@ class FakeDouyinServer:
         self.strict = strict
         self.demo = demo
         self.idle_timeout = idle_timeout
+        # Where the rooms' stream URLs point (the demo's synthetic live stream); None = unplayable placeholders.
+        self.stream_base = stream_base
         self.observed = Observed()
         self.rooms: dict[str, FakeRoom] = {}
         self._by_room_id: dict[str, FakeRoom] = {}
@@ -526,7 +529,7 @@ class FakeDouyinServer:
         if "ttwid=" not in cookie:
             return self._respond(200, b"", json_type)  # the real answer without ttwid: 200 and nothing
         room = self._room_for_page(params.get("web_rid", ""))
-        body = pages.enter_not_found() if room is None else pages.enter_answer(room.info)
+        body = pages.enter_not_found() if room is None else pages.enter_answer(room.info, self.stream_base)
         return self._respond(200, json.dumps(body, ensure_ascii=False), json_type)
 
     def _check_handshake(self, connection: ServerConnection, params: dict[str, str], cookie: str) -> Response | None:
