@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.harness import Suite, pid_alive
 
 pytestmark = pytest.mark.e2e
 
+SPEECH = Path(__file__).resolve().parents[1] / "ast" / "fixtures" / "speech_en.flac"
 DEMO_SERVICES = {"redis", "demo_stream", "fake_douyin", "gateway", "streamcap", "douyin_fetcher", "ast"}
 
 
@@ -61,6 +63,35 @@ def test_demo_shows_events_recording_and_subtitles(tmp_path: Path) -> None:
         )
         assert all(t["language"] == "en" and t["end_ms"] > t["start_ms"] for t in transcripts)
 
+        # Stopping the recording through the gateway leaves verified MP4 files.
+        recording_id = suite.get("/api/streamcap/recordings").json()["recordings"][0]["recording_id"]
+        stopped = httpx.post(suite.base_url + "/api/streamcap/stop", json={"recording_id": recording_id},
+                             headers=suite.auth, timeout=30)  # fmt: skip
+        assert stopped.status_code == 200, stopped.text
+        done = eventually(
+            lambda: suite.get("/api/streamcap/recordings").json()["recordings"][0],
+            lambda r: r["files"] and all(f["path"].endswith(".mp4") for f in r["files"]),
+            60,
+            "the recording remuxed to MP4",
+        )
+        assert all(Path(f["path"]).is_file() and f["duration"] > 1 for f in done["files"])
+
+        # A transcription of a file through the gateway gets its own session and exact-enough text.
+        body = {"audio_config": {"source": "file", "path": str(SPEECH)}, "model_config": {"language": "en"}}
+        job = httpx.post(suite.base_url + "/api/ast/start", headers=suite.auth, timeout=60, json=body)
+        assert job.status_code == 200, job.text
+        file_session = job.json()["session_id"]
+        texts = eventually(
+            lambda: " ".join(
+                t["text"] for t in suite.get(f"/api/sessions/{file_session}/transcripts").json()["transcripts"]
+            ),
+            lambda text: "apples" in text.lower() and "gift" in text.lower(),
+            90,
+            "the file's transcript",
+        )
+        assert "oranges" in texts.lower()
+        assert suite.get(f"/api/sessions/{file_session}").json()["platform"] == "file"
+
         pids = suite.all_pids()
         assert suite.cli("stop").returncode == 0
         assert suite.proc is not None and suite.proc.wait(30) == 0
@@ -68,7 +99,6 @@ def test_demo_shows_events_recording_and_subtitles(tmp_path: Path) -> None:
         while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert [p for p in pids if pid_alive(p)] == []  # ffmpeg children included
-        ts_files = list((tmp_path / "home" / "recordings").rglob("*.ts"))
-        assert ts_files and all(f.stat().st_size > 0 for f in ts_files)
+        assert list((tmp_path / "home" / "recordings").rglob("*.mp4"))
     finally:
         suite.stop()
