@@ -20,9 +20,15 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from shared.errors import ConfigError
 
-__all__ = ["Settings", "default_home", "load_settings"]
+__all__ = ["EDITABLE_KEYS", "RESTART_KEYS", "Settings", "default_home", "load_settings", "save_settings"]
 
 SETTINGS_FILE_NAME = "settings.toml"
+# What the UI may change through the gateway; the rest (home, URLs, token, signer) stays with the environment.
+EDITABLE_KEYS = frozenset(
+    {"recordings_dir", "recording_quality", "ast_engine", "ast_model", "gateway_port", "streamcap_port", "log_level"}
+)
+# Keys that take effect only when the suite restarts.
+RESTART_KEYS = frozenset({"recordings_dir", "gateway_port", "streamcap_port", "log_level"})
 
 
 def default_home() -> Path:
@@ -70,6 +76,10 @@ class Settings(BaseSettings):
     douyin_signer: str = ""
     recordings_dir: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Defaults for new recordings and transcriptions (the UI's settings page edits them; no restart needed).
+    recording_quality: Literal["origin", "FULL_HD1", "HD1", "SD1", "SD2"] = "origin"
+    ast_engine: Literal["whisper", "sensevoice", "funasr"] = "whisper"
+    ast_model: str = Field(default="", max_length=500)
     # Extra UI origins allowed by the gateway besides its own and the Vite dev server (comma separated).
     allowed_origins: str = ""
 
@@ -197,3 +207,40 @@ def load_settings(**overrides: Any) -> Settings:
             f"TIMAO_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def save_settings(home: Path, changes: dict[str, Any]) -> Settings:
+    """Validate ``changes`` (EDITABLE_KEYS only) and merge them into ``$TIMAO_HOME/settings.toml``.
+
+    Answers the settings as they will be after a restart; a bad value raises ConfigError naming the key.
+    """
+    unknown = sorted(set(changes) - EDITABLE_KEYS)
+    if unknown:
+        raise ConfigError(f"not editable here: {', '.join(unknown)}")
+    path = home / SETTINGS_FILE_NAME
+    current: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            current = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    merged = {**current, **{k: v for k, v in changes.items() if v is not None}}
+    for key in [k for k, v in changes.items() if v is None]:
+        merged.pop(key, None)  # None puts a key back to its default
+    load_settings(home=home, **merged)  # validates; raises before anything is written
+    lines = ["# TalkingCat settings (the environment wins over this file).", ""]
+    lines += [f"{key} = {_toml_value(value)}" for key, value in sorted(merged.items())]
+    home.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return load_settings(home=home)

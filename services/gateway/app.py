@@ -15,7 +15,10 @@ from fastapi.routing import APIRoute
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
+from services.gateway.analytics import AnalyticsWorker
+from services.gateway.analytics.context import AnalyticsContext
 from services.gateway.api.errors import install_error_handlers
+from services.gateway.api.routes import analytics as analytics_routes
 from services.gateway.api.routes import ast, douyin, health, sessions, streamcap, ws
 from services.gateway.api.routes import settings as settings_routes
 from services.gateway.live import LiveHub
@@ -63,8 +66,14 @@ def create_app(settings: Settings) -> FastAPI:
         bus = Bus(settings.redis_url, service="gateway")
         await bus.start()
         engine = make_engine(settings.effective_database_url)
-        persister = Persister(bus, EventStore(engine))
+        analytics = AnalyticsContext.create(engine, settings.home / "reports")
+        persister = Persister(bus, EventStore(engine, on_new=analytics.aggregator.on_new))
         hub = LiveHub(bus)
+        analytics_worker = AnalyticsWorker(
+            engine, analytics.aggregator, analytics.segmenter, dispatch=hub.dispatch, reports_dir=analytics.reports_dir
+        )
+        analytics.aggregator.on_live_end = analytics_worker.live_ended
+        app.state.analytics = analytics
         streamcap_client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{settings.streamcap_port}",
             headers={"Authorization": f"Bearer {token}"},
@@ -84,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         tasks = [
             asyncio.create_task(persister.run(stop), name="persister"),
             asyncio.create_task(hub.run(), name="live-hub"),
+            asyncio.create_task(analytics_worker.run(stop), name="analytics"),
         ]
         for task in tasks:
             task.add_done_callback(_log_crash)
@@ -104,7 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    for module in (health, sessions, douyin, streamcap, ast, settings_routes, ws):
+    for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, ws):
         app.include_router(module.router)
     origins = ui_origins(settings.gateway_port, settings.allowed_origins.split(","))
     app.add_middleware(

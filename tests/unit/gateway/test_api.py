@@ -27,8 +27,12 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def client(tmp_path: Path, redis_url: str) -> Iterator[TestClient]:
-    settings = load_settings(home=tmp_path, redis_url=redis_url, token=TOKEN, streamcap_port=1)
+def client(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    # As the launcher does it: every setting through the environment.
+    for key, value in {"HOME": str(tmp_path), "REDIS_URL": redis_url, "TOKEN": TOKEN, "STREAMCAP_PORT": "1"}.items():
+        monkeypatch.setenv(f"TIMAO_{key}", value)
+    monkeypatch.delenv("TIMAO_GATEWAY_PORT", raising=False)
+    settings = load_settings()
     upgrade_to_head(make_engine(settings.effective_database_url))
     with TestClient(create_app(settings), base_url=BASE) as c:
         yield c
@@ -164,3 +168,20 @@ async def test_a_slow_client_is_dropped_without_slowing_others() -> None:
     assert slow.too_slow.is_set() and slow not in hub.clients
     assert fast in hub.clients and not fast.too_slow.is_set()
     assert hub.dropped_clients == 1
+
+
+def test_settings_read_and_edit(client: TestClient, tmp_path: Path) -> None:
+    view = client.get("/api/settings", headers=AUTH).json()
+    assert view["gateway_port"] == 9019 and view["recording_quality"] == "origin" and "token" not in view
+    assert view["restart_required"] == []
+    changed = client.put("/api/settings", json={"recording_quality": "HD1", "gateway_port": 9100}, headers=AUTH)
+    assert changed.status_code == 200
+    assert changed.json()["recording_quality"] == "HD1"
+    assert changed.json()["restart_required"] == ["gateway_port"]
+    assert 'recording_quality = "HD1"' in (tmp_path / "settings.toml").read_text()
+    assert client.get("/api/settings", headers=AUTH).json()["gateway_port"] == 9100
+    bad = client.put("/api/settings", json={"gateway_port": 70000}, headers=AUTH)
+    assert bad.status_code == 422 and "GATEWAY_PORT" in bad.json()["detail"]
+    assert client.put("/api/settings", json={"token": "x"}, headers=AUTH).status_code == 422
+    reset = client.put("/api/settings", json={"gateway_port": None}, headers=AUTH).json()
+    assert reset["gateway_port"] == 9019 and reset["restart_required"] == []

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.routes.settings import current_settings
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
 
@@ -63,10 +64,16 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     if audio.source != "session":
         session_id = uuid.uuid4().hex
         new_session = True
+    model_config = dict(body.model_config_)
+    if "engine" not in model_config:
+        fresh = await asyncio.to_thread(current_settings, state.settings)
+        model_config["engine"] = fresh.ast_engine
+        if fresh.ast_model and "model" not in model_config:
+            model_config["model"] = fresh.ast_model
     result = await state.bus.call(
         SERVICE,
         "start_job",
-        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": body.model_config_, **extra},
+        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": model_config, **extra},
         timeout=30.0,
     )
     if new_session:
@@ -75,7 +82,7 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
             session_id=session_id,
             platform=audio.source,
             live_id=(audio.url or audio.path or "")[:64],
-            meta={"audio_config": audio.model_dump(), "model_config": body.model_config_},
+            meta={"audio_config": audio.model_dump(), "model_config": model_config},
         )
     return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
 

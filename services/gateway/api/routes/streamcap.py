@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.routes.settings import current_settings
 from services.gateway.state import GatewayState
 from shared.errors import ServiceUnavailable
 
@@ -41,6 +43,9 @@ async def _forward(state: GatewayState, method: str, path: str, **kwargs: Any) -
 
 @router.post("/start")
 async def start(state: StateDep, body: StreamcapStart) -> Response:
+    if body.quality is None:
+        fresh = await asyncio.to_thread(current_settings, state.settings)
+        body.quality = fresh.recording_quality
     return await _forward(state, "POST", "/api/recordings", json=body.model_dump(exclude_none=True))
 
 

@@ -1,0 +1,109 @@
+"""The analytics parts that run beside the persister: throttled ``stats`` events for ``/ws`` and the report that
+is written when a live ends. Both run on the gateway's loop and push the database work to threads, so the
+persister is never blocked.
+
+A ``stats`` event exists only on the ``/ws`` fan-out (never on the durable log):
+``{"type": "stats", "session_id": ..., "ts": ms, "data": {"totals": {...}, "minute": {...}}}``, at most one per
+second per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Engine, select
+
+from services.gateway.analytics.aggregator import Aggregator
+from services.gateway.analytics.hotwords import Segmenter
+from services.gateway.analytics.queries import AnalyticsQueries
+from services.gateway.analytics.report import build_report, write_report_file
+from shared.db.models import LiveSession
+
+__all__ = ["AnalyticsWorker"]
+
+log = logging.getLogger(__name__)
+
+# How long a report waits for the session's end to be committed before it is written anyway.
+END_COMMIT_WAIT_S = 10.0
+
+
+class AnalyticsWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        aggregator: Aggregator,
+        segmenter: Segmenter,
+        *,
+        dispatch: Callable[[bytes], None],
+        reports_dir: Path,
+        interval: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.aggregator = aggregator
+        self.segmenter = segmenter
+        self.queries = AnalyticsQueries(engine)
+        self.dispatch = dispatch
+        self.reports_dir = reports_dir
+        self.interval = interval
+        self._ended: asyncio.Queue[str] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.reports_written = 0
+
+    def live_ended(self, session_id: str) -> None:
+        """Called from the persister's thread once the end of a live is committed."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._ended.put_nowait, session_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        reports = asyncio.create_task(self._reports(stop), name="analytics-reports")
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.interval)
+                for session_id in self.aggregator.take_dirty():
+                    try:
+                        snapshot = await asyncio.to_thread(self.queries.live_snapshot, session_id)
+                    except Exception:  # a failed snapshot only skips one update; the next tick retries
+                        log.warning("analytics: stats snapshot of session=%s failed", session_id, exc_info=True)
+                        continue
+                    ts = time.time_ns() // 1_000_000
+                    self.dispatch(orjson.dumps({"type": "stats", "session_id": session_id, "ts": ts, "data": snapshot}))
+        finally:
+            reports.cancel()
+            await asyncio.gather(reports, *self._tasks, return_exceptions=True)
+
+    async def _reports(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            session_id = await self._ended.get()
+            task = asyncio.create_task(self._write_report(session_id), name=f"report-{session_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _write_report(self, session_id: str) -> None:
+        # The end event's transaction commits just after the hook saw it; wait for it (bounded).
+        for _ in range(int(END_COMMIT_WAIT_S / 0.2)):
+            if await asyncio.to_thread(self._end_committed, session_id):
+                break
+            await asyncio.sleep(0.2)
+        try:
+            html_text = await asyncio.to_thread(build_report, self.engine, self.segmenter, session_id)
+            path = await asyncio.to_thread(write_report_file, self.reports_dir, session_id, html_text)
+        except Exception:  # the report is a convenience; a failure must not stop the gateway
+            log.error("analytics: report of session=%s failed", session_id, exc_info=True)
+            return
+        self.reports_written += 1
+        log.info("analytics: report of session=%s written to %s", session_id, path)
+
+    def _end_committed(self, session_id: str) -> bool:
+        with self.engine.connect() as conn:
+            status = conn.execute(select(LiveSession.status).where(LiveSession.id == session_id)).scalar()
+        # No session row (events without a started session): nothing to wait for.
+        return status is None or status in ("ended", "banned")

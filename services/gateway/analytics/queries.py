@@ -1,0 +1,178 @@
+"""The read side of the aggregates: series at a resolution, totals, rankings, questions, the live snapshot.
+
+Every query reads the small aggregate tables (minute rows, one row per viewer), never the event tables — except
+``comments_since`` that rebuilds a hot-word window after a restart (bounded by time and row count).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from shared.db.models import CommentData, LiveSession
+from shared.db.tables_analytics import AnalyticsMinute, AnalyticsQuestion, AnalyticsUser
+
+__all__ = ["MAX_POINTS", "AnalyticsQueries", "ResolutionError"]
+
+MAX_POINTS = 20_000
+_SUMS = ("comments", "likes", "follows", "shares", "members", "gifts", "diamonds", "new_chatters")
+
+
+class ResolutionError(ValueError):
+    """A resolution that is not a whole number of minutes, or would make too many points."""
+
+
+class AnalyticsQueries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def minutes(self, session_id: str) -> list[dict[str, Any]]:
+        stmt = (
+            select(*AnalyticsMinute.__table__.c)
+            .where(AnalyticsMinute.session_id == session_id)
+            .order_by(AnalyticsMinute.minute)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(stmt)]
+
+    def has_data(self, session_id: str) -> bool:
+        with self.engine.connect() as conn:
+            if conn.execute(select(LiveSession.id).where(LiveSession.id == session_id)).first():
+                return True
+            return bool(
+                conn.execute(
+                    select(AnalyticsMinute.minute).where(AnalyticsMinute.session_id == session_id).limit(1)
+                ).first()
+            )
+
+    def series(self, session_id: str, resolution_s: int) -> list[dict[str, Any]]:
+        """Buckets of ``resolution_s`` from the first to the last minute with data; empty buckets are zeros.
+
+        ``online`` is the latest viewer count in the bucket (null when none was reported), ``chatters`` the viewers
+        who commented for the first time in the show in that bucket (their sum is the show's unique chatters).
+        """
+        if resolution_s < 60 or resolution_s % 60:
+            raise ResolutionError("resolution must be a whole number of minutes (60, 300, 900, 3600 ...)")
+        rows = self.minutes(session_id)
+        if not rows:
+            return []
+        step = resolution_s * 1000
+        first = rows[0]["minute"] - rows[0]["minute"] % step
+        last = rows[-1]["minute"] - rows[-1]["minute"] % step
+        count = (last - first) // step + 1
+        if count > MAX_POINTS:
+            raise ResolutionError(f"{count} points at this resolution; use a coarser one")
+        points: list[dict[str, Any]] = [_empty_point(first + i * step) for i in range(count)]
+        online_ts: list[int] = [-1] * count
+        for row in rows:
+            i = (row["minute"] - first) // step
+            point = points[i]
+            for name in _SUMS:
+                point[name] += row[name]
+            if row["online_ts"] is not None and row["online_ts"] >= online_ts[i]:
+                online_ts[i] = row["online_ts"]
+                point["online"] = row["online"]
+            peak = row["online_max"]
+            if peak is not None and (point["online_max"] is None or peak > point["online_max"]):
+                point["online_max"] = peak
+        for point in points:
+            point["chatters"] = point.pop("new_chatters")
+        return points
+
+    def totals(self, session_id: str) -> dict[str, int | None]:
+        sums = [func.coalesce(func.sum(getattr(AnalyticsMinute, name)), 0) for name in _SUMS]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*sums, func.max(AnalyticsMinute.online_max)).where(AnalyticsMinute.session_id == session_id)
+            ).one()
+            last = conn.execute(
+                select(AnalyticsMinute.online)
+                .where(AnalyticsMinute.session_id == session_id, AnalyticsMinute.online_ts.is_not(None))
+                .order_by(AnalyticsMinute.online_ts.desc())
+                .limit(1)
+            ).scalar()
+        totals: dict[str, int | None] = {name: int(v) for name, v in zip(_SUMS, row[: len(_SUMS)], strict=True)}
+        totals["chatters"] = totals.pop("new_chatters")
+        totals["peak_online"] = row[len(_SUMS)]
+        totals["online"] = last
+        return totals
+
+    def gift_ranking(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        stmt = (
+            select(AnalyticsUser.user_id, AnalyticsUser.nickname, AnalyticsUser.diamonds, AnalyticsUser.gifts)
+            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.gifts > 0)
+            .order_by(AnalyticsUser.diamonds.desc(), AnalyticsUser.gifts.desc(), AnalyticsUser.user_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                {"user_id": r.user_id, "nickname": r.nickname, "diamonds": r.diamonds, "gifts": r.gifts}
+                for r in conn.execute(stmt)
+            ]
+
+    def top_chatters(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        stmt = (
+            select(AnalyticsUser.user_id, AnalyticsUser.nickname, AnalyticsUser.comments)
+            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.comments > 0)
+            .order_by(AnalyticsUser.comments.desc(), AnalyticsUser.user_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [{"user_id": r.user_id, "nickname": r.nickname, "count": r.comments} for r in conn.execute(stmt)]
+
+    def questions(self, session_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first."""
+        q = AnalyticsQuestion
+        stmt = (
+            select(q.msg_id, q.user_name, q.user_id, q.content, q.ts)
+            .where(q.session_id == session_id)
+            .order_by(q.ts.desc(), q.id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(stmt)]
+
+    def comments_since(self, session_id: str, since_ms: int | None, limit: int) -> list[tuple[int, str, str]]:
+        """Chat comments (ts, msg_id, text) of the last ``limit`` rows at or after ``since_ms``, oldest first."""
+        stmt = select(
+            CommentData.timestamp, CommentData.msg_id, CommentData.content, CommentData.meta.label("meta")
+        ).where(CommentData.session_id == session_id)
+        if since_ms is not None:
+            stmt = stmt.where(CommentData.timestamp >= since_ms)
+        stmt = stmt.order_by(CommentData.timestamp.desc(), CommentData.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            rows = [
+                (r.timestamp, r.msg_id, r.content)
+                for r in conn.execute(stmt)
+                if r.content and (r.meta or {}).get("type", "chat") == "chat"
+            ]
+        rows.reverse()
+        return rows
+
+    def latest_comment_ts(self, session_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            value: int | None = conn.execute(
+                select(func.max(CommentData.timestamp)).where(CommentData.session_id == session_id)
+            ).scalar()
+        return value
+
+    def live_snapshot(self, session_id: str) -> dict[str, Any]:
+        """The small ``stats`` event for ``/ws``: show totals and the latest minute."""
+        with self.engine.connect() as conn:
+            latest = conn.execute(
+                select(*AnalyticsMinute.__table__.c)
+                .where(AnalyticsMinute.session_id == session_id)
+                .order_by(AnalyticsMinute.minute.desc())
+                .limit(1)
+            ).first()
+        minute = None
+        if latest is not None:
+            m = dict(latest._mapping)
+            minute = {"t": m["minute"], **{k: m[k] for k in _SUMS}, "online": m["online"]}
+            minute["chatters"] = minute.pop("new_chatters")
+        return {"totals": self.totals(session_id), "minute": minute}
+
+
+def _empty_point(t: int) -> dict[str, Any]:
+    return {"t": t, "online": None, "online_max": None, **dict.fromkeys(_SUMS, 0)}

@@ -1,0 +1,118 @@
+"""Live analytics of a session (series, rankings, hot words, questions), its review report, and raw exports."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+
+from services.gateway.analytics.context import AnalyticsContext
+from services.gateway.analytics.export import iter_export
+from services.gateway.analytics.pdf import PdfUnavailable, html_to_pdf
+from services.gateway.analytics.queries import ResolutionError
+from services.gateway.analytics.report import CSP, build_report
+
+router = APIRouter(prefix="/api/sessions", tags=["analytics"])
+
+
+def get_analytics(request: Request) -> AnalyticsContext:
+    context: AnalyticsContext = request.app.state.analytics
+    return context
+
+
+AnalyticsDep = Annotated[AnalyticsContext, Depends(get_analytics)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+async def _known(ctx: AnalyticsContext, session_id: str) -> None:
+    if len(session_id) > 64 or not await asyncio.to_thread(ctx.queries.has_data, session_id):
+        raise HTTPException(404, f"没有这个场次 (no such session): {session_id[:64]}")
+
+
+@router.get("/{session_id}/stats")
+async def stats(
+    ctx: AnalyticsDep,
+    session_id: str,
+    resolution: Annotated[int, Query(ge=60, le=86400, description="bucket size in seconds (whole minutes)")] = 60,
+) -> dict[str, Any]:
+    await _known(ctx, session_id)
+    try:
+        series = await asyncio.to_thread(ctx.queries.series, session_id, resolution)
+    except ResolutionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    totals = await asyncio.to_thread(ctx.queries.totals, session_id)
+    return {"resolution": resolution, "series": series, "totals": totals}
+
+
+@router.get("/{session_id}/gifts/ranking")
+async def gift_ranking(ctx: AnalyticsDep, session_id: str, limit: Limit = 20) -> dict[str, Any]:
+    await _known(ctx, session_id)
+    return {"ranking": await asyncio.to_thread(ctx.queries.gift_ranking, session_id, limit)}
+
+
+@router.get("/{session_id}/chatters/top")
+async def top_chatters(ctx: AnalyticsDep, session_id: str, limit: Limit = 20) -> dict[str, Any]:
+    await _known(ctx, session_id)
+    return {"chatters": await asyncio.to_thread(ctx.queries.top_chatters, session_id, limit)}
+
+
+@router.get("/{session_id}/hotwords")
+async def hot_words(
+    ctx: AnalyticsDep,
+    session_id: str,
+    window: Annotated[int, Query(ge=10, le=3600, description="seconds before the latest comment")] = 300,
+    limit: Annotated[int, Query(ge=1, le=200)] = 30,
+) -> dict[str, Any]:
+    await _known(ctx, session_id)
+    words = await asyncio.to_thread(ctx.hot_words, session_id, window, limit)
+    return {"window": window, "words": [{"word": w, "count": n} for w, n in words]}
+
+
+@router.get("/{session_id}/questions")
+async def questions(ctx: AnalyticsDep, session_id: str, limit: Limit = 100) -> dict[str, Any]:
+    await _known(ctx, session_id)
+    return {"questions": await asyncio.to_thread(ctx.queries.questions, session_id, limit)}
+
+
+@router.get("/{session_id}/report", response_model=None)
+async def report(
+    ctx: AnalyticsDep,
+    session_id: str,
+    format: Literal["html", "pdf"] = "html",
+    download: bool = False,
+) -> Response:
+    await _known(ctx, session_id)
+    html_text = await asyncio.to_thread(build_report, ctx.engine, ctx.segmenter, session_id)
+    name = f"report-{''.join(c for c in session_id if c.isascii() and c.isalnum())[:64]}"
+    disposition = "attachment" if download else "inline"
+    if format == "pdf":
+        try:
+            pdf = await asyncio.to_thread(html_to_pdf, html_text)
+        except PdfUnavailable as exc:
+            return JSONResponse({"detail": str(exc), "service": "pdf"}, status_code=503)
+        return Response(
+            pdf, media_type="application/pdf", headers={"Content-Disposition": f'{disposition}; filename="{name}.pdf"'}
+        )
+    return HTMLResponse(
+        html_text,
+        headers={"Content-Security-Policy": CSP, "Content-Disposition": f'{disposition}; filename="{name}.html"'},
+    )
+
+
+@router.get("/{session_id}/export")
+async def export(
+    ctx: AnalyticsDep,
+    session_id: str,
+    format: Literal["jsonl", "csv"] = "jsonl",
+    kind: Literal["comments", "gifts", "transcripts"] = "comments",
+) -> StreamingResponse:
+    await _known(ctx, session_id)
+    name = f"{kind}-{''.join(c for c in session_id if c.isascii() and c.isalnum())[:64]}.{format}"
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv; charset=utf-8"
+    return StreamingResponse(
+        iter_export(ctx.engine, session_id, kind, format),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
