@@ -1,0 +1,17 @@
+import { RoomControl } from '@/features/monitor/components/RoomControl';
+import { LiveStats } from '@/features/monitor/components/LiveStats';
+import { ComboPanel } from '@/features/monitor/components/ComboPanel';
+import { EventStream } from '@/features/monitor/components/EventStream';
+
+export function MonitorRoute() {
+  return (
+    <div className="flex h-full min-h-[640px] flex-col gap-3">
+      <div className="grid gap-3 xl:grid-cols-[1fr_320px] xl:items-start">
+        <RoomControl />
+        <ComboPanel />
+      </div>
+      <LiveStats />
+      <EventStream />
+    </div>
+  );
+}

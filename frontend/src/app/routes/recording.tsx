@@ -1,0 +1,5 @@
+import { RecordingPanel } from '@/features/recording/components/RecordingPanel';
+
+export function RecordingRoute() {
+  return <RecordingPanel />;
+}

@@ -1,0 +1,5 @@
+import { VoicePanel } from '@/features/voice/components/VoicePanel';
+
+export function VoiceRoute() {
+  return <VoicePanel />;
+}
