@@ -28,6 +28,9 @@ export function toneForState(state: string | null | undefined): Tone {
     case 'backoff':
     case 'degraded':
     case 'stopping':
+    case 'stalled':
+    case 'restarting':
+    case 'remuxing':
       return 'warn';
     case 'fatal':
     case 'down':

@@ -153,7 +153,10 @@ export interface TranscriptsResponse {
 }
 
 // ---------------------------------------------------------------- streamcap
-export type RecordingState = OpenString<'starting' | 'recording' | 'stopping' | 'stopped' | 'finished' | 'error' | 'failed'>;
+/** StreamCap's recorder states (services/streamcap/recorder.py). */
+export type RecordingState = OpenString<
+  'idle' | 'starting' | 'recording' | 'stalled' | 'restarting' | 'stopping' | 'remuxing' | 'done' | 'failed'
+>;
 export type RecordingPlatform = OpenString<'douyin' | 'direct'>;
 
 export interface RecordingFile {

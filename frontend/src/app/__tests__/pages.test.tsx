@@ -46,7 +46,7 @@ describe('recording', () => {
         return { body: { success: true, recording_id: 'r1' } };
       }
       if (url.pathname === '/api/streamcap/stop' && init.method === 'POST') {
-        recordings = [{ recording_id: 'r1', state: 'stopped', files: [{ path: '/rec/r1_000.mp4', size: 1536, duration: 65 }] }];
+        recordings = [{ recording_id: 'r1', state: 'done', files: [{ path: '/rec/r1_000.mp4', size: 1536, duration: 65 }] }];
         return { body: { success: true } };
       }
       return undefined;
@@ -60,7 +60,7 @@ describe('recording', () => {
     const start = fetchImpl.calls.find((c) => c.url.endsWith('/api/streamcap/start'));
     expect(JSON.parse(String(start!.init.body))).toMatchObject({ platform: 'douyin', stream_url: '123', quality: 'origin' });
     fireEvent.click(screen.getByTestId('recording-stop'));
-    await waitFor(() => expect(screen.getByTestId('recording').dataset.state).toBe('stopped'));
+    await waitFor(() => expect(screen.getByTestId('recording').dataset.state).toBe('done'));
   });
 
   it('shows the recorder as not running on 503', async () => {
