@@ -3,8 +3,8 @@ is written when a live ends. Both run on the gateway's loop and push the databas
 persister is never blocked.
 
 A ``stats`` event exists only on the ``/ws`` fan-out (never on the durable log):
-``{"type": "stats", "session_id": ..., "ts": ms, "data": {"totals": {...}, "minute": {...}}}``, at most one per
-second per session.
+``{"type": "stats", "session_id", "msg_id", "ts", "data": {"totals": {...}, "minute": {...}}}``, at most one per second
+per session.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from services.gateway.analytics.hotwords import Segmenter
 from services.gateway.analytics.queries import AnalyticsQueries
 from services.gateway.analytics.report import build_report, write_report_file
 from shared.db.models import LiveSession
+from shared.events import new_msg_id, now_ms
 
 __all__ = ["AnalyticsWorker"]
 
@@ -74,8 +74,9 @@ class AnalyticsWorker:
                     except Exception:  # a failed snapshot only skips one update; the next tick retries
                         log.warning("analytics: stats snapshot of session=%s failed", session_id, exc_info=True)
                         continue
-                    ts = time.time_ns() // 1_000_000
-                    self.dispatch(orjson.dumps({"type": "stats", "session_id": session_id, "ts": ts, "data": snapshot}))
+                    # A msg_id like every /ws event's, so clients that key events by it keep working.
+                    stats = {"type": "stats", "session_id": session_id, "msg_id": new_msg_id(), "ts": now_ms()}
+                    self.dispatch(orjson.dumps({**stats, "data": snapshot}))
         finally:
             reports.cancel()
             await asyncio.gather(reports, *self._tasks, return_exceptions=True)

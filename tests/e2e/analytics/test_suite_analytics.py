@@ -1,0 +1,130 @@
+"""Analytics through the whole suite: the fake Douyin server plays the showcase show (combos, duplicates,
+reconnects) plus a hostile comment; every aggregate is checked exact through the API, the report that was written
+at the live's end opens in headless Chromium without a single request leaving the page, and exports round-trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, load_scenario
+from services.gateway.analytics.export import csv_unescape
+from tests.e2e.analytics.chromium import CHROMIUM, visit
+from tests.e2e.douyin.test_suite_douyin import FAST, SCENARIO, FakeDouyinThread
+from tests.e2e.harness import Suite
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = "<script>alert(1)</script>主播多少钱?"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeDouyinThread]:
+    f = FakeDouyinThread()
+    f.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    env = {f"TIMAO_{k.upper()}": v for k, v in fake.server.urls.items()}
+    env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
+    s = Suite(tmp_path_factory.mktemp("analytics") / "home", extra_env=env).start()
+    s.wait_running()
+    yield s
+    s.stop()
+
+
+def _scenario() -> Any:
+    base = load_scenario(SCENARIO)
+    steps = list(base.steps)
+    hostile = {
+        "op": "frame",
+        "events": [{"kind": "chat", "user": {"id": 10010, "nickname": "<b>坏人</b>"}, "content": HOSTILE}],
+    }
+    steps.insert(len(steps) - 1, hostile)  # just before the live ends
+    scenario = load_scenario(steps)
+    scenario.room = base.room
+    return scenario
+
+
+async def _load(server: Any, scenario: Any) -> Any:
+    return server.load_scenario(scenario)
+
+
+def test_showcase_aggregates_report_and_exports(suite: Suite, fake: FakeDouyinThread) -> None:
+    scenario = _scenario()
+    room = fake.run(_load(fake.server, scenario))
+    resp = httpx.post(
+        suite.base_url + "/api/douyin/start",
+        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": FAST},
+        headers=suite.auth,
+        timeout=30,
+    )
+    assert resp.status_code == 200, resp.text
+    sid = resp.json()["session_id"]
+    report_file = suite.home / "reports" / f"{sid}.html"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not report_file.is_file():
+        time.sleep(0.3)
+    assert report_file.is_file(), "no report was written when the live ended"
+
+    events = list(scenario.events())
+    chats = [e for e in events if e["kind"] in ("chat", "screen_chat")]
+    comments = suite.get(f"/api/sessions/{sid}/comments?limit=500").json()["comments"]
+    assert len(comments) == len(chats) + 1  # + the emoji chat
+
+    totals = suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["totals"]
+    assert totals["comments"] == len(chats) + 1
+    assert totals["gifts"] == 6 + 66 + 2 + 1  # combos, summaries, duplicates and replays counted once
+    assert totals["diamonds"] == 6 * 1 + 66 * 1 + 2 * 1200 + 1 * 1
+    assert (totals["likes"], totals["follows"], totals["shares"], totals["members"]) == (12, 1, 1, 1)
+    assert totals["chatters"] == len({c["user_id"] for c in comments})
+    assert totals["peak_online"] == 306
+    series = suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["series"]
+    assert sum(p["comments"] for p in series) == totals["comments"]
+    assert sum(p["diamonds"] for p in series) == totals["diamonds"]
+
+    ranking = suite.get(f"/api/sessions/{sid}/gifts/ranking").json()["ranking"]
+    assert [(r["gifts"], r["diamonds"]) for r in ranking] == [(2, 2400), (66, 66), (6, 6), (1, 1)]
+    assert ranking[1]["nickname"] == "猫猫头" and ranking[2]["user_id"] == "10001"
+    top = suite.get(f"/api/sessions/{sid}/chatters/top").json()["chatters"]
+    assert top[0] == {"user_id": "10001", "nickname": "小鱼干", "count": 2}
+    questions = suite.get(f"/api/sessions/{sid}/questions").json()["questions"]
+    assert [q["content"] for q in questions] == [HOSTILE, "断线重连后还在吗"]
+    words = {w["word"] for w in suite.get(f"/api/sessions/{sid}/hotwords?window=3600").json()["words"]}
+    assert "断线" in words and "[赞]" not in words
+
+    # The report written at the live's end, in a real browser: nothing leaves the page, hostile text is text.
+    if not Path(CHROMIUM).is_file():
+        pytest.skip("chromium is not installed")
+    page = visit(
+        report_file,
+        "JSON.stringify({scripts: document.scripts.length, imgs: document.images.length,"
+        " hostile: document.body.innerText.includes('<script>alert(1)</script>'),"
+        " svgs: document.querySelectorAll('svg').length})",
+    )
+    assert page.requests == [report_file.as_uri()], page.requests
+    seen = orjson.loads(page.evaluated)
+    assert seen == {"scripts": 0, "imgs": 0, "hostile": True, "svgs": 4}
+
+    # Exports round-trip: the same comments as the API, exactly.
+    jsonl = suite.get(f"/api/sessions/{sid}/export?format=jsonl&kind=comments")
+    rows = [orjson.loads(line) for line in jsonl.content.splitlines()]
+    assert sorted(r["msg_id"] for r in rows) == sorted(c["msg_id"] for c in comments)
+    assert {r["msg_id"]: r["content"] for r in rows} == {c["msg_id"]: c["content"] for c in comments}
+    raw = suite.get(f"/api/sessions/{sid}/export?format=csv&kind=comments").content.decode("utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(raw)))
+    assert {r["msg_id"]: csv_unescape(r["content"]) for r in table} == {c["msg_id"]: c["content"] for c in comments}
+    gifts = [orjson.loads(x) for x in suite.get(f"/api/sessions/{sid}/export?kind=gifts").content.splitlines()]
+    assert sum(g["diamonds"] for g in gifts) == totals["diamonds"]
