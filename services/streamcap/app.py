@@ -18,6 +18,7 @@ from services.streamcap.manager import StreamCapManager
 from services.streamcap.monitor import Monitor
 from services.streamcap.repository import SqlRepository
 from services.streamcap.sources import DouyinStreams
+from services.streamcap.ui import mount_streamcap_ui, ui_lifespan
 from shared.bus import Bus
 from shared.config import Settings
 from shared.db.engine import make_engine
@@ -110,7 +111,7 @@ class StreamcapApp:
 
 
 def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
-    app = FastAPI(title="TalkingCat StreamCap", version="0.1.0")
+    app = FastAPI(title="TalkingCat StreamCap", version="0.1.0", lifespan=ui_lifespan)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -119,5 +120,7 @@ def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
     app.include_router(create_router(worker.manager), prefix="/api")
     token = settings.resolve_token()
     origins = ui_origins(settings.streamcap_port, [f"http://127.0.0.1:{settings.gateway_port}"])
+    # The Flet UI at / (its session socket is /ui/ws: Host/Origin checked, no API token, same-process manager).
+    mount_streamcap_ui(app, worker.manager, frame_ancestors=origins)
     app.add_middleware(LocalGuard, token=token, allowed_origins=origins)
     return app
