@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,7 @@ import psutil
 
 from launcher.control import LauncherNotRunning, request
 from launcher.redis_embedded import free_port
+from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,3 +127,49 @@ def pid_alive(pid: int) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+# Fast client settings for scripted rooms: faults recover in a second, not a minute.
+FAST_ROOM_CONFIG = {
+    "heartbeat_interval": 0.3,
+    "stall_timeout": 1.5,
+    "device_blocked_backoff": 0.2,
+    "retry_base": 0.1,
+    "retry_cap": 1,
+}
+
+
+class FakeDouyinThread:
+    """The fake Douyin server (strict signatures) on its own event loop, so a sync test can drive the suite."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server = FakeDouyinServer(strict=True, idle_timeout=5.0)
+
+    def run(self, coro: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(30)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.run(self.server.start())
+
+    def load(self, scenario: Any) -> Any:
+        """Load a scenario on the server's loop; answers the room that plays it."""
+
+        async def load() -> Any:
+            return self.server.load_scenario(scenario)
+
+        return self.run(load())
+
+    def suite_env(self) -> dict[str, str]:
+        """The environment that points a suite at this server, with the test signer."""
+        env = {f"TIMAO_{k.upper()}": v for k, v in self.server.urls.items()}
+        env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
+        return env
+
+    def stop(self) -> None:
+        self.run(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)

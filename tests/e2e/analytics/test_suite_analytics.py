@@ -16,11 +16,11 @@ import httpx
 import orjson
 import pytest
 
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, load_scenario
+from services.douyin_fetcher.fake_server import load_scenario
 from services.gateway.analytics.export import csv_unescape
 from tests.e2e.analytics.chromium import CHROMIUM, visit
-from tests.e2e.douyin.test_suite_douyin import FAST, SCENARIO, FakeDouyinThread
-from tests.e2e.harness import Suite
+from tests.e2e.douyin.test_suite_douyin import SCENARIO
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 
 pytestmark = pytest.mark.e2e
 
@@ -37,9 +37,7 @@ def fake() -> Iterator[FakeDouyinThread]:
 
 @pytest.fixture(scope="module")
 def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    env = {f"TIMAO_{k.upper()}": v for k, v in fake.server.urls.items()}
-    env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
-    s = Suite(tmp_path_factory.mktemp("analytics") / "home", extra_env=env).start()
+    s = Suite(tmp_path_factory.mktemp("analytics") / "home", extra_env=fake.suite_env()).start()
     s.wait_running()
     yield s
     s.stop()
@@ -58,16 +56,12 @@ def _scenario() -> Any:
     return scenario
 
 
-async def _load(server: Any, scenario: Any) -> Any:
-    return server.load_scenario(scenario)
-
-
 def test_showcase_aggregates_report_and_exports(suite: Suite, fake: FakeDouyinThread) -> None:
     scenario = _scenario()
-    room = fake.run(_load(fake.server, scenario))
+    room = fake.load(scenario)
     resp = httpx.post(
         suite.base_url + "/api/douyin/start",
-        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": FAST},
+        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": FAST_ROOM_CONFIG},
         headers=suite.auth,
         timeout=30,
     )

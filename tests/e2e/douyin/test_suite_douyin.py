@@ -6,12 +6,10 @@ checking, so the fetcher's JS signer path runs for real.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from websockets.sync.client import connect
 
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, load_scenario
+from services.douyin_fetcher.fake_server import load_scenario
 from shared.db.engine import make_engine
 from shared.db.models import CommentData, LiveEvent, LiveSession
-from tests.e2e.harness import Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 
 pytestmark = pytest.mark.e2e
 
@@ -39,28 +37,6 @@ FAST = {
 }
 
 
-class FakeDouyinThread:
-    """The fake server on its own event loop, so the sync test can drive the suite meanwhile."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = FakeDouyinServer(strict=True, idle_timeout=5.0)
-
-    def run(self, coro: Any) -> Any:
-        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(30)
-
-    def start(self) -> None:
-        self.thread.start()
-        self.run(self.server.start())
-
-    def stop(self) -> None:
-        self.run(self.server.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[FakeDouyinThread]:
     f = FakeDouyinThread()
@@ -71,10 +47,7 @@ def fake() -> Iterator[FakeDouyinThread]:
 
 @pytest.fixture(scope="module")
 def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    urls = fake.server.urls
-    env = {f"TIMAO_{k.upper()}": v for k, v in urls.items()}
-    env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
-    s = Suite(tmp_path_factory.mktemp("douyin") / "home", extra_env=env).start()
+    s = Suite(tmp_path_factory.mktemp("douyin") / "home", extra_env=fake.suite_env()).start()
     s.wait_running()
     yield s
     s.stop()
@@ -111,7 +84,7 @@ def test_bad_and_unknown_rooms_are_clear_errors(suite: Suite) -> None:
 
 def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -> None:
     scenario = load_scenario(SCENARIO)
-    room = fake.run(_load(fake.server, scenario))
+    room = fake.load(scenario)
     web_rid = room.info.web_rid
     ws_events: list[dict[str, Any]] = []
     ws_ready = threading.Event()
@@ -139,7 +112,7 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
     assert ws_ready.wait(10)
     started = httpx.post(
         suite.base_url + "/api/douyin/start",
-        json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST},
+        json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST_ROOM_CONFIG},
         headers=suite.auth,
         timeout=30,
     )
@@ -200,7 +173,3 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
         suite.base_url + f"/api/sessions/{session_id}/comments?limit=500", headers=suite.auth, timeout=10
     )
     assert sorted(c["content"] for c in comments.json()["comments"] if c["type"] == "chat") == sorted(truth_chats)
-
-
-async def _load(server: FakeDouyinServer, scenario: Any) -> Any:
-    return server.load_scenario(scenario)
