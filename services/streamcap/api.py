@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, HTTPException
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -22,7 +22,7 @@ from services.streamcap.errors import (
     StreamCapError,
     UnsafePath,
 )
-from services.streamcap.manager import StreamCapManager, StreamCapSettings
+from services.streamcap.manager import RoomStatus, StreamCapManager, StreamCapSettings
 from services.streamcap.monitor import TimeWindow
 from services.streamcap.repository import RoomRecord
 from services.streamcap.storage import check_component
@@ -153,7 +153,7 @@ class RoomPublic(BaseModel):
     windows: list[str]
     segment_seconds: float | None
     recording_id: str | None = None
-    status: Literal["recording", "idle"] = "idle"
+    status: RoomStatus = "paused"
 
 
 class RoomList(BaseModel):
@@ -207,7 +207,7 @@ def create_router(manager: StreamCapManager) -> APIRouter:
 
     def room_public(room: RoomRecord) -> RoomPublic:
         recording_id = manager.room_recording(room.id)
-        return RoomPublic(**room.__dict__, recording_id=recording_id, status="recording" if recording_id else "idle")
+        return RoomPublic(**room.__dict__, recording_id=recording_id, status=manager.room_status(room))
 
     # recordings
 

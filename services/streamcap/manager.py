@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -53,6 +53,11 @@ class StreamCapSettings(BaseModel):
     delete_ts_after_remux: bool = True
     remux_parallel: int = Field(default=2, ge=1, le=16)
     stall_timeout: float = Field(default=20.0, ge=2, le=600)
+
+
+# recording: being recorded; checking: a live-status check is under way; offline: the last check said not live;
+# waiting: watched, not checked yet; outside_window: outside its daily time windows; paused: not monitored.
+RoomStatus = Literal["recording", "checking", "offline", "waiting", "outside_window", "paused"]
 
 
 class StreamCapManager:
@@ -355,6 +360,23 @@ class StreamCapManager:
     def room_recording(self, room_id: str) -> str | None:
         with self._lock:
             return next((rid for rid, room in self._room_of.items() if room == room_id), None)
+
+    def room_status(self, room: RoomRecord) -> RoomStatus:
+        """What a monitored room is doing right now, for the UIs."""
+        if self.room_recording(room.id):
+            return "recording"
+        if not (room.enabled and room.auto_record):
+            return "paused"
+        watch = self._monitor.core.rooms.get(room.id) if self._monitor is not None else None
+        if watch is None:
+            return "waiting"
+        if watch.checking:
+            return "checking"
+        if not watch.in_window(datetime.now()):
+            return "outside_window"
+        if watch.live is False:
+            return "offline"
+        return "waiting"
 
     # monitor
 

@@ -32,7 +32,7 @@ def test_rooms_crud(client: TestClient) -> None:
                                               "windows": ["20:00-23:30"]})  # fmt: skip
     assert answer.status_code == 201, answer.text
     room = answer.json()
-    assert room["status"] == "idle" and room["windows"] == ["20:00-23:30"]
+    assert room["status"] == "waiting" and room["windows"] == ["20:00-23:30"]
     rooms = client.get("/api/rooms").json()["rooms"]
     assert [r["id"] for r in rooms] == [room["id"]]
     patched = client.patch(f"/api/rooms/{room['id']}", json={"check_interval": 30, "enabled": False}).json()

@@ -21,13 +21,19 @@ class RoomState:
     color: ft.ColorValue
 
 
-def room_state(room: RoomRecord, recording_id: str | None) -> RoomState:
-    """What the room is doing: a live room with auto-record is being recorded."""
-    if recording_id:
-        return RoomState("● 直播中 · 录制中", ft.Colors.RED_600)
-    if room.enabled and room.auto_record:
-        return RoomState("监控中 · 等待开播", ft.Colors.BLUE_700)
-    return RoomState("已暂停", ft.Colors.GREY_600)
+ROOM_STATES: dict[str, RoomState] = {
+    "recording": RoomState("● 直播中 · 录制中", ft.Colors.RED_600),
+    "checking": RoomState("检测中…", ft.Colors.BLUE_700),
+    "offline": RoomState("未开播", ft.Colors.BLUE_GREY_600),
+    "waiting": RoomState("监控中 · 等待检测", ft.Colors.BLUE_700),
+    "outside_window": RoomState("不在录制时段", ft.Colors.AMBER_800),
+    "paused": RoomState("已暂停", ft.Colors.GREY_600),
+}
+
+
+def room_state(status: str) -> RoomState:
+    """The label of a room's status as the manager reports it (``StreamCapManager.room_status``)."""
+    return ROOM_STATES.get(status, RoomState(status, ft.Colors.GREY_600))
 
 
 class RoomsPage:
@@ -69,18 +75,18 @@ class RoomsPage:
     async def refresh(self) -> None:
         manager = self.ctx.manager
         rooms = await self.ctx.call(manager.list_rooms)
-        pairs = [(room, manager.room_recording(room.id)) for room in rooms]
+        pairs = [(room, manager.room_status(room)) for room in rooms]
         if pairs == self._shown:
             return  # nothing changed: keep the controls (and the switches the user may be touching)
         self._shown = pairs
         self.table.rows = [self._row(room, rid) for room, rid in pairs]
-        recording = sum(1 for _room, rid in pairs if rid)
-        watching = sum(1 for room, _rid in pairs if room.enabled and room.auto_record)
+        recording = sum(1 for _room, status in pairs if status == "recording")
+        watching = sum(1 for _room, status in pairs if status != "paused")
         self.summary.value = f"共 {len(rooms)} 个直播间 · 监控中 {watching} 个 · 录制中 {recording} 个"
         self.empty.visible = not rooms
 
-    def _row(self, room: RoomRecord, recording_id: str | None) -> ft.DataRow:
-        state = room_state(room, recording_id)
+    def _row(self, room: RoomRecord, status: str) -> ft.DataRow:
+        state = room_state(status)
         cells: list[ft.Control] = [
             ft.Text(room.name or "—"),
             ft.Text(platform_label(room.platform)),
