@@ -63,7 +63,7 @@ class FetcherApp:
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
-        self._rooms = RoomManager.from_settings(self.settings, self._emit)
+        self._rooms = RoomManager.from_settings(self.settings, self._emit, emit_batch=self._emit_batch)
 
     async def stop(self) -> None:
         if self._rooms is not None:
@@ -73,6 +73,10 @@ class FetcherApp:
     async def _emit(self, event: dict[str, Any]) -> None:
         assert self._bus is not None
         await self._bus.publish(orjson.dumps(event))
+
+    async def _emit_batch(self, events: list[dict[str, Any]]) -> None:
+        assert self._bus is not None
+        await self._bus.publish_many([orjson.dumps(e) for e in events])
 
     def commands(self) -> dict[str, CommandFn]:
         return {"start_room": self._start_room, "stop_room": self._stop_room, "rooms": self._list_rooms}

@@ -46,11 +46,13 @@ from shared.platforms.douyin.signer import Signer
 from shared.platforms.douyin.wsurl import signed_ws_url
 from shared.retry import RetryPolicy, exponential
 
-__all__ = ["ClientOptions", "ClientState", "Emit", "RoomClient"]
+__all__ = ["ClientOptions", "ClientState", "Emit", "EmitBatch", "RoomClient"]
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
+# Takes every event of the frames waiting at once: one bus round trip for many events, not one each.
+EmitBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
 SERVICE = "douyin_fetcher"
 
 
@@ -125,12 +127,14 @@ class RoomClient:
         clock: Callable[[], float] = time.monotonic,
         options: ClientOptions | None = None,
         own_resolver: bool = False,
+        emit_batch: EmitBatch | None = None,
     ) -> None:
         live_id = parse_live_id(live_id)  # raises BadRoomInput before anything starts
         self.live_id = live_id
         self.session_id = session_id
         self.room_id = ""
         self._emit = emit
+        self._emit_batch = emit_batch
         self._resolver = resolver
         self._own_resolver = own_resolver
         self._signer = signer
@@ -434,14 +438,35 @@ class RoomClient:
     # ------------------------------------------------------------ decoding and emitting
 
     async def _worker(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            messages, received = item
-            for event in self.decoder.decode(messages, received):
-                await self._send_event(event)
+        done = False
+        while not done:
+            # Everything already received goes out together: under load, one emit covers many frames.
+            items = [await self._queue.get()]
+            while not self._queue.empty() and len(items) < 200:
+                items.append(self._queue.get_nowait())
+            events: list[dict[str, Any]] = []
+            for item in items:
+                if item is None:
+                    done = True
+                    break
+                messages, received = item
+                events.extend(self.decoder.decode(messages, received))
+            await self._send_events(events)
+            for event in events:
                 if event["type"] == "control" and event["data"]["status"] in ("ended", "banned"):
                     self._end_status = event["data"]["status"]
                     self._stop_event.set()
                     self._abort(self._end_status)
+
+    async def _send_events(self, events: list[dict[str, Any]]) -> None:
+        if not events:
+            return
+        if self._emit_batch is None:
+            for event in events:
+                await self._send_event(event)
+            return
+        try:
+            await self._emit_batch(events)
+        except Exception:  # a failing consumer must not kill the room; count it and go on
+            self.stats.emit_errors += len(events)
+            log.exception("%s emit failed for %d events", self._log, len(events))

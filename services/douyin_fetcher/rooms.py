@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from services.douyin_fetcher.client import ClientOptions, Emit, RoomClient
+from services.douyin_fetcher.client import ClientOptions, Emit, EmitBatch, RoomClient
 from shared.platforms.douyin.errors import DouyinError
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
 from shared.platforms.douyin.signer import Signer, make_signer
@@ -36,8 +36,10 @@ class RoomManager:
         options: ClientOptions | None = None,
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] | None = None,
+        emit_batch: EmitBatch | None = None,
     ) -> None:
         self._emit = emit
+        self._emit_batch = emit_batch
         self._live_url = live_url
         self._www_url = www_url
         self._ws_url = ws_url
@@ -88,6 +90,7 @@ class RoomManager:
                 own_resolver=True,
                 signer=self._signer,
                 ws_url=self._ws_url,
+                emit_batch=self._emit_batch,
                 retry_policy=retry_policy or self._policy,
                 options=options or self._options,
                 **kwargs,

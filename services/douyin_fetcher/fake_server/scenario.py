@@ -8,7 +8,9 @@ traffic   ``frame``        ``{"events": [EVENT...], "gzip": true, "need_ack": tr
           ``replay``       ``{"n": 5}`` — send the last n messages again in a new frame (server replay after reconnect)
           ``dup_frame``    — send the previous frame's exact bytes again
           ``wait_acks``    — wait until every frame on the current connection was acked
-faults    ``drop``         — abort the TCP connection without a close frame (client sees 1006)
+faults    ``drop``         — abort the TCP connection without a close frame (client sees 1006), once every frame
+                             was acked; ``{"wait_acks": false}`` aborts at once, mid-stream (unacked frames are
+                             replayed first on the next connection)
           ``stall``        — keep the socket open, answer heartbeats, push nothing more on it
           ``close_frame``  — send a ``payload_type="close"`` frame
           ``reject``       ``{"n": 2, "status": 415}`` — refuse the next n handshakes (DEVICE_BLOCKED, or 502)

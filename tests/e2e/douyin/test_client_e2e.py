@@ -142,3 +142,23 @@ async def test_unknown_room_fails_cleanly_and_stop_is_prompt(fake_douyin: FakeDo
         await asyncio.sleep(0.05)
     await asyncio.wait_for(live.stop(), 5)
     assert live.state is ClientState.STOPPED and not live.is_running
+
+
+@pytest.mark.asyncio
+async def test_drop_mid_stream_loses_and_duplicates_nothing(fake_douyin: FakeDouyinServer) -> None:
+    # No pause between frames and no wait for acks before the drop: frames in flight are replayed on the next
+    # connection, and whatever the client had already received is not delivered twice.
+    def frame(i: int) -> dict[str, object]:
+        events = [{"kind": "chat", "user": {"id": 7, "nickname": "甲"}, "content": f"c{i}-{k}"} for k in range(3)]
+        return {"op": "frame", "events": events}
+
+    steps = [*(frame(i) for i in range(20)), {"op": "drop", "wait_acks": False}, *(frame(i) for i in range(20, 40))]
+    room = fake_douyin.load_scenario(load_scenario([*steps, {"op": "end"}]), "400000000001")
+    emit = Collector()
+    client = make_client(fake_douyin, "400000000001", emit)
+    await client.start()
+    await asyncio.wait_for(client.join(), 20)
+    await room.wait_done(1)
+    assert client.state is ClientState.ENDED
+    assert [e["data"]["content"] for e in emit.of("chat")] == [f"c{i}-{k}" for i in range(40) for k in range(3)]
+    assert len(fake_douyin.observed.accepted) == 2
