@@ -14,7 +14,9 @@ Before the subcommand runs, a frozen process puts its house in order:
 - one-file build, top-level run: the launcher dies with the bootloader that unpacked it (Linux parent-death
   signal), records which bootloader owns its unpacked ``_MEI*`` folder, and removes the folders of our own earlier
   runs whose bootloader is gone (a killed run cannot clean up after itself);
-- Windows, top-level run: the process joins a job object that kills every descendant when the launcher goes.
+- Windows, top-level run: the process joins a job object that kills every descendant when the launcher goes;
+- ``TIMAO_DIE_WITH_PARENT=1`` (the Electron app sets it), top-level run: when the process that started us dies
+  (an app crash), stop as on SIGTERM; without it the backend outlives its parent as ``timao up`` does.
 
 Children die with their parent either way: the launcher gives each service the parent-death signal
 (``launcher/procs.py``) and stops them all on SIGTERM.
@@ -27,12 +29,23 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["MARKER", "OWNER_FILE", "clean_stale_unpacked", "is_frozen", "main", "resolve_argv", "unpacked_dir"]
+__all__ = [
+    "MARKER",
+    "OWNER_FILE",
+    "clean_stale_unpacked",
+    "is_frozen",
+    "main",
+    "resolve_argv",
+    "unpacked_dir",
+    "watch_parent",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +54,7 @@ OWNER_FILE = ".timao-owner.json"
 # An unpacked folder without an owner record is a run killed while unpacking, or one starting right now.
 UNOWNED_GRACE_S = 600.0
 _PR_SET_PDEATHSIG = 1
+PARENT_POLL_S = 0.5
 
 
 def is_frozen() -> bool:
@@ -60,7 +74,9 @@ def unpacked_dir() -> Path | None:
 def _subcommands() -> set[str]:
     from launcher.cli import build_parser
 
-    return set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+    subparsers = build_parser()._subparsers
+    assert subparsers is not None
+    return {str(name) for name in subparsers._group_actions[0].choices or ()}
 
 
 def resolve_argv(argv: Sequence[str]) -> list[str]:
@@ -97,7 +113,6 @@ def _die_with_bootloader() -> int | None:
         return None
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -121,8 +136,8 @@ def _owner_alive(record: dict[str, object]) -> bool:
     import psutil
 
     try:
-        proc = psutil.Process(int(record["pid"]))  # type: ignore[call-overload]
-        return abs(proc.create_time() - float(record["create_time"])) < 1.0  # type: ignore[arg-type]
+        proc = psutil.Process(int(str(record["pid"])))
+        return bool(abs(proc.create_time() - float(str(record["create_time"]))) < 1.0)
     except (psutil.Error, KeyError, TypeError, ValueError):
         return False
 
@@ -171,7 +186,7 @@ def _kill_tree_with_me_windows() -> None:
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
 
     class _Basic(ctypes.Structure):
-        _fields_ = [  # noqa: RUF012 - ctypes layout
+        _fields_ = [
             ("PerProcessUserTimeLimit", ctypes.c_int64),
             ("PerJobUserTimeLimit", ctypes.c_int64),
             ("LimitFlags", wintypes.DWORD),
@@ -184,10 +199,10 @@ def _kill_tree_with_me_windows() -> None:
         ]
 
     class _Io(ctypes.Structure):
-        _fields_ = [(n, ctypes.c_uint64) for n in ("R", "W", "O", "RT", "WT", "OT")]  # noqa: RUF012
+        _fields_ = [(n, ctypes.c_uint64) for n in ("R", "W", "O", "RT", "WT", "OT")]
 
     class _Extended(ctypes.Structure):
-        _fields_ = [  # noqa: RUF012
+        _fields_ = [
             ("BasicLimitInformation", _Basic),
             ("IoInfo", _Io),
             ("ProcessMemoryLimit", ctypes.c_size_t),
@@ -209,6 +224,49 @@ def _kill_tree_with_me_windows() -> None:
     # The handle stays open for the process's life on purpose: closing it (at exit, or a crash) kills the tree.
 
 
+def watch_parent(parent: int, poll_s: float = PARENT_POLL_S) -> threading.Thread:
+    """Raise SIGTERM in this process (the launcher's orderly stop) once process ``parent`` is gone."""
+    import psutil
+
+    try:
+        created: float | None = psutil.Process(parent).create_time()
+    except psutil.Error:
+        created = None
+
+    def gone() -> bool:
+        try:
+            proc = psutil.Process(parent)
+            return created is None or proc.create_time() != created or proc.status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return True
+
+    def run() -> None:
+        while not gone():
+            time.sleep(poll_s)
+        print(f"timao: parent process {parent} is gone; stopping", file=sys.stderr, flush=True)
+        main_ident = threading.main_thread().ident
+        if hasattr(signal, "pthread_kill") and main_ident is not None:
+            signal.pthread_kill(main_ident, signal.SIGTERM)  # to the main thread: it wakes from any sleep
+        else:
+            signal.raise_signal(signal.SIGTERM)
+
+    thread = threading.Thread(target=run, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _starter(bootloader: int | None) -> int:
+    """Who started the executable: our parent, or in a one-file build the bootloader's parent."""
+    import psutil
+
+    if bootloader is None:
+        return os.getppid()
+    try:
+        return int(psutil.Process(bootloader).ppid())
+    except psutil.Error:
+        return os.getppid()
+
+
 def prepare(*, top_level: bool) -> None:
     """Put a frozen process's house in order (see the module docstring)."""
     _restore_library_path()
@@ -218,12 +276,14 @@ def prepare(*, top_level: bool) -> None:
         with contextlib.suppress(OSError, AttributeError):
             _kill_tree_with_me_windows()
     bundle = unpacked_dir()
-    if bundle is None:
-        return
-    owner = _die_with_bootloader() or os.getpid()
-    _write_owner(bundle, owner)
-    for folder in clean_stale_unpacked(bundle.parent, keep=bundle):
-        print(f"timao: removed a stale unpacked folder of an earlier run: {folder}", file=sys.stderr)
+    bootloader = None
+    if bundle is not None:
+        bootloader = _die_with_bootloader()
+        _write_owner(bundle, bootloader or os.getpid())
+        for folder in clean_stale_unpacked(bundle.parent, keep=bundle):
+            print(f"timao: removed a stale unpacked folder of an earlier run: {folder}", file=sys.stderr)
+    if os.environ.get("TIMAO_DIE_WITH_PARENT") == "1":
+        watch_parent(_starter(bootloader))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

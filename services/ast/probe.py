@@ -26,6 +26,8 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def default_probe_command(engine: str, model_dir: Path) -> list[str]:
+    if getattr(sys, "frozen", False):  # the one executable of a PyInstaller build: its ``service`` subcommand
+        return [sys.executable, "service", "services.ast.probe", engine, str(model_dir)]
     return [sys.executable, "-m", "services.ast.probe", engine, str(model_dir)]
 
 

@@ -46,7 +46,13 @@ export function runApp(deps: ElectronDeps, opts: RunOptions = {}): { manager: Ba
     repoRoot: resolve(mainDir, '..', '..', '..'),
     env,
   });
-  const managerOptions = { command, env: { ...env, TIMAO_HOME: home, TIMAO_TOKEN: token }, gatewayUrl };
+  // The backend runs detached (its own process group); TIMAO_DIE_WITH_PARENT makes the built executable stop with us
+  // even when this app crashes instead of quitting.
+  const managerOptions = {
+    command,
+    env: { ...env, TIMAO_HOME: home, TIMAO_TOKEN: token, TIMAO_DIE_WITH_PARENT: '1' },
+    gatewayUrl,
+  };
   const manager = opts.createManager ? opts.createManager(managerOptions) : new BackendManager(managerOptions);
 
   let mainWindow: Electron.BrowserWindow | null = null;

