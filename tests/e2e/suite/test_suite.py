@@ -80,8 +80,11 @@ def test_every_service_healthy_on_the_embedded_defaults(suite: Suite) -> None:
     assert set(status["services"]) == SERVICES
     assert status["redis_url"].startswith("redis://127.0.0.1:") and not status["redis_url"].endswith(":6379/0")
     assert status["database_url"] == f"sqlite:///{suite.home / 'timao.db'}"
-    health = httpx.get(suite.base_url + "/health", timeout=5).json()
-    assert health["status"] == "ok"
+    # /health reads the launcher's view, published every half second: give it a moment to catch up.
+    deadline = time.monotonic() + 10
+    while (health := httpx.get(suite.base_url + "/health", timeout=5).json())["status"] != "ok":
+        assert time.monotonic() < deadline, health
+        time.sleep(0.2)
     assert {n for n, s in health["services"].items() if s["status"] == "running"} == SERVICES
     assert health["services"]["ast"]["last_heartbeat"]
     assert httpx.get(f"http://127.0.0.1:{suite.streamcap_port}/health", timeout=5).status_code == 200
