@@ -18,7 +18,7 @@ import subprocess
 
 from shared.errors import ConfigError
 
-__all__ = ["MIN_VERSION", "find_ffmpeg", "find_ffprobe", "ffmpeg_version"]
+__all__ = ["MIN_VERSION", "ffmpeg_version", "find_ffmpeg", "find_ffprobe"]
 
 log = logging.getLogger(__name__)
 
