@@ -133,6 +133,8 @@ class RoomClient:
         self.live_id = live_id
         self.session_id = session_id
         self.room_id = ""
+        self.title = ""
+        self.anchor = ""
         self._emit = emit
         self._emit_batch = emit_batch
         self._resolver = resolver
@@ -195,7 +197,11 @@ class RoomClient:
             "session_id": self.session_id,
             "live_id": self.live_id,
             "room_id": self.room_id,
+            "title": self.title,
+            "anchor": self.anchor,
             "state": self._state.value,
+            # Why the room is not connected (backoff, failed), in the words of the last error.
+            "error": self.stats.last_error if self._state in (ClientState.BACKOFF, ClientState.FAILED) else "",
             "stats": {
                 "frames": self.stats.frames,
                 "bad_frames": self.stats.bad_frames,
@@ -322,6 +328,8 @@ class RoomClient:
 
     async def _connect(self, room: Room) -> None:
         self.room_id = room.room_id
+        self.title = room.title or self.title
+        self.anchor = (room.anchor.nickname if room.anchor else "") or self.anchor
         self.decoder.room_id = int(room.room_id) if room.room_id.isdigit() else 0
         self._ttwid = room.ttwid
         url = await signed_ws_url(

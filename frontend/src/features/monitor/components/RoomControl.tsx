@@ -9,7 +9,7 @@ import { isApiError } from '@/lib/api-client';
 import { parseLiveId } from '@/lib/format';
 import { useResource } from '@/lib/use-resource';
 import { useAppStore } from '@/stores/app-store';
-import { useT } from '@/hooks/use-t';
+import { useT, useTOptional } from '@/hooks/use-t';
 import { getDouyinStatus, startDouyin, stopDouyin } from '../api/douyin';
 import type { DouyinSession } from '@/types/api';
 
@@ -20,12 +20,13 @@ function SessionRow({ s, current, onView, onStop }: {
   onStop: () => void;
 }) {
   const t = useT();
+  const tOpt = useTOptional();
   return (
     <li className="flex items-center gap-2 py-1.5 text-sm" data-testid="douyin-session" data-state={String(s.state)}>
       <StatusDot tone={toneForState(String(s.state))} />
       <span className="font-medium">{s.title || s.live_id}</span>
       {s.anchor && <span className="text-slate-500">{t('monitor.anchor')}：{s.anchor}</span>}
-      <span className="text-xs text-slate-500">{String(s.state)}</span>
+      <span className="text-xs text-slate-500">{tOpt(`monitor.state.${String(s.state)}`, String(s.state))}</span>
       {s.error && <span className="truncate text-xs text-rose-600">{s.error}</span>}
       <span className="ml-auto flex gap-1">
         <Button size="sm" variant={current ? 'primary' : 'secondary'} onClick={onView} aria-pressed={current}>
