@@ -18,6 +18,7 @@ from services.streamcap.ui.formatting import (
     reason_label,
     state_label,
 )
+from services.streamcap.ui.layout import table_page
 
 __all__ = ["RecordingsPage"]
 
@@ -90,22 +91,8 @@ class RecordingsPage:
             columns=[ft.DataColumn(label=ft.Text(c)) for c in COLUMNS], rows=[], column_spacing=24
         )
         self.empty = ft.Text("还没有录制。添加直播间后开播会自动录制，也可以点「新建录制」手动开始。", visible=False)
-        self._view = ft.Column(
-            [
-                ft.Row(
-                    [
-                        ft.Text("录制", size=24, weight=ft.FontWeight.BOLD),
-                        ft.Button(content="新建录制", icon=ft.Icons.ADD, on_click=self._open_new),
-                    ],
-                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                ),
-                self.summary,
-                ft.Row([self.table], scroll=ft.ScrollMode.AUTO),
-                self.empty,
-            ],
-            scroll=ft.ScrollMode.AUTO,
-            expand=True,
-        )
+        new = ft.Button(content="新建录制", icon=ft.Icons.ADD, on_click=self._open_new)
+        self._view = table_page("录制", new, [self.summary], self.table, self.empty)
 
     @property
     def view(self) -> ft.Control:

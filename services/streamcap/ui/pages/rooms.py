@@ -9,6 +9,7 @@ import flet as ft
 from services.streamcap.repository import RoomRecord
 from services.streamcap.ui.context import UiContext, describe
 from services.streamcap.ui.formatting import PLATFORMS, QUALITIES, platform_label, quality_label
+from services.streamcap.ui.layout import table_page
 
 __all__ = ["RoomState", "RoomsPage", "room_state"]
 
@@ -51,22 +52,8 @@ class RoomsPage:
         self.empty = ft.Text(
             "还没有直播间。点「添加直播间」填入抖音直播间地址或房间号、直链 FLV/HLS 地址。", visible=False
         )
-        self._view = ft.Column(
-            [
-                ft.Row(
-                    [
-                        ft.Text("直播间", size=24, weight=ft.FontWeight.BOLD),
-                        ft.Button(content="添加直播间", icon=ft.Icons.ADD, on_click=self._open_add),
-                    ],
-                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                ),
-                self.summary,
-                ft.Row([self.table], scroll=ft.ScrollMode.AUTO),
-                self.empty,
-            ],
-            scroll=ft.ScrollMode.AUTO,
-            expand=True,
-        )
+        add = ft.Button(content="添加直播间", icon=ft.Icons.ADD, on_click=self._open_add)
+        self._view = table_page("直播间", add, [self.summary], self.table, self.empty)
 
     @property
     def view(self) -> ft.Control:

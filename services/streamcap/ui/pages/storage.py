@@ -10,6 +10,7 @@ from services.streamcap.storage import default_free_bytes
 from services.streamcap.ui.context import UiContext, describe
 from services.streamcap.ui.files import Listing, list_folder
 from services.streamcap.ui.formatting import human_size
+from services.streamcap.ui.layout import table_page
 
 __all__ = ["StoragePage"]
 
@@ -31,23 +32,8 @@ class StoragePage:
         )
         self.empty = ft.Text("这个文件夹是空的。", visible=False)
         self.up = ft.IconButton(icon=ft.Icons.ARROW_UPWARD, tooltip="上一级", on_click=self._go_up)
-        self._view = ft.Column(
-            [
-                ft.Row(
-                    [
-                        ft.Text("存储", size=24, weight=ft.FontWeight.BOLD),
-                        ft.Row([self.up, ft.IconButton(icon=ft.Icons.REFRESH, tooltip="刷新", on_click=self._reload)]),
-                    ],
-                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                ),
-                self.crumbs,
-                self.info,
-                ft.Row([self.table], scroll=ft.ScrollMode.AUTO),
-                self.empty,
-            ],
-            scroll=ft.ScrollMode.AUTO,
-            expand=True,
-        )
+        actions = ft.Row([self.up, ft.IconButton(icon=ft.Icons.REFRESH, tooltip="刷新", on_click=self._reload)])
+        self._view = table_page("存储", actions, [self.crumbs, self.info], self.table, self.empty)
 
     @property
     def view(self) -> ft.Control:
