@@ -78,7 +78,8 @@ test('start and stop a recording', async ({ page }) => {
   await open(page, '/recording');
   await page.getByTestId('recording-url').fill(room);
   await page.getByTestId('recording-start').click();
-  const rec = page.getByTestId('recording').first();
+  // The demo records its own room too: follow the recording of the room this test started.
+  const rec = page.locator(`[data-testid="recording"][data-source="${room}"]`).first();
   await expect(rec).toHaveAttribute('data-state', 'recording', { timeout: 90_000 });
   await shot(page, 'recording');
   await rec.getByTestId('recording-stop').click();

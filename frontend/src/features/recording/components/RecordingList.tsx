@@ -15,7 +15,7 @@ function RecordingItem({ r, onStop, onOpen }: { r: Recording; onStop: (id: strin
   const what = r.stream_url || r.source;
   const why = r.reason || r.error;
   return (
-    <li className="py-3" data-testid="recording" data-state={state}>
+    <li className="py-3" data-testid="recording" data-state={state} data-source={what}>
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <StatusDot tone={toneForState(state)} pulse={state === 'recording'} />
         <span className="font-medium">{tOpt(`recording.state.${state}`, state)}</span>
