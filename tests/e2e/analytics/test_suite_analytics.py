@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,6 @@ pytestmark = pytest.mark.e2e
 HOSTILE = "<script>alert(1)</script>主播多少钱?"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeDouyinThread]:
-    f = FakeDouyinThread()
-    f.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
-def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    s = Suite(tmp_path_factory.mktemp("analytics") / "home", extra_env=fake.suite_env()).start()
-    s.wait_running()
-    yield s
-    s.stop()
-
-
 def _scenario() -> Any:
     base = load_scenario(SCENARIO)
     steps = list(base.steps)
@@ -56,18 +39,18 @@ def _scenario() -> Any:
     return scenario
 
 
-def test_showcase_aggregates_report_and_exports(suite: Suite, fake: FakeDouyinThread) -> None:
+def test_showcase_aggregates_report_and_exports(douyin_suite: Suite, fake: FakeDouyinThread) -> None:
     scenario = _scenario()
     room = fake.load(scenario)
     resp = httpx.post(
-        suite.base_url + "/api/douyin/start",
+        douyin_suite.base_url + "/api/douyin/start",
         json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": FAST_ROOM_CONFIG},
-        headers=suite.auth,
+        headers=douyin_suite.auth,
         timeout=30,
     )
     assert resp.status_code == 200, resp.text
     sid = resp.json()["session_id"]
-    report_file = suite.home / "reports" / f"{sid}.html"
+    report_file = douyin_suite.home / "reports" / f"{sid}.html"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not report_file.is_file():
         time.sleep(0.3)
@@ -75,28 +58,28 @@ def test_showcase_aggregates_report_and_exports(suite: Suite, fake: FakeDouyinTh
 
     events = list(scenario.events())
     chats = [e for e in events if e["kind"] in ("chat", "screen_chat")]
-    comments = suite.get(f"/api/sessions/{sid}/comments?limit=500").json()["comments"]
+    comments = douyin_suite.get(f"/api/sessions/{sid}/comments?limit=500").json()["comments"]
     assert len(comments) == len(chats) + 1  # + the emoji chat
 
-    totals = suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["totals"]
+    totals = douyin_suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["totals"]
     assert totals["comments"] == len(chats) + 1
     assert totals["gifts"] == 6 + 66 + 2 + 1  # combos, summaries, duplicates and replays counted once
     assert totals["diamonds"] == 6 * 1 + 66 * 1 + 2 * 1200 + 1 * 1
     assert (totals["likes"], totals["follows"], totals["shares"], totals["members"]) == (12, 1, 1, 1)
     assert totals["chatters"] == len({c["user_id"] for c in comments})
     assert totals["peak_online"] == 306
-    series = suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["series"]
+    series = douyin_suite.get(f"/api/sessions/{sid}/stats?resolution=60").json()["series"]
     assert sum(p["comments"] for p in series) == totals["comments"]
     assert sum(p["diamonds"] for p in series) == totals["diamonds"]
 
-    ranking = suite.get(f"/api/sessions/{sid}/gifts/ranking").json()["ranking"]
+    ranking = douyin_suite.get(f"/api/sessions/{sid}/gifts/ranking").json()["ranking"]
     assert [(r["gifts"], r["diamonds"]) for r in ranking] == [(2, 2400), (66, 66), (6, 6), (1, 1)]
     assert ranking[1]["nickname"] == "猫猫头" and ranking[2]["user_id"] == "10001"
-    top = suite.get(f"/api/sessions/{sid}/chatters/top").json()["chatters"]
+    top = douyin_suite.get(f"/api/sessions/{sid}/chatters/top").json()["chatters"]
     assert top[0] == {"user_id": "10001", "nickname": "小鱼干", "count": 2}
-    questions = suite.get(f"/api/sessions/{sid}/questions").json()["questions"]
+    questions = douyin_suite.get(f"/api/sessions/{sid}/questions").json()["questions"]
     assert [q["content"] for q in questions] == [HOSTILE, "断线重连后还在吗"]
-    words = {w["word"] for w in suite.get(f"/api/sessions/{sid}/hotwords?window=3600").json()["words"]}
+    words = {w["word"] for w in douyin_suite.get(f"/api/sessions/{sid}/hotwords?window=3600").json()["words"]}
     assert "断线" in words and "[赞]" not in words
 
     # The report written at the live's end, in a real browser: nothing leaves the page, hostile text is text.
@@ -113,12 +96,12 @@ def test_showcase_aggregates_report_and_exports(suite: Suite, fake: FakeDouyinTh
     assert seen == {"scripts": 0, "imgs": 0, "hostile": True, "svgs": 4}
 
     # Exports round-trip: the same comments as the API, exactly.
-    jsonl = suite.get(f"/api/sessions/{sid}/export?format=jsonl&kind=comments")
+    jsonl = douyin_suite.get(f"/api/sessions/{sid}/export?format=jsonl&kind=comments")
     rows = [orjson.loads(line) for line in jsonl.content.splitlines()]
     assert sorted(r["msg_id"] for r in rows) == sorted(c["msg_id"] for c in comments)
     assert {r["msg_id"]: r["content"] for r in rows} == {c["msg_id"]: c["content"] for c in comments}
-    raw = suite.get(f"/api/sessions/{sid}/export?format=csv&kind=comments").content.decode("utf-8-sig")
+    raw = douyin_suite.get(f"/api/sessions/{sid}/export?format=csv&kind=comments").content.decode("utf-8-sig")
     table = list(csv.DictReader(io.StringIO(raw)))
     assert {r["msg_id"]: csv_unescape(r["content"]) for r in table} == {c["msg_id"]: c["content"] for c in comments}
-    gifts = [orjson.loads(x) for x in suite.get(f"/api/sessions/{sid}/export?kind=gifts").content.splitlines()]
+    gifts = [orjson.loads(x) for x in douyin_suite.get(f"/api/sessions/{sid}/export?kind=gifts").content.splitlines()]
     assert sum(g["diamonds"] for g in gifts) == totals["diamonds"]

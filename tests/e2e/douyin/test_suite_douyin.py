@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,61 +27,45 @@ from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 pytestmark = pytest.mark.e2e
 
 SCENARIO = Path(__file__).resolve().parents[3] / "services/douyin_fetcher/fake_server/scenarios/showcase.jsonl"
-FAST = {
-    "heartbeat_interval": 0.3,
-    "stall_timeout": 1.5,
-    "device_blocked_backoff": 0.2,
-    "retry_base": 0.1,
-    "retry_cap": 1,
-}
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeDouyinThread]:
-    f = FakeDouyinThread()
-    f.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
-def suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    s = Suite(tmp_path_factory.mktemp("douyin") / "home", extra_env=fake.suite_env()).start()
-    s.wait_running()
-    yield s
-    s.stop()
-
-
-def test_bad_and_unknown_rooms_are_clear_errors(suite: Suite) -> None:
+def test_bad_and_unknown_rooms_are_clear_errors(douyin_suite: Suite) -> None:
+    start_url = douyin_suite.base_url + "/api/douyin/start"
     bad = httpx.post(
-        suite.base_url + "/api/douyin/start", json={"live_id": "not a room"}, headers=suite.auth, timeout=20
+        start_url,
+        json={"live_id": "not a room"},
+        headers=douyin_suite.auth,
+        timeout=20,
     )
     assert bad.status_code == 422 and bad.json()["detail"]
     other_site = httpx.post(
-        suite.base_url + "/api/douyin/start",
+        start_url,
         json={"live_id": "https://evil.example/123"},
-        headers=suite.auth,
+        headers=douyin_suite.auth,
         timeout=20,
     )
     assert other_site.status_code == 422
     unknown = httpx.post(
-        suite.base_url + "/api/douyin/start", json={"live_id": "999999999999"}, headers=suite.auth, timeout=20
+        start_url,
+        json={"live_id": "999999999999"},
+        headers=douyin_suite.auth,
+        timeout=20,
     )
     assert unknown.status_code == 404 and "not found" in unknown.json()["detail"]
     bad_config = httpx.post(
-        suite.base_url + "/api/douyin/start",
+        start_url,
         json={"live_id": "148108118778", "config": {"stall_timeout": -1}},
-        headers=suite.auth,
+        headers=douyin_suite.auth,
         timeout=20,
     )
     assert bad_config.status_code == 422 and "stall_timeout" in bad_config.json()["detail"]
     stop_unknown = httpx.post(
-        suite.base_url + "/api/douyin/stop", json={"session_id": "nope"}, headers=suite.auth, timeout=20
+        douyin_suite.base_url + "/api/douyin/stop", json={"session_id": "nope"}, headers=douyin_suite.auth, timeout=20
     )
     assert stop_unknown.status_code == 404
 
 
-def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -> None:
+def test_showcase_room_through_the_suite(douyin_suite: Suite, fake: FakeDouyinThread) -> None:
     scenario = load_scenario(SCENARIO)
     room = fake.load(scenario)
     web_rid = room.info.web_rid
@@ -91,7 +74,9 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
     session_holder: dict[str, str] = {}
 
     def watch() -> None:
-        with connect(f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}", open_timeout=10) as ws:
+        with connect(
+            f"ws://127.0.0.1:{douyin_suite.gateway_port}/ws?token={douyin_suite.token}", open_timeout=10
+        ) as ws:
             ws_ready.set()
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
@@ -111,9 +96,9 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
     watcher.start()
     assert ws_ready.wait(10)
     started = httpx.post(
-        suite.base_url + "/api/douyin/start",
+        douyin_suite.base_url + "/api/douyin/start",
         json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST_ROOM_CONFIG},
-        headers=suite.auth,
+        headers=douyin_suite.auth,
         timeout=30,
     )
     assert started.status_code == 200, started.text
@@ -130,7 +115,7 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
     assert len({e["msg_id"] for e in mine}) == len(mine)
 
     # Database: the same chats stored once, gift deltas sum to the scripted truth, the session closed.
-    engine = make_engine(suite.status()["database_url"])
+    engine = make_engine(douyin_suite.status()["database_url"])
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with Session(engine) as s:
@@ -165,11 +150,11 @@ def test_showcase_room_through_the_suite(suite: Suite, fake: FakeDouyinThread) -
     assert observed.heartbeats > 0
     assert len(observed.accepted) >= 5  # reconnected after each fault
 
-    status = httpx.get(suite.base_url + "/api/douyin/status", headers=suite.auth, timeout=10).json()
+    status = httpx.get(douyin_suite.base_url + "/api/douyin/status", headers=douyin_suite.auth, timeout=10).json()
     mine_status = [s for s in status["sessions"] if s["session_id"] == session_id]
     assert mine_status and mine_status[0]["state"] == "ended"
 
     comments = httpx.get(
-        suite.base_url + f"/api/sessions/{session_id}/comments?limit=500", headers=suite.auth, timeout=10
+        douyin_suite.base_url + f"/api/sessions/{session_id}/comments?limit=500", headers=douyin_suite.auth, timeout=10
     )
     assert sorted(c["content"] for c in comments.json()["comments"] if c["type"] == "chat") == sorted(truth_chats)

@@ -115,14 +115,6 @@ def stop_and_check(suite: Suite) -> None:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeDouyinThread]:
-    f = FakeDouyinThread()
-    f.start()
-    yield f
-    f.stop()
-
-
-@pytest.fixture(scope="module")
 def onedir(backend: Built, fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrozenSuite]:
     home = tmp_path_factory.mktemp("onedir") / "home"
     suite = FrozenSuite(home, extra_env=fake.suite_env(), exe=backend.onedir).start()
