@@ -108,7 +108,7 @@ def persister_alone(redis_url: str, n: int, workdir: Path) -> float:
     from shared.db.migrate import upgrade_to_head
     from shared.db.store import EventStore
 
-    url = redis_url.rsplit("/", 1)[0] + "/1"
+    url = redis_url.replace("?db=0", "?db=1") if redis_url.startswith("unix://") else redis_url.rsplit("/", 1)[0] + "/1"
     engine = make_engine(f"sqlite:///{workdir / 'persist.db'}")
     upgrade_to_head(engine)
     analytics = AnalyticsContext.create(engine, workdir / "reports")

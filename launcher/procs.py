@@ -41,7 +41,9 @@ class ProcessHandle:
 
 
 class Processes(Protocol):
-    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None) -> ProcessHandle: ...
+    def spawn(
+        self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None, stdin: bytes | None = None
+    ) -> ProcessHandle: ...
 
     def poll(self, handle: ProcessHandle) -> int | None: ...
 
@@ -110,7 +112,9 @@ class OsProcesses:
         self.logs_dir = logs_dir
         self.logs_dir.mkdir(parents=True, exist_ok=True)
 
-    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None) -> ProcessHandle:
+    def spawn(
+        self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None, stdin: bytes | None = None
+    ) -> ProcessHandle:
         sink = _ServiceLog(self.logs_dir / f"{name}.log", name)
         kwargs: dict[str, object] = {}
         if sys.platform == "win32":
@@ -124,7 +128,7 @@ class OsProcesses:
                 list(argv),
                 env=env,
                 cwd=cwd,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 **kwargs,  # type: ignore[call-overload]
@@ -132,6 +136,13 @@ class OsProcesses:
         except OSError:
             sink.close()
             raise
+        if stdin is not None:
+            assert popen.stdin is not None
+            try:
+                popen.stdin.write(stdin)
+                popen.stdin.close()
+            except OSError:
+                pass  # the child died at once; poll() reports it
         assert popen.stdout is not None
         pump = threading.Thread(target=_pump, args=(popen.stdout, sink), name=f"log-{name}", daemon=True)
         pump.start()

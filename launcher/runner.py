@@ -27,7 +27,7 @@ from launcher.control import ControlServer
 from launcher.demo import Demo, plan_demo
 from launcher.probes import HeartbeatProbe, HttpProbe, Probe, RedisPingProbe, TcpProbe
 from launcher.procs import OsProcesses
-from launcher.redis_embedded import find_redis_server, free_port, redis_argv
+from launcher.redis_embedded import EmbeddedRedis, find_redis_server, plan_embedded_redis
 from launcher.specs import PROJECT_ROOT, ServiceSpec, service_argv
 from launcher.states import Child, State
 from launcher.statusdb import StatusWriter
@@ -100,14 +100,19 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def build_specs(
-    settings: Settings, redis_url: str, embedded_redis: list[str] | None, demo: Demo | None
-) -> list[ServiceSpec]:
+def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: Demo | None) -> list[ServiceSpec]:
     specs: list[ServiceSpec] = []
     deps: tuple[str, ...] = ()
     if embedded_redis:
-        redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
-        specs.append(ServiceSpec("redis", embedded_redis, health="redis", port=redis_port))
+        specs.append(
+            ServiceSpec(
+                "redis",
+                embedded_redis.argv,
+                health="redis",
+                port=embedded_redis.port,
+                stdin=embedded_redis.config.encode(),
+            )
+        )
         deps = ("redis",)
     if demo:
         specs += demo.specs
@@ -168,12 +173,11 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
             raise ConfigError(
                 f"端口 {port} 已被占用 (port {port} in use), needed by {name}: set TIMAO_{name.upper()}_PORT"
             )
-    embedded: list[str] | None = None
+    embedded: EmbeddedRedis | None = None
     redis_url = settings.redis_url
     if not redis_url:
-        port = free_port()
-        embedded = redis_argv(find_redis_server(), port, settings.home / "redis")
-        redis_url = f"redis://127.0.0.1:{port}/0"
+        embedded = plan_embedded_redis(find_redis_server(), settings.home / "redis", settings.run_dir)
+        redis_url = embedded.url
     demo_plan = plan_demo(settings, ("redis",) if embedded else ()) if demo else None
     overrides = demo_plan.settings_overrides if demo_plan else {}
     settings = settings.model_copy(update={"redis_url": redis_url, **overrides})
@@ -189,7 +193,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     status_db = StatusWriter(engine)
     status_db.start()
 
-    specs = build_specs(settings, redis_url, embedded, demo_plan)
+    specs = build_specs(settings, embedded, demo_plan)
     client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     changes: queue.SimpleQueue[tuple[str, State, State, str | None]] = queue.SimpleQueue()
 

@@ -23,6 +23,7 @@ class ServiceSpec:
     port: int | None = None
     depends_on: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    stdin: bytes | None = None  # written to the child's standard input, then closed (secrets stay out of argv)
 
 
 def service_argv(module: str, *args: str) -> list[str]:

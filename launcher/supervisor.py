@@ -140,7 +140,9 @@ class Supervisor:
         if action is Action.SPAWN:
             spec = self.specs[name]
             try:
-                spawned = self.processes.spawn(name, spec.argv, {**self.base_env, **spec.env}, PROJECT_ROOT)
+                spawned = self.processes.spawn(
+                    name, spec.argv, {**self.base_env, **spec.env}, PROJECT_ROOT, stdin=spec.stdin
+                )
             except OSError as exc:
                 self.children[name].spawn_failed(f"{type(exc).__name__}: {exc}", self.clock())
                 return

@@ -92,11 +92,13 @@ class Bus:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        # TCP keepalive means nothing on a unix socket (the embedded Redis's), and redis-py refuses it there.
+        tcp_only: dict[str, Any] = {} if self.url.startswith("unix://") else {"socket_keepalive": True}
         self._redis = aioredis.from_url(
             self.url,
             socket_connect_timeout=2,
-            socket_keepalive=True,
             health_check_interval=15,
+            **tcp_only,
             # A connection that died with a Redis restart is replaced on the next command. A retried XADD may land
             # twice; the persister stores a msg_id once, so that costs nothing.
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),

@@ -14,6 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -191,11 +192,22 @@ class Settings(BaseSettings):
         return env
 
     def public_view(self) -> dict[str, Any]:
-        """Settings as shown to the user: everything but the token."""
+        """Settings as shown to the user: no token, no password inside a database or Redis URL."""
         data: dict[str, Any] = json.loads(self.model_dump_json())
         data.pop("token", None)
-        data["database_url"] = self.effective_database_url
+        data["database_url"] = redact_url(self.effective_database_url)
+        data["redis_url"] = redact_url(self.redis_url)
         return data
+
+
+def redact_url(url: str) -> str:
+    """``scheme://user:secret@host`` → ``scheme://user:***@host``; other URLs as they are."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -16,10 +16,10 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from launcher.redis_embedded import find_redis_server, free_port, redis_argv
+from launcher.redis_embedded import find_redis_server, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures"
+FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"  # test data kept in the repository (e.g. real Douyin captures)
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -34,9 +34,11 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            redis_argv(find_redis_server(), self.port, self.data_dir), stdout=subprocess.DEVNULL
-        )
+        # A plain loopback Redis as a user's own would be (the suite's embedded one is tested on its own).
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        argv = [find_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir)]
+        argv += ["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--loglevel", "warning"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

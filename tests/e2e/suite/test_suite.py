@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
+import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared.bus import Bus
+from shared.bus import EVENTS_STREAM, Bus
 from shared.db.engine import make_engine
 from shared.db.models import CommentData, ServiceLog, ServiceStatus
 from shared.events import LiveEvent
@@ -78,7 +80,7 @@ def wait_count(database_url: str, session: str, expected: int, timeout: float = 
 def test_every_service_healthy_on_the_embedded_defaults(suite: Suite) -> None:
     status = suite.status()
     assert set(status["services"]) == SERVICES
-    assert status["redis_url"].startswith("redis://127.0.0.1:") and not status["redis_url"].endswith(":6379/0")
+    assert status["redis_url"].startswith("unix://:") and status["redis_url"].endswith("/run/redis.sock?db=0")
     assert status["database_url"] == f"sqlite:///{suite.home / 'timao.db'}"
     # /health reads the launcher's view, published every half second: give it a moment to catch up.
     deadline = time.monotonic() + 10
@@ -90,6 +92,30 @@ def test_every_service_healthy_on_the_embedded_defaults(suite: Suite) -> None:
     assert httpx.get(f"http://127.0.0.1:{suite.streamcap_port}/health", timeout=5).status_code == 200
     for name in SERVICES:
         assert (suite.home / "logs" / f"{name}.log").is_file()
+
+
+def test_the_embedded_redis_lets_only_the_suite_in(suite: Suite) -> None:
+    """Every service connects (they all run), while a local process without the password gets nothing."""
+    status = suite.status()
+    sock = suite.home / "run" / "redis.sock"
+    assert sock.is_socket() and sock.stat().st_mode & 0o777 == 0o700
+    assert (suite.home / "run").stat().st_mode & 0o777 == 0o700
+    stranger = redis.Redis(unix_socket_path=str(sock), socket_timeout=2)
+    with pytest.raises(redis.AuthenticationError):
+        stranger.xadd(EVENTS_STREAM, {"e": b"{}"})
+    stranger.close()
+    # No TCP listener at all, and the password is not on the command line that `ps` shows.
+    redis_pid = status["services"]["redis"]["pid"]
+    server = psutil.Process(redis_pid)
+    assert not [c for c in server.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    password = redis.connection.parse_url(status["redis_url"])["password"]
+    assert password and not any(password in arg for arg in server.cmdline())
+    insider = redis.Redis.from_url(status["redis_url"], socket_timeout=2)
+    with pytest.raises(redis.ResponseError, match="unknown command"):
+        insider.execute_command("CONFIG", "SET", "dir", str(suite.home))
+    insider.close()
+    settings = httpx.get(suite.base_url + "/api/settings", headers=suite.auth, timeout=5).json()
+    assert password not in str(settings)
 
 
 def test_cli_status_json_and_table(suite: Suite) -> None:

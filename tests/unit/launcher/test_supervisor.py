@@ -31,7 +31,9 @@ class FakeProcesses:
         self.killed: list[int] = []
         self.exit_on_term = True
 
-    def spawn(self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None) -> ProcessHandle:
+    def spawn(
+        self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None, stdin: bytes | None = None
+    ) -> ProcessHandle:
         self.next_pid += 1
         self.exit_codes[self.next_pid] = None
         self.spawned.append(name)
