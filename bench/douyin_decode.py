@@ -1,6 +1,6 @@
 """Decode speed of the Douyin layer on one core: raw server frames → live-event dicts.
 
-Corpus: every inbound frame of the real captures S13-live and S13-audience (../shared/fixtures). The project's
+Corpus: every inbound frame of the real captures S13-live and S13-audience (tests/fixtures/douyin). The project's
 path (upb protobuf runtime + mapping + dedupe + gift tracking) runs side by side with a straightforward pure-Python
 protobuf decoder that builds the same events, and the ratio is printed.
 
@@ -28,7 +28,7 @@ sys.modules["bench"].__path__ = [str(ROOT / "bench")]  # type: ignore[attr-defin
 
 from shared.platforms.douyin.messages import MessageDecoder  # noqa: E402
 
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "douyin" / "danmaku"
+FIXTURES = ROOT / "tests" / "fixtures" / "douyin" / "danmaku"
 
 
 def load_corpus() -> list[bytes]:

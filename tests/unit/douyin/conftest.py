@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-# Real captures, read-only, outside the repository (../shared/fixtures relative to the repo root).
-FIXTURES = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "douyin"
+# Real captured Douyin traffic, kept in the repository as captured (tests/fixtures/douyin, see its README.md).
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "douyin"
 
 
 def frames(case: str) -> list[dict[str, Any]]:
