@@ -1,4 +1,4 @@
-"""``timao``: the suite's command line (contracts.md, "CLI").
+"""``timao``: the suite's command line (docs/contracts.md, CLI).
 
 timao up [--demo]          start everything and supervise it until Ctrl-C / SIGTERM / `timao stop`
 timao status [--json]      the running launcher's view of every service

@@ -1,6 +1,6 @@
 """Settings of the whole suite: environment variables (``TIMAO_*``) over an optional settings file.
 
-The names and defaults are those of ``contracts.md``. Every process builds its own ``Settings`` in ``main()``
+The names and defaults are those of docs/contracts.md, Settings. Every process builds its own ``Settings`` in ``main()``
 (never at import time) and passes it down; the launcher hands the resolved values to its children through
 the environment so every service sees the same home, database, Redis and token.
 """

@@ -1,4 +1,4 @@
-"""The live-event schema: the JSON that the bus and the gateway's ``/ws`` carry (contracts.md, "Live events").
+"""The live-event schema: the JSON that the bus and the gateway's ``/ws`` carry (docs/contracts.md, Live events).
 
 One envelope for every event, ``data`` typed by ``type``. Ids are strings (Douyin ids exceed 2**53) and ``ts`` is
 milliseconds since the epoch. ``LiveEvent.from_json`` validates input from outside a process; producers that build

@@ -3,7 +3,7 @@
  * A stand-in for the gateway, with no dependencies: serves `dist/`, answers the HTTP API with
  * made-up data and streams synthetic live events on `/ws` (a minimal RFC 6455 server, text
  * frames only). Used by the UI benchmark, by screenshots, and for working on the UI without
- * the Python backend. It is not the backend: its shapes follow contracts.md, nothing more.
+ * the Python backend. It is not the backend: its shapes follow docs/contracts.md, nothing more.
  *
  *   node scripts/mock-gateway.mjs [--port 9019] [--token dev] [--rate 50] [--unavailable ast,streamcap]
  */

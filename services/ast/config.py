@@ -1,4 +1,4 @@
-"""The two job settings of contracts.md, validated: ``audio_config`` (where the sound comes from) and ``model_config``.
+"""The two job settings (docs/contracts.md, Transcription jobs), validated: ``audio_config`` and ``model_config``.
 
 Both arrive as JSON from the gateway; ``parse_audio_config`` / ``parse_model_config`` turn any problem into one
 ``InvalidJobConfig`` naming each field. The gateway sends every key of its flat model (unused ones as ``None``), so the

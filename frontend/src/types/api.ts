@@ -1,5 +1,5 @@
 /**
- * Types of the gateway's HTTP API and of the `/ws` live events (see shared/spec/contracts.md).
+ * Types of the gateway's HTTP API and of the `/ws` live events (see docs/contracts.md, docs/api/).
  * Every shape is "at least these fields": unknown fields are kept and ignored, and string
  * enums are open (`OpenString`) so a newer backend never breaks the UI.
  */

@@ -1,4 +1,4 @@
-/** The `/ws` live events, one JSON object per text message (contracts.md, "Live events"). */
+/** The `/ws` live events, one JSON object per text message (docs/contracts.md, Live events). */
 
 export interface LiveUser {
   id: string;

@@ -1,4 +1,4 @@
-"""The fake Douyin server (protocol sheet §7), for tests, demos and offline development.
+"""The fake Douyin server (docs/protocol/douyin.md §7), for tests, demos and offline development.
 
 CLI: ``timao fake-douyin [--port N] [--scenario FILE] [--demo] [--strict] [--web-rid ID] [--idle-timeout S]``.
 """

@@ -3,7 +3,7 @@
 An event spec is a dict with ``kind`` (chat, screen_chat, emoji_chat, gift, like, member, follow, share, user_seq,
 room_stats, fansclub, control, room_rank, room_message, adaptation, unknown, sync) and the fields of that kind;
 ``user`` is ``{"id", "nickname", "gender", "display_id"}`` or ``{"masked": true}``. Field shapes follow the
-protocol sheet §4 and §7.10 (eventTime in seconds, createTime in ms, distinct envelope and Common ids).
+docs/protocol/douyin.md §4 and §7.3 (eventTime in seconds, createTime in ms, distinct envelope and Common ids).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""HTTP bodies of the fake Douyin server in the real shapes (protocol sheet §1.2–§1.5, §7.1–§7.3)."""
+"""HTTP bodies of the fake Douyin server in the real shapes (docs/protocol/douyin.md §1.2–§1.4, §7.1)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The fake Douyin server (protocol sheet §7): room page, challenge page, web/enter and the push WebSocket on one
-loopback port, driven by scenarios (scenario.py) or a demo generator (demo.py).
+"""The fake Douyin server (docs/protocol/douyin.md §7): room page, challenge page, web/enter and the push WebSocket
+on one loopback port, driven by scenarios (scenario.py) or a demo generator (demo.py).
 
 Programmatic use (tests)::
 

@@ -1,4 +1,7 @@
-"""The strict mode's signature check: the Python twin of ``test_sign.js`` over the X-MS-STUB of §2.4."""
+"""The strict mode's signature check: the Python twin of ``test_sign.js`` over the X-MS-STUB.
+
+The stub is the one of docs/protocol/douyin.md §2.4.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Constants of the Douyin web client that several modules share (protocol sheet §1, §2)."""
+"""Constants of the Douyin web client that several modules share (docs/protocol/douyin.md §1, §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bytes ⇄ PushFrame / Response (protocol sheet §3).
+"""Bytes ⇄ PushFrame / Response (docs/protocol/douyin.md §3).
 
 A server frame is a serialized ``PushFrame``; its payload is a ``Response`` that is gunzipped only when the frame's
 ``compress_type`` header says ``gzip`` (never by sniffing magic bytes). Client frames are the ACK and the binary

@@ -1,4 +1,4 @@
-"""Gift accounting (protocol sheet §5): how many gifts each gift message newly adds.
+"""Gift accounting (docs/protocol/douyin.md §5): how many gifts each gift message newly adds.
 
 Douyin sends a combo as a stream of messages with a *cumulative* count (``repeat_count``, else ``combo_count``)
 that may skip values and arrive out of order, all with one ``group_id``, then a ``repeat_end=1`` summary with the

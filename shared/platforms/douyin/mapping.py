@@ -1,4 +1,4 @@
-"""Method → live-event data (contracts.md, "Live events"). One small builder per Douyin method.
+"""Method → live-event data (docs/protocol/douyin.md §4.2; docs/contracts.md, Live events). One builder per method.
 
 A builder takes the parsed payload and the decoder's context and returns ``(type, data, user)``, or ``None`` when
 the message carries nothing the suite shows (e.g. an unknown control status). Builders never raise on odd values:

@@ -1,4 +1,4 @@
-"""Room resolution (protocol sheet §1): live id → room id, live status, title, anchor and visitor id.
+"""Room resolution (docs/protocol/douyin.md §1): live id → room id, live status, title, anchor and visitor id.
 
 Steps: the ``ttwid`` cookie from the live site's front page, an ``__ac_nonce`` from the www site, then the room page
 (its Next.js state is embedded as escaped JSON) and the ``web/enter`` API. Either source alone is enough to learn

@@ -1,4 +1,6 @@
-"""The WebSocket ``signature`` (protocol sheet §2.4) and the configured signer (contracts.md, "Signer").
+"""The WebSocket ``signature`` (docs/protocol/douyin.md §2.4) and the configured signer.
+
+The setting that picks the signer is described in docs/contracts.md, Douyin signer.
 
 ``x_ms_stub`` is the MD5 of 13 URL parameters in a fixed order. A signer turns it into the signature: ``js:PATH``
 runs a JavaScript file that defines a global ``get_sign(x_ms_stub)`` in an embedded V8 (mini-racer); ``none``

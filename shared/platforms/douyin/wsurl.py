@@ -1,4 +1,4 @@
-"""The push WebSocket URL (protocol sheet §2.2, with the 2026 corrections of §8).
+"""The push WebSocket URL (docs/protocol/douyin.md §2.2; what changed by 2026 in §6).
 
 Parameters go in the browser's order; values are percent-encoded (a ``+`` in the signature becomes ``%2B`` so no
 server can read it as a space). ``internal_ext`` is sent only when resuming with the last frame's value.

@@ -1,4 +1,4 @@
-"""Gift delta rules (§5) as a table of cases, and the dedupe cache with a fake clock."""
+"""Gift delta rules (docs/protocol/douyin.md §5) as a table of cases, and the dedupe cache with a fake clock."""
 
 from __future__ import annotations
 
