@@ -5,20 +5,28 @@ Commands (from the gateway, over the bus):
     stop_room  {session_id}                   → {}
     rooms      {}                             → {sessions: [...]}
 Every event a room client produces goes to the bus's durable log as it is (the decoder already shaped it).
+
+Each room asked for is a durable assignment (``shared/assignments.py``, item = session id, spec = live id and
+config, progress = the cursor of the last frame whose events reached the log). Starting, this process adopts every
+assigned room and resumes it in its session from that cursor: the push server replays the gap, the persister drops
+what was already stored. ``stop_room``, a live end and a fatal failure remove the assignment; a crash or a restart
+leaves it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.douyin_fetcher.client import ClientOptions
+from services.douyin_fetcher.client import ClientOptions, ClientState, Resume, RoomClient
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
-from shared.bus import Bus
+from shared.assignments import Assignments, WorkItem
+from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound
@@ -32,6 +40,9 @@ log = logging.getLogger(__name__)
 
 # A first resolution answers the user quickly (unknown room → 404); past this the client keeps trying on its own.
 PRECHECK_TIMEOUT_S = 8.0
+ADOPT_RETRY_S = 1.0
+# Rooms that ended by themselves no longer need their assignment; a user stop removed it already.
+_RELEASED = (ClientState.ENDED, ClientState.FAILED)
 
 
 class RoomConfig(BaseModel):
@@ -60,15 +71,89 @@ class FetcherApp:
         self.settings = settings
         self._bus: Bus | None = None
         self._rooms: RoomManager | None = None
+        self._work: Assignments | None = None
+        self._adopter: asyncio.Task[None] | None = None
+        self.adopted = 0
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
-        self._rooms = RoomManager.from_settings(self.settings, self._emit, emit_batch=self._emit_batch)
+        self._work = Assignments(bus.redis, self.name)
+        self._rooms = RoomManager.from_settings(
+            self.settings,
+            self._emit,
+            emit_batch=self._emit_batch,
+            on_progress=self._on_progress,
+            on_finished=self._on_finished,
+        )
+        self._adopter = asyncio.create_task(self._adopt(), name="douyin-adopt")
 
     async def stop(self) -> None:
+        if self._adopter is not None:
+            self._adopter.cancel()
+            await asyncio.gather(self._adopter, return_exceptions=True)
         if self._rooms is not None:
-            await self._rooms.stop_all()
+            # Suspended, not stopped: the assignments stay and the sessions stay open for the next start.
+            await self._rooms.stop_all(suspend=True)
         self._bus = None
+
+    # -- durable assignments ---------------------------------------------------------------------------
+
+    async def _adopt(self) -> None:
+        """Resume every room assigned to this service (once; retried while Redis does not answer)."""
+        assert self._work is not None
+        while True:
+            try:
+                items = await self._work.list()
+                break
+            except TRANSIENT as exc:
+                log.warning("cannot read the assigned rooms yet (%s); retrying", exc)
+                await asyncio.sleep(ADOPT_RETRY_S)
+        for item in items:
+            try:
+                await self._resume(item)
+            except TRANSIENT as exc:  # the rest still resume; this one waits for the next start
+                log.error("session %s: could not resume: %s", item.id, exc)
+        if items:
+            log.info("adopted %d room(s) assigned before this start", len(items))
+
+    async def _resume(self, item: WorkItem) -> None:
+        assert self._work is not None
+        try:
+            live_id = parse_live_id(str(item.spec.get("live_id", "")))
+            config = RoomConfig.model_validate(item.spec.get("config") or {})
+        except (BadRoomInput, ValidationError) as exc:
+            log.error("session %s: assignment unusable, dropped: %s", item.id, exc)
+            await self._work.remove(item.id)
+            return
+        resume = Resume(str(item.progress.get("cursor", "")), str(item.progress.get("internal_ext", "")))
+        session_id = await self.rooms.start(
+            live_id,
+            session_id=item.id,
+            options=config.client_options(),
+            retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+            resume=resume,
+        )
+        if session_id != item.id:  # a start_room during adoption watches the room already, in a new session
+            log.info("room=%s session %s superseded by session %s", live_id, item.id, session_id)
+            await self._work.remove(item.id)
+            return
+        self.adopted += 1
+
+    async def _on_progress(self, session_id: str, resume: Resume) -> None:
+        if self._work is None or self._bus is None or self._bus.backlog_size:
+            return  # events still waiting in memory are not in the log yet: the cursor must not pass them
+        try:
+            await self._work.update_progress(session_id, {"cursor": resume.cursor, "internal_ext": resume.internal_ext})
+        except TRANSIENT as exc:
+            log.debug("session %s: progress not recorded (%s)", session_id, exc)
+
+    async def _on_finished(self, client: RoomClient) -> None:
+        if self._work is None or client.state not in _RELEASED:
+            return
+        try:
+            await self._work.remove(client.session_id)
+        except TRANSIENT as exc:  # the next start adopts it, sees the live ended and lets it go then
+            log.warning("session %s: assignment not removed (%s)", client.session_id, exc)
 
     async def _emit(self, event: dict[str, Any]) -> None:
         assert self._bus is not None
@@ -83,7 +168,11 @@ class FetcherApp:
 
     def health(self) -> dict[str, Any]:
         rooms = self._rooms.status() if self._rooms else []
-        return {"rooms": len(rooms), "connected": sum(1 for r in rooms if r["state"] == "connected")}
+        return {
+            "rooms": len(rooms),
+            "connected": sum(1 for r in rooms if r["state"] == "connected"),
+            "resuming": sum(1 for r in rooms if r["state"] == "resuming"),
+        }
 
     @property
     def rooms(self) -> RoomManager:
@@ -115,19 +204,33 @@ class FetcherApp:
             log.warning("room=%s first resolution failed (%s); the client keeps trying", live_id, info["reason"])
         finally:
             await resolver.aclose()
-        session_id = await self.rooms.start(
-            live_id,
-            session_id=params.get("session_id") or None,
-            options=config.client_options(),
-            retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
-        )
+        assert self._work is not None
+        requested = str(params.get("session_id") or uuid.uuid4().hex)
+        # Desired state first: from here on a crash leaves the room to be resumed, never forgotten.
+        await self._work.put(requested, {"live_id": live_id, "config": config.model_dump()})
+        try:
+            session_id = await self.rooms.start(
+                live_id,
+                session_id=requested,
+                options=config.client_options(),
+                retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+            )
+        except BaseException:
+            await self._work.remove(requested)
+            raise
+        if session_id != requested:  # the room was already watched, in that session
+            await self._work.remove(requested)
         return {"session_id": session_id, **info}
 
     async def _stop_room(self, params: dict[str, Any]) -> dict[str, Any]:
+        session_id = str(params.get("session_id", ""))
+        assert self._work is not None
+        assigned = await self._work.remove(session_id)  # first: a crash while stopping must not resume it
         try:
-            await self.rooms.stop(str(params.get("session_id", "")))
+            await self.rooms.stop(session_id)
         except UnknownSession as exc:
-            raise CommandError("not_found", str(exc)) from exc
+            if not assigned:
+                raise CommandError("not_found", str(exc)) from exc
         return {}
 
     async def _list_rooms(self, _params: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,11 @@ never delays an ACK. Binary ``hb`` heartbeats keep the socket alive; a watchdog 
 arrived for ``stall_timeout``. Before each reconnect the room is resolved again (live status, room id, visitor id),
 the URL re-signed and the last cursor/internal_ext reused. Control status 3/4 ends the client; 1/2 are reported.
 
+A client can also resume a room another process was watching (``resume``: the cursor and internal_ext of the last
+frame whose events reached the bus), so the push server replays the gap; it reports ``resuming`` until connected.
+``on_progress`` hears that cursor after each batch of events was handed to ``emit``. ``suspend()`` is ``stop()``
+for a worker going down: the room ends ``suspended``, not ``stopped``, so its session stays open for the next start.
+
 Failures, sorted as the architecture asks: transient (network, 1006, stall, HTTP hiccups) → retry with the policy;
 needs-refresh (empty answer, challenge page, DEVICE_BLOCKED) → drop cookies, re-resolve, long backoff for blocks;
 fatal (bad input, room not found, signer not usable, live ended) → stop and report.
@@ -46,18 +51,21 @@ from shared.platforms.douyin.signer import Signer
 from shared.platforms.douyin.wsurl import signed_ws_url
 from shared.retry import RetryPolicy, exponential
 
-__all__ = ["ClientOptions", "ClientState", "Emit", "EmitBatch", "RoomClient"]
+__all__ = ["ClientOptions", "ClientState", "Emit", "EmitBatch", "OnProgress", "Resume", "RoomClient"]
 
 log = logging.getLogger(__name__)
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 # Takes every event of the frames waiting at once: one bus round trip for many events, not one each.
 EmitBatch = Callable[[list[dict[str, Any]]], Awaitable[None]]
+# Told the cursor of the last frame whose events were all handed to emit: where a restarted worker resumes.
+OnProgress = Callable[["Resume"], Awaitable[None]]
 SERVICE = "douyin_fetcher"
 
 
 class ClientState(StrEnum):
     IDLE = "idle"
+    RESUMING = "resuming"  # adopted after a worker restart; the status says so until connected
     RESOLVING = "resolving"
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -66,9 +74,18 @@ class ClientState(StrEnum):
     STOPPED = "stopped"
     ENDED = "ended"
     FAILED = "failed"
+    SUSPENDED = "suspended"  # the worker went down; the room stays assigned and the next start resumes it
 
 
-_FINAL = (ClientState.STOPPED, ClientState.ENDED, ClientState.FAILED)
+_FINAL = (ClientState.STOPPED, ClientState.ENDED, ClientState.FAILED, ClientState.SUSPENDED)
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where a room's event stream was left: the push server's cursor and internal_ext of the last frame."""
+
+    cursor: str = ""
+    internal_ext: str = ""
 
 
 @dataclass(slots=True)
@@ -128,6 +145,8 @@ class RoomClient:
         options: ClientOptions | None = None,
         own_resolver: bool = False,
         emit_batch: EmitBatch | None = None,
+        resume: Resume | None = None,
+        on_progress: OnProgress | None = None,
     ) -> None:
         live_id = parse_live_id(live_id)  # raises BadRoomInput before anything starts
         self.live_id = live_id
@@ -149,11 +168,15 @@ class RoomClient:
         self._state = ClientState.IDLE
         self._task: asyncio.Task[None] | None = None
         self._worker_task: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[tuple[Sequence[pb.Message], int] | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Sequence[pb.Message], int, Resume] | None] = asyncio.Queue()
         self._stop_event = asyncio.Event()
         self._ws: ClientConnection | None = None
-        self._cursor = ""
-        self._internal_ext = ""
+        self._cursor = resume.cursor if resume else ""
+        self._internal_ext = resume.internal_ext if resume else ""
+        self.resumed = resume is not None
+        self._resuming = self.resumed
+        self._suspend = False
+        self._on_progress = on_progress
         self._ttwid = ""
         self._last_msg = 0.0
         self._healthy = False
@@ -174,6 +197,9 @@ class RoomClient:
     async def start(self) -> None:
         if self._task is not None:
             raise RuntimeError(f"{self._log} client already started")
+        if self._resuming:
+            where = f"cursor {self._cursor}" if self._cursor else "no cursor"
+            await self._set_state(ClientState.RESUMING, f"接管重启前的直播间 (adopted after a restart; {where})")
         self._worker_task = asyncio.create_task(self._worker(), name=f"douyin-worker-{self.live_id}")
         self._task = asyncio.create_task(self._run(), name=f"douyin-client-{self.live_id}")
         self._task.add_done_callback(self._on_done)
@@ -188,9 +214,19 @@ class RoomClient:
                 self._abort("stopped")
         await self.join()
 
+    async def suspend(self) -> None:
+        """Stop because the worker is going down: the room ends ``suspended`` and is resumed by the next start."""
+        self._suspend = True
+        await self.stop()
+
     async def join(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
+
+    @property
+    def resuming(self) -> bool:
+        """Adopted after a restart and not connected yet."""
+        return self._resuming and self._state not in _FINAL
 
     def status(self) -> dict[str, Any]:
         return {
@@ -199,7 +235,10 @@ class RoomClient:
             "room_id": self.room_id,
             "title": self.title,
             "anchor": self.anchor,
-            "state": self._state.value,
+            # 恢复中 (resuming) from adoption until connected, whatever step of resolving or backoff it is in.
+            "state": ClientState.RESUMING.value if self.resuming else self._state.value,
+            "phase": self._state.value,
+            "resumed": self.resumed,
             # Why the room is not connected (backoff, failed), in the words of the last error.
             "error": self.stats.last_error if self._state in (ClientState.BACKOFF, ClientState.FAILED) else "",
             "stats": {
@@ -240,6 +279,8 @@ class RoomClient:
     async def _set_state(self, state: ClientState, reason: str = "") -> None:
         if state is self._state:
             return
+        if state is ClientState.CONNECTED:
+            self._resuming = False
         log.info("%s state %s → %s%s", self._log, self._state.value, state.value, f" ({reason})" if reason else "")
         self._state = state
         data = {"service": SERVICE, "state": state.value, "room_id": self.room_id}
@@ -320,6 +361,8 @@ class RoomClient:
             await self._worker_task  # decode and emit everything already received
         if self._end_status and final is not ClientState.FAILED:
             final, reason = ClientState.ENDED, f"control: {self._end_status}"
+        elif self._suspend and final is ClientState.STOPPED:
+            final, reason = ClientState.SUSPENDED, "服务停止，重启后恢复 (worker stopping; resumed on its next start)"
         if self._own_resolver:
             await self._resolver.aclose()
         await self._set_state(final, reason)
@@ -414,7 +457,7 @@ class RoomClient:
                         self._cursor = response.cursor
                     if response.internal_ext:
                         self._internal_ext = response.internal_ext
-                    self._queue.put_nowait((response.messages, now_ms()))
+                    self._queue.put_nowait((response.messages, now_ms(), Resume(self._cursor, self._internal_ext)))
                 elif inbound.kind == FrameKind.HEARTBEAT:
                     self.stats.heartbeat_replies += 1
                 elif inbound.kind == FrameKind.CLOSE:
@@ -453,28 +496,42 @@ class RoomClient:
             while not self._queue.empty() and len(items) < 200:
                 items.append(self._queue.get_nowait())
             events: list[dict[str, Any]] = []
+            reached: Resume | None = None
             for item in items:
                 if item is None:
                     done = True
                     break
-                messages, received = item
+                messages, received, reached = item
                 events.extend(self.decoder.decode(messages, received))
-            await self._send_events(events)
+            if await self._send_events(events) and reached is not None:
+                await self._progress(reached)
             for event in events:
                 if event["type"] == "control" and event["data"]["status"] in ("ended", "banned"):
                     self._end_status = event["data"]["status"]
                     self._stop_event.set()
                     self._abort(self._end_status)
 
-    async def _send_events(self, events: list[dict[str, Any]]) -> None:
+    async def _send_events(self, events: list[dict[str, Any]]) -> bool:
+        """Hand events to emit; False when some could not be (the cursor then stays where it was)."""
         if not events:
-            return
+            return True
         if self._emit_batch is None:
+            errors = self.stats.emit_errors
             for event in events:
                 await self._send_event(event)
-            return
+            return self.stats.emit_errors == errors
         try:
             await self._emit_batch(events)
         except Exception:  # a failing consumer must not kill the room; count it and go on
             self.stats.emit_errors += len(events)
             log.exception("%s emit failed for %d events", self._log, len(events))
+            return False
+        return True
+
+    async def _progress(self, reached: Resume) -> None:
+        if self._on_progress is None or not reached.cursor:
+            return
+        try:
+            await self._on_progress(reached)
+        except Exception:  # losing a progress note only means a longer replay after a crash
+            log.exception("%s could not record progress", self._log)

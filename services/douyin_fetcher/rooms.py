@@ -1,23 +1,31 @@
 """Many rooms in one process, each its own ``RoomClient`` with its own HTTP client: one room's failure never
-touches another. Sessions are started, stopped and listed by id."""
+touches another. Sessions are started, stopped and listed by id.
+
+``on_progress(session_id, resume)`` hears each room's last delivered cursor and ``on_finished(client)`` each room
+that ended by itself or was stopped, so the process can keep the durable assignment of every room in step.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.douyin_fetcher.client import ClientOptions, Emit, EmitBatch, RoomClient
+from services.douyin_fetcher.client import ClientOptions, Emit, EmitBatch, Resume, RoomClient
 from shared.platforms.douyin.errors import DouyinError
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
 from shared.platforms.douyin.signer import Signer, make_signer
 from shared.retry import RetryPolicy
 
-__all__ = ["RoomManager", "UnknownSession"]
+__all__ = ["OnFinished", "RoomManager", "RoomProgress", "UnknownSession"]
 
 log = logging.getLogger(__name__)
+
+RoomProgress = Callable[[str, Resume], Awaitable[None]]
+OnFinished = Callable[[RoomClient], Awaitable[None]]
 
 
 class UnknownSession(DouyinError, KeyError):
@@ -37,8 +45,13 @@ class RoomManager:
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] | None = None,
         emit_batch: EmitBatch | None = None,
+        on_progress: RoomProgress | None = None,
+        on_finished: OnFinished | None = None,
     ) -> None:
         self._emit = emit
+        self._on_progress = on_progress
+        self._on_finished = on_finished
+        self._watchers: set[asyncio.Task[None]] = set()
         self._emit_batch = emit_batch
         self._live_url = live_url
         self._www_url = www_url
@@ -70,9 +83,11 @@ class RoomManager:
         *,
         options: ClientOptions | None = None,
         retry_policy: RetryPolicy | None = None,
+        resume: Resume | None = None,
     ) -> str:
         """Start watching a room (id or URL). Returns the session id; raises BadRoomInput for bad input.
-        ``options`` and ``retry_policy`` override the manager's defaults for this room."""
+        ``options`` and ``retry_policy`` override the manager's defaults for this room; ``resume`` continues a
+        session a previous process was watching, from its last delivered cursor."""
         live_id = parse_live_id(live_id)
         async with self._lock:
             for client in self._clients.values():
@@ -82,6 +97,8 @@ class RoomManager:
             kwargs: dict[str, Any] = {}
             if self._clock is not None:
                 kwargs["clock"] = self._clock
+            if self._on_progress is not None:
+                kwargs["on_progress"] = self._progress_hook(session_id)
             client = RoomClient(
                 live_id,
                 session_id=session_id,
@@ -93,12 +110,34 @@ class RoomManager:
                 emit_batch=self._emit_batch,
                 retry_policy=retry_policy or self._policy,
                 options=options or self._options,
+                resume=resume,
                 **kwargs,
             )
             self._clients[session_id] = client
             await client.start()
-            log.info("room=%s session %s started", live_id, session_id)
+            watcher = asyncio.create_task(self._watch(client), name=f"douyin-watch-{session_id[:12]}")
+            self._watchers.add(watcher)
+            watcher.add_done_callback(self._watchers.discard)
+            log.info("room=%s session %s %s", live_id, session_id, "resumed" if resume else "started")
             return session_id
+
+    def _progress_hook(self, session_id: str) -> Callable[[Resume], Awaitable[None]]:
+        hook = self._on_progress
+        assert hook is not None
+
+        async def progress(resume: Resume) -> None:
+            await hook(session_id, resume)
+
+        return progress
+
+    async def _watch(self, client: RoomClient) -> None:
+        with contextlib.suppress(Exception):  # the client logged its own crash; the hook still hears of its end
+            await client.join()
+        if self._on_finished is not None:
+            try:
+                await self._on_finished(client)
+            except Exception:
+                log.exception("room=%s finish hook failed", client.live_id)
 
     async def stop(self, session_id: str) -> None:
         client = self._clients.pop(session_id, None)
@@ -115,7 +154,10 @@ class RoomManager:
     def status(self) -> list[dict[str, Any]]:
         return [client.status() for client in self._clients.values()]
 
-    async def stop_all(self) -> None:
+    async def stop_all(self, *, suspend: bool = False) -> None:
+        """Stop every room; with ``suspend`` (the worker is going down) they end ``suspended``, to be resumed."""
         clients = list(self._clients.values())
         self._clients.clear()
-        await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
+        await asyncio.gather(*(c.suspend() if suspend else c.stop() for c in clients), return_exceptions=True)
+        if self._watchers:
+            await asyncio.gather(*self._watchers, return_exceptions=True)

@@ -24,6 +24,7 @@ export function toneForState(state: string | null | undefined): Tone {
       return 'ok';
     case 'starting':
     case 'connecting':
+    case 'resuming':
     case 'reconnecting':
     case 'backoff':
     case 'degraded':

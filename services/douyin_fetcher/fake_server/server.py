@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import random
+import re
 import secrets
 import time
 from collections import deque
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 WS_PATH = "/webcast/im/push/v2/"
 ENTER_PATH = "/webcast/room/web/enter/"
+_CURSOR_VERSION = re.compile(r"(?:^|_)r-(\d+)")
 
 
 def _now_ms() -> int:
@@ -157,6 +159,8 @@ class FakeRoom:
         self.conn: _Conn | None = None
         self._new_conn = asyncio.Event()
         self.history: deque[pb.Message] = deque(maxlen=100)
+        # (cursor version, messages) of every frame sent lately: what a client resuming from a cursor gets again.
+        self.sent: deque[tuple[int, list[pb.Message]]] = deque(maxlen=5000)
         self.last_frame: bytes = b""
         self.wrds_version = 7_690_224_713_984_906_537
         self.done = asyncio.Event()
@@ -170,8 +174,24 @@ class FakeRoom:
         if self.conn is not None and not self.conn.retired:
             self.conn.retired = True  # a newer connection replaces it; anything unacked is replayed there
             self._carry_over(self.conn)
+        self._resume_from_cursor(conn)
         self.conn = conn
         self._new_conn.set()
+
+    def _resume_from_cursor(self, conn: _Conn) -> None:
+        # A client that resumes (it sends the cursor and internal_ext of its last frame) gets the messages of every
+        # later frame again, as Douyin replays the gap to a reconnecting client: a restarted fetcher loses nothing.
+        params = conn.record.params
+        found = _CURSOR_VERSION.search(params.get("cursor", ""))
+        if not params.get("internal_ext") or found is None:
+            return
+        since = int(found.group(1))
+        order = {m.msg_id: i for i, (_, messages) in enumerate(self.sent) for m in messages}
+        gap = [m for version, messages in self.sent if version > since for m in messages]
+        merged: dict[int, pb.Message] = {}
+        for m in [*self._replay, *gap]:
+            merged.setdefault(m.msg_id, m)
+        self._replay = sorted(merged.values(), key=lambda m: order.get(m.msg_id, len(order)))
 
     def detach(self, conn: _Conn) -> None:
         conn.record.closed_at = time.monotonic()
@@ -227,6 +247,7 @@ class FakeRoom:
 
     async def _send(self, conn: _Conn, messages: list[pb.Message], *, gzip: bool = True, need_ack: bool = True) -> None:
         response, headers = self._response(conn, messages, need_ack)
+        self.sent.append((self.wrds_version, messages))
         log_id = random.getrandbits(63)
         data = build_msg_frame(conn.next_seq(), log_id, response, headers, gzip=gzip)
         await self._send_raw(conn, data, log_id if need_ack else None, messages)

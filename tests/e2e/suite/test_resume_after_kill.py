@@ -1,0 +1,301 @@
+"""A worker killed with SIGKILL in the middle of a live resumes its work once the launcher restarts it.
+
+One suite, pointed at the fake Douyin server (strict signatures) whose rooms stream the synthetic live (test pattern
+and looped speech). Each test kills one worker through the pid in the launcher's status while it works on its own
+room, then checks that the launcher restarted it and that the work went on: the fetcher's room reconnects from its
+last cursor (every scripted chat and gift stored exactly once), the recording goes on in a new segment of the same
+recording (every file a playable MP4), the transcription job runs again and transcribes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from websockets.sync.client import connect
+
+from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
+from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
+from shared.db.engine import make_engine
+from shared.db.models import AudioTranscript, CommentData, LiveEvent, LiveSession
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+from tests.e2e.streamcap.media_checks import assert_playable_mp4
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stream() -> Iterator[SyntheticLive]:
+    live = SyntheticLive(SyntheticConfig(hls=False, audio=DEMO_SPEECH))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def fake_live(stream: SyntheticLive) -> Iterator[FakeDouyinThread]:
+    """The fake Douyin server; every room's stream URLs lead to the synthetic live."""
+    assert stream.urls is not None
+    f = FakeDouyinThread()
+    f.server.stream_base = stream.urls.flv.removesuffix(".flv")
+    f.start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="module")
+def suite(fake_live: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    s = Suite(tmp_path_factory.mktemp("resume") / "home", extra_env=fake_live.suite_env()).start()
+    s.wait_running(timeout=120)
+    yield s
+    s.stop()
+
+
+class LiveFeed:
+    """The gateway's /ws on a thread: keeps every event, so a test can look for the states it expects."""
+
+    def __init__(self, suite: Suite) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._url = f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}"
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LiveFeed:
+        self._thread.start()
+        assert self._ready.wait(10), "/ws did not open"
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        with connect(self._url, open_timeout=10) as ws:
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    self.events.append(orjson.loads(ws.recv(timeout=0.5)))
+                except TimeoutError:
+                    continue
+
+    def of(self, etype: str, session_id: str | None = None) -> list[dict[str, Any]]:
+        return [e for e in list(self.events) if e["type"] == etype and session_id in (None, e["session_id"])]
+
+
+def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if check(last):
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not seen in {timeout:g}s; last: {str(last)[:800]}")
+
+
+def kill_9(suite: Suite, service: str) -> dict[str, Any]:
+    """SIGKILL the service's process (its pid from the launcher); answers the launcher's status once it runs again."""
+    old = suite.status()["services"][service]
+    os.kill(old["pid"], signal.SIGKILL)
+    killed_at = time.monotonic()
+    after = suite.wait_running(timeout=60, exclude_pids={service: old["pid"]})
+    new = after["services"][service]
+    assert new["restarts"] > old["restarts"], (old, new)
+    assert time.monotonic() - killed_at < 30
+    return after
+
+
+def add_live_room(fake: FakeDouyinThread, web_rid: str, title: str) -> FakeRoom:
+    """A room that stays live (its stream is the synthetic live) and pushes nothing unless scripted."""
+    return fake.load(load_scenario([{"room": {"web_rid": web_rid, "title": title}}, {"op": "sleep", "s": 900}]))
+
+
+def scripted_live(web_rid: str, frames: int) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    """A live of ``frames`` frames (a chat in each, a gift in every third), then its end. Answers the steps and the
+    msg_ids of the scripted chats and gifts: the truth the database must hold, each once."""
+    steps: list[dict[str, Any]] = [{"room": {"web_rid": web_rid, "title": "断线恢复测试", "anchor_name": "猫老师"}}]
+    chats: set[str] = set()
+    gifts: set[str] = set()
+    base = 7_700_000_000_000_000_000 + int(web_rid) * 10_000
+    for i in range(frames):
+        user = {"id": 20_000 + i % 9, "nickname": f"观众{i % 9}"}
+        chat_id = base + 2 * i
+        events: list[dict[str, Any]] = [{"kind": "chat", "user": user, "content": f"弹幕 {i}", "msg_id": chat_id}]
+        chats.add(str(chat_id))
+        if i % 3 == 0:
+            gift_id = base + 2 * i + 1
+            events.append({"kind": "gift", "user": user, "gift_id": 463, "name": "小心心", "diamonds": 1,
+                           "combo": False, "group_id": 9_000 + i, "repeat_count": 1, "msg_id": gift_id})  # fmt: skip
+            gifts.add(str(gift_id))
+        steps.append({"op": "frame", "events": events})
+        steps.append({"op": "sleep", "s": 0.04})
+    steps.append({"op": "end"})
+    return steps, chats, gifts
+
+
+def stored_ids(database_url: str, session_id: str) -> tuple[list[str], list[str], str | None]:
+    """(chat msg_ids, gift msg_ids, session status) as stored, one entry per row."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            chats = s.scalars(select(CommentData.msg_id).where(CommentData.session_id == session_id)).all()
+            gifts = s.scalars(
+                select(LiveEvent.msg_id).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+            ).all()
+            session = s.get(LiveSession, session_id)
+            return list(chats), list(gifts), session.status if session else None
+    finally:
+        engine.dispose()
+
+
+def transcript_count(database_url: str, session_id: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            query = select(func.count()).select_from(AudioTranscript).where(AudioTranscript.session_id == session_id)
+            return int(s.scalar(query) or 0)
+    finally:
+        engine.dispose()
+
+
+def post(suite: Suite, path: str, body: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+    answer = httpx.post(suite.base_url + path, json=body, headers=suite.auth, timeout=timeout)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def room_status(suite: Suite, session_id: str) -> dict[str, Any] | None:
+    answer = suite.get("/api/douyin/status")
+    if answer.status_code != 200:
+        return None  # the fetcher is restarting
+    return next((r for r in answer.json()["sessions"] if r["session_id"] == session_id), None)
+
+
+def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, fake_live: FakeDouyinThread) -> None:
+    web_rid = "300000000001"
+    steps, truth_chats, truth_gifts = scripted_live(web_rid, frames=150)
+    room = fake_live.load(load_scenario(steps))
+    database_url = suite.status()["database_url"]
+    with LiveFeed(suite) as feed:
+        started = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})
+        session_id = started["session_id"]
+        eventually(lambda: len(feed.of("chat", session_id)), lambda n: n >= 30, 30, "the first chats")
+
+        connections_before = len(fake_live.server.observed.accepted)
+        killed_at = len(feed.events)
+        kill_9(suite, "douyin_fetcher")
+
+        # The restarted fetcher adopts the room: it says it resumes, reconnects, and the live plays to its end.
+        eventually(lambda: feed.of("control", session_id), lambda c: any(e["data"]["status"] == "ended" for e in c),
+                   60, "the live end after the restart")  # fmt: skip
+        states = [e["data"]["state"] for e in feed.events[killed_at:]
+                  if e["type"] == "service" and e["session_id"] == session_id]  # fmt: skip
+        assert "resuming" in states, states
+        assert "connected" in states[states.index("resuming") :], states
+
+    # It reconnected as the same session, from the cursor of the last frame it had delivered.
+    resumed = fake_live.server.observed.accepted[connections_before:]
+    assert resumed, "no connection after the kill"
+    assert resumed[0].params.get("cursor") and resumed[0].params.get("internal_ext"), resumed[0].params
+    status = eventually(lambda: room_status(suite, session_id), lambda r: r and r["state"] == "ended", 20,
+                        "the room ended in the fetcher's status")  # fmt: skip
+    assert status["resumed"] is True and status["stats"]["connects"] >= 1
+
+    # Every scripted chat and gift stored once: none lost in the gap, none doubled by the replay.
+    def ids() -> tuple[list[str], list[str], str | None]:
+        return stored_ids(database_url, session_id)
+
+    chats, gifts, session = eventually(
+        ids, lambda r: len(set(r[0])) >= len(truth_chats) and r[2] == "ended", 30, "every chat stored"
+    )
+    assert sorted(chats) == sorted(truth_chats)
+    assert sorted(gifts) == sorted(truth_gifts)
+    assert session == "ended"
+    assert room.errors == []
+
+
+def test_streamcap_killed_mid_recording_resumes_in_a_new_segment(suite: Suite, fake_live: FakeDouyinThread) -> None:
+    web_rid = "300000000002"
+    add_live_room(fake_live, web_rid, "录制恢复测试")
+    with LiveFeed(suite) as feed:
+        started = post(suite, "/api/streamcap/start",
+                       {"platform": "douyin", "stream_url": web_rid, "segment_seconds": 600})  # fmt: skip
+        recording_id = started["recording_id"]
+
+        def recording() -> dict[str, Any]:
+            answer = suite.get(f"/api/streamcap/recordings/{recording_id}")
+            return answer.json() if answer.status_code == 200 else {}
+
+        before = eventually(
+            recording, lambda r: r.get("state") == "recording" and r["bytes"] > 100_000, 60, "the first segment"
+        )
+        first_files = {f["path"] for f in before["files"]}
+        assert len(first_files) == 1
+
+        kill_9(suite, "streamcap")
+
+        # The same recording goes on, in a new segment, and says it was resumed.
+        after = eventually(
+            recording,
+            lambda r: (
+                r.get("state") == "recording"
+                and any(f["path"] not in first_files and f["size"] > 100_000 for f in r["files"])
+            ),
+            60,
+            "a new segment of the same recording",
+        )
+        assert after["recording_id"] == recording_id and after["resumed"] is True
+        phases = [e["data"]["state"] for e in feed.of("recording") if e["data"]["recording_id"] == recording_id]
+        assert "resuming" in phases and "resumed" in phases, phases
+
+    post(suite, "/api/streamcap/stop", {"recording_id": recording_id})
+    done = eventually(
+        recording,
+        lambda r: r.get("state") == "done" and r["files"] and all(f["path"].endswith(".mp4") for f in r["files"]),
+        90,
+        "the recording finished as MP4 files",
+    )
+    files = [Path(f["path"]) for f in done["files"]]
+    assert len(files) >= 2, files
+    assert all(assert_playable_mp4(path) > 1.0 for path in files)
+    folder = files[0].parent
+    assert sorted(p for p in folder.iterdir() if p.name.startswith(files[0].name.rsplit("_", 1)[0])) == sorted(files)
+
+
+def test_ast_killed_mid_live_resumes_the_job(suite: Suite, fake_live: FakeDouyinThread) -> None:
+    web_rid = "300000000003"
+    add_live_room(fake_live, web_rid, "转写恢复测试")
+    database_url = suite.status()["database_url"]
+    session_id = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})["session_id"]
+    audio = {"source": "session", "session_id": session_id}
+    post(suite, "/api/ast/start", {"audio_config": audio, "model_config": {"language": "en"}})
+
+    def job() -> dict[str, Any] | None:
+        answer = suite.get("/api/ast/status")
+        if answer.status_code != 200:
+            return None
+        return next((j for j in answer.json()["jobs"] if j["session_id"] == session_id), None)
+
+    eventually(lambda: transcript_count(database_url, session_id), lambda n: n >= 1, 180, "a first transcript")
+    kill_9(suite, "ast")
+    resumed = eventually(job, lambda j: j is not None and j["state"] == "running", 120, "the job running again")
+    assert resumed["resumed"] is True
+    # Transcripts from the restarted worker: its own job status counts them.
+    eventually(job, lambda j: j is not None and j["transcripts"] >= 1, 180, "a transcript after the restart")
+    before_stop = transcript_count(database_url, session_id)
+    assert before_stop >= 2
+
+    post(suite, "/api/ast/stop", {"session_id": session_id})
+    post(suite, "/api/douyin/stop", {"session_id": session_id})
