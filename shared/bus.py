@@ -251,7 +251,8 @@ class Bus:
         _next, claimed, *_ = await self.redis.xautoclaim(
             EVENTS_STREAM, group, consumer, min_idle_time=min_idle_ms, start_id="0-0", count=count
         )
-        return [StreamEntry(_s(eid), fields[b"e"]) for eid, fields in claimed if fields and b"e" in fields]
+        # An entry without a payload comes back too (empty): the caller acknowledges it instead of claiming it forever.
+        return [StreamEntry(_s(eid), (fields or {}).get(b"e", b"")) for eid, fields in claimed]
 
     async def ack(self, group: str, entry_ids: list[str]) -> None:
         if entry_ids:

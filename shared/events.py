@@ -7,6 +7,7 @@ events from already-checked values may use ``LiveEvent.build`` (validated) or ``
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from enum import StrEnum
@@ -17,13 +18,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 __all__ = [
     "DATA_MODELS",
+    "MAX_ID_LENGTH",
     "EventType",
     "InvalidEvent",
     "LiveEvent",
     "User",
+    "bound_id",
+    "clean_text",
     "fast_event_json",
     "new_msg_id",
     "now_ms",
+    "sanitize_event",
 ]
 
 
@@ -225,6 +230,47 @@ def fast_event_json(
         event["user"] = user
     event["data"] = data
     return orjson.dumps(event)
+
+
+# Ids are stored in 64-character columns (session, msg_id, user id); longer ones are shortened the same way every time.
+MAX_ID_LENGTH = 64
+
+
+def clean_text(value: str) -> str:
+    """Text from viewers without NUL characters: PostgreSQL text columns refuse them, and they show as nothing."""
+    return value.replace("\x00", "") if "\x00" in value else value
+
+
+def bound_id(value: str, limit: int = MAX_ID_LENGTH) -> str:
+    """An id that fits its column: a longer one keeps its head plus a hash of the whole, so it stays unique and the
+    same id always maps to the same stored id (deduplication keeps working)."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"{value[: limit - len(digest) - 1]}~{digest}"
+
+
+def sanitize_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with every NUL removed from its strings (keys too) and its ids bounded, for stores that refuse
+    them. Walks the whole event, so callers use it only when a cheap check says it is needed."""
+    clean: dict[str, Any] = _strip_nul(event)
+    for key in ("session_id", "msg_id"):
+        if isinstance(clean.get(key), str):
+            clean[key] = bound_id(clean[key])
+    user = clean.get("user")
+    if isinstance(user, dict) and isinstance(user.get("id"), str):
+        user["id"] = bound_id(user["id"])
+    return clean
+
+
+def _strip_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {_strip_nul(k): _strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_nul(v) for v in value]
+    return value
 
 
 def now_ms() -> int:

@@ -19,7 +19,7 @@ from services.gateway.analytics import AnalyticsWorker
 from services.gateway.analytics.context import AnalyticsContext
 from services.gateway.api.errors import install_error_handlers
 from services.gateway.api.routes import analytics as analytics_routes
-from services.gateway.api.routes import ast, douyin, health, sessions, streamcap, ws
+from services.gateway.api.routes import ast, dead_letters, douyin, health, sessions, streamcap, ws
 from services.gateway.api.routes import settings as settings_routes
 from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
@@ -114,7 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, ws):
+    for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, dead_letters, ws):
         app.include_router(module.router)
     origins = ui_origins(settings.gateway_port, settings.allowed_origins.split(","))
     app.add_middleware(

@@ -2,8 +2,14 @@
 
 Reads batches, writes them in one transaction (duplicates skipped by the unique constraints), and only then
 acknowledges. A crash between write and ack replays the batch on restart — harmless, since a replayed event is
-stored once. Entries another consumer left pending for long are claimed; entries that are not events are set
-aside in a dead-letter stream instead of blocking the log.
+stored once. Entries another consumer left pending for long are claimed.
+
+One bad entry must never stop storage: when a batch fails for a reason that is not the database's (a value the
+database refuses, a hook that trips over an odd event), the batch is written again event by event, and each event
+that still fails goes to the dead-letter stream with its error and is acknowledged. Entries that are not events at
+all go there too. Database outages (lost connection, lock, full disk) are different: nothing is acknowledged, and
+the batch is retried after a pause. Should the loop itself fail, it restarts itself; ``stats()`` says so, and
+``/health`` turns ``degraded`` with the reason while the persister is down or dead letters wait.
 """
 
 from __future__ import annotations
@@ -15,34 +21,55 @@ import time
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import OperationalError
 
 from shared.bus import TRANSIENT, Bus, StreamEntry
+from shared.db.engine import is_transient_db_error
 from shared.db.store import EventStore
-from shared.events import EventType
+from shared.events import MAX_ID_LENGTH, EventType, sanitize_event
+from shared.retry import RetryPolicy, exponential
 
-__all__ = ["Persister"]
+__all__ = ["DEAD_LETTER_STREAM", "Persister", "parse_entry"]
 
 log = logging.getLogger(__name__)
 
 GROUP = "persister"
 DEAD_LETTER_STREAM = "timao:events:dead"
+DEAD_LETTER_MAXLEN = 10_000
 _TYPES = frozenset(t.value for t in EventType)
+# How a NUL inside any JSON string looks on the wire: a cheap test on the bytes before walking the event.
+_ESCAPED_NUL = b"\\u0000"
 
 
-def parse_entry(payload: bytes) -> dict[str, Any] | None:
-    """A light shape check (producers validated the full schema before publishing)."""
+class _Poison(Exception):
+    """An entry that cannot be stored; its message is the reason kept with it in the dead-letter stream."""
+
+
+def parse_entry(payload: bytes) -> dict[str, Any]:
+    """A light shape check (producers validated the full schema), and the event fitted for storage: NULs removed,
+    ids bounded. Raises ``_Poison`` with the reason for anything that is not a live event."""
     try:
-        ev = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        return None
+        ev: Any = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise _Poison(f"not JSON: {exc}") from exc
     if not isinstance(ev, dict) or ev.get("type") not in _TYPES:
-        return None
-    if not isinstance(ev.get("session_id"), str) or not isinstance(ev.get("msg_id"), str) or not ev["msg_id"]:
-        return None
+        raise _Poison("not a live event: no known type")
+    if not isinstance(ev.get("session_id"), str) or not ev["session_id"]:
+        raise _Poison("session_id missing or not a string")
+    if not isinstance(ev.get("msg_id"), str) or not ev["msg_id"]:
+        raise _Poison("msg_id missing or not a string")
     if not isinstance(ev.get("ts"), int) or not isinstance(ev.get("data", {}), dict):
-        return None
-    return ev
+        raise _Poison("ts is not an integer or data is not an object")
+    user = ev.get("user")
+    if user is not None and not isinstance(user, dict):
+        raise _Poison("user is not an object")
+    if (
+        _ESCAPED_NUL in payload
+        or len(ev["session_id"]) > MAX_ID_LENGTH
+        or len(ev["msg_id"]) > MAX_ID_LENGTH
+        or (user and len(str(user.get("id", ""))) > MAX_ID_LENGTH)
+    ):
+        ev = sanitize_event(ev)
+    return dict(ev)
 
 
 class Persister:
@@ -54,21 +81,46 @@ class Persister:
         consumer: str = "gateway",
         batch_size: int = 2000,
         claim_idle_ms: int = 30_000,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.bus = bus
         self.store = store
         self.consumer = consumer
         self.batch_size = batch_size
         self.claim_idle_ms = claim_idle_ms
+        self.retry = retry or exponential(base=0.2, cap=5.0)
         self.stored = 0
         self.seen = 0
         self.dead = 0
+        self.restarts = 0
+        self.state = "starting"  # running | waiting (database or Redis unreachable) | restarting (crashed)
         self.last_error: str | None = None
 
     def stats(self) -> dict[str, Any]:
-        return {"seen": self.seen, "stored": self.stored, "dead": self.dead, "last_error": self.last_error}
+        return {
+            "state": self.state,
+            "seen": self.seen,
+            "stored": self.stored,
+            "dead": self.dead,
+            "restarts": self.restarts,
+            "last_error": self.last_error,
+        }
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Runs until ``stop``; an unexpected failure restarts the loop after a pause instead of ending it."""
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await self._loop(stop)
+            except Exception as exc:
+                attempt += 1
+                self.restarts += 1
+                self.state = "restarting"
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("persister crashed (restart %d): %s", self.restarts, self.last_error)
+                await _pause(stop, self.retry(attempt, self.restarts))
+
+    async def _loop(self, stop: asyncio.Event) -> None:
         attempt = 0
         pending_done = False
         last_claim = 0.0
@@ -80,6 +132,7 @@ class Persister:
                     entries = await self.bus.read_group(GROUP, self.consumer, count=self.batch_size, pending=True)
                     if not entries:
                         pending_done = True
+                        self.state = "running"
                         continue
                 elif time.monotonic() - last_claim > self.claim_idle_ms / 1000:
                     last_claim = time.monotonic()
@@ -91,33 +144,72 @@ class Persister:
                 if entries:
                     await self._handle(entries)
                 attempt = 0
-            except (*TRANSIENT, OperationalError) as exc:
+                self.state = "running"
+            except Exception as exc:
+                if not isinstance(exc, TRANSIENT) and not is_transient_db_error(exc):
+                    raise
                 attempt += 1
+                self.state = "waiting"
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("persister: %s; retrying (attempt %d)", self.last_error, attempt)
                 pending_done = False  # re-read what we hold after an outage
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), min(5.0, 0.2 * 2**attempt))
+                await _pause(stop, self.retry(attempt, attempt))
 
     async def _handle(self, entries: list[StreamEntry]) -> None:
         events: list[dict[str, Any]] = []
-        dead: list[StreamEntry] = []
+        dead: list[tuple[StreamEntry, str]] = []
         for entry in entries:
-            ev = parse_entry(entry.payload) if entry.payload else None
-            if ev is None:
-                if entry.payload:
-                    dead.append(entry)
-                continue
-            events.append(ev)
+            if not entry.payload:
+                continue  # trimmed from the stream: nothing left to store, only to acknowledge
+            try:
+                events.append(parse_entry(entry.payload))
+            except _Poison as exc:
+                dead.append((entry, str(exc)))
         if events:
-            inserted = await asyncio.to_thread(self.store.write, events)
-            self.stored += inserted
+            try:
+                self.stored += await asyncio.to_thread(self.store.write, events)
+            except Exception as exc:
+                if is_transient_db_error(exc):
+                    raise
+                dead += await self._write_one_by_one(entries, exc)
         self.seen += len(events)
         if dead:
-            self.dead += len(dead)
-            log.warning("persister: %d entries are not live events; moved to %s", len(dead), DEAD_LETTER_STREAM)
-            pipe = self.bus.redis.pipeline(transaction=False)
-            for entry in dead:
-                pipe.xadd(DEAD_LETTER_STREAM, {"e": entry.payload[:65536], "id": entry.entry_id}, maxlen=10_000)
-            await pipe.execute()
+            await self._bury(dead)
         await self.bus.ack(GROUP, [e.entry_id for e in entries])
+
+    async def _write_one_by_one(
+        self, entries: list[StreamEntry], batch_error: Exception
+    ) -> list[tuple[StreamEntry, str]]:
+        """The batch failed on its data: find the events at fault, store every other one."""
+        log.warning("persister: batch of %d failed (%s); writing event by event", len(entries), batch_error)
+        dead: list[tuple[StreamEntry, str]] = []
+        for entry in entries:
+            if not entry.payload:
+                continue
+            try:
+                ev = parse_entry(entry.payload)
+            except _Poison:
+                continue  # already set aside by the caller
+            try:
+                self.stored += await asyncio.to_thread(self.store.write, [ev])
+            except Exception as exc:
+                if is_transient_db_error(exc):
+                    raise  # the database went away meanwhile: keep the whole batch for later
+                dead.append((entry, f"{type(exc).__name__}: {exc}"))
+        return dead
+
+    async def _bury(self, dead: list[tuple[StreamEntry, str]]) -> None:
+        self.dead += len(dead)
+        for entry, reason in dead[:5]:
+            log.warning("persister: entry %s cannot be stored (%s); moved to %s", entry.entry_id, reason[:300],
+                        DEAD_LETTER_STREAM)  # fmt: skip
+        pipe = self.bus.redis.pipeline(transaction=False)
+        for entry, reason in dead:
+            fields = {"e": entry.payload[:65536], "id": entry.entry_id, "error": reason[:2000], "at": str(time.time())}
+            pipe.xadd(DEAD_LETTER_STREAM, fields, maxlen=DEAD_LETTER_MAXLEN)  # type: ignore[arg-type]
+        await pipe.execute()
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-__all__ = ["make_engine"]
+__all__ = ["is_transient_db_error", "make_engine"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -32,3 +33,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+# The DB-API error classes (sqlite3's, psycopg's) that mean "the database, not this data": lost connection, locked,
+# disk full. The persister waits and retries on these; any other error is a fault of the rows being written.
+_TRANSIENT_DBAPI_NAMES = frozenset({"OperationalError", "InterfaceError"})
+
+
+def is_transient_db_error(exc: BaseException) -> bool:
+    if isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.DisconnectionError | sa_exc.TimeoutError
+    ):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated)
+    # Raw driver errors (the store writes through the DB-API cursor): match by class name along the MRO, which
+    # covers sqlite3.OperationalError and psycopg.OperationalError without importing either driver.
+    return any(
+        cls.__name__ in _TRANSIENT_DBAPI_NAMES and cls.__module__.split(".")[0] in ("sqlite3", "psycopg", "psycopg2")
+        for cls in type(exc).__mro__
+    )

@@ -24,6 +24,7 @@ import orjson
 from sqlalchemy import Connection, Engine, update
 
 from shared.db.models import LiveSession
+from shared.events import bound_id, clean_text
 
 __all__ = ["EventStore", "NewEventsHook"]
 
@@ -74,26 +75,33 @@ class EventStore:
         first_seen: dict[tuple[str, str], dict[str, Any]] = {}
         session_ends: list[tuple[str, str, int]] = []
         for ev in events:
-            first_seen.setdefault((ev["session_id"], ev["msg_id"]), ev)
-            session_id, msg_id, kind, ts = ev["session_id"], ev["msg_id"], ev["type"], ev["ts"]
+            # Ids and text columns are fitted here again, whatever the producer did: a NUL or an over-long id from
+            # a viewer must never make a batch unstorable (PostgreSQL refuses both).
+            session_id, msg_id = bound_id(ev["session_id"]), bound_id(ev["msg_id"])
+            kind, ts = ev["type"], ev["ts"]
+            key = (session_id, msg_id)
+            first_seen.setdefault(key, ev)
             user = ev.get("user") or {}
             data = ev.get("data") or {}
-            key = (session_id, msg_id)
+            user_id = user.get("id")
+            user_id = bound_id(user_id) if isinstance(user_id, str) else user_id
+            nickname = user.get("nickname")
+            nickname = clean_text(nickname) if isinstance(nickname, str) else nickname
             if kind in _COMMENT_TYPES:
-                meta = {"msg_id": msg_id, "user_id": user.get("id", ""), "type": kind, "user": user, "data": data}
+                meta = {"msg_id": msg_id, "user_id": user_id or "", "type": kind, "user": user, "data": data}
                 rows["comment_data"][key] = (
-                    session_id, msg_id, user.get("nickname", ""), data.get("content", ""), ts, _json(meta),
+                    session_id, msg_id, nickname or "", clean_text(data.get("content", "")), ts, _json(meta),
                 )  # fmt: skip
             elif kind == "transcript":
                 extra = {k: v for k, v in data.items() if k not in ("text", "start_ms", "end_ms")}
                 rows["audio_transcript"][key] = (
-                    session_id, msg_id, data.get("text", ""), int(data.get("start_ms", 0)), int(data.get("end_ms", 0)),
-                    float(data.get("confidence", 0.0)), data.get("language", ""), data.get("audio_file_path"), ts,
-                    _json(extra),
+                    session_id, msg_id, clean_text(data.get("text", "")), int(data.get("start_ms", 0)),
+                    int(data.get("end_ms", 0)), float(data.get("confidence", 0.0)),
+                    clean_text(data.get("language", ""))[:16], data.get("audio_file_path"), ts, _json(extra),
                 )  # fmt: skip
             else:
                 rows["live_events"][key] = (
-                    session_id, msg_id, kind, ts, user.get("id"), user.get("nickname"), _json(data),
+                    session_id, msg_id, kind, ts, user_id, nickname, _json(data),
                 )  # fmt: skip
                 if kind == "control" and data.get("status") in _SESSION_END_STATES:
                     session_ends.append((session_id, _SESSION_END_STATES[data["status"]], ts))

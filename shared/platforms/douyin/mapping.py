@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from shared.events import bound_id, clean_text
 from shared.platforms.douyin.gifts import GiftTracker
 from shared.platforms.douyin.proto import douyin_pb2 as pb
 
@@ -32,8 +33,9 @@ class MethodSpec:
 def user_dict(user: pb.User) -> dict[str, Any]:
     uid = user.id
     return {
-        "id": str(uid) if uid else user.id_str,
-        "nickname": user.nickname,
+        # Wire strings go through clean_text/bound_id: a NUL or an over-long id must not poison storage.
+        "id": str(uid) if uid else bound_id(user.id_str),
+        "nickname": clean_text(user.nickname),
         "gender": user.gender,
         "display_id": user.display_id,
     }
@@ -44,15 +46,15 @@ def _user(msg: Any, field: str = "user") -> dict[str, Any] | None:
 
 
 def _chat(msg: pb.ChatMessage, _: GiftTracker) -> Built:
-    return "chat", {"content": msg.content}, _user(msg)
+    return "chat", {"content": clean_text(msg.content)}, _user(msg)
 
 
 def _screen_chat(msg: pb.ScreenChatMessage, _: GiftTracker) -> Built:
-    return "chat", {"content": msg.content, "screen": True}, _user(msg)
+    return "chat", {"content": clean_text(msg.content), "screen": True}, _user(msg)
 
 
 def _emoji_chat(msg: pb.EmojiChatMessage, _: GiftTracker) -> Built:
-    return "emoji_chat", {"emoji_id": str(msg.emoji_id), "content": msg.default_content}, _user(msg)
+    return "emoji_chat", {"emoji_id": str(msg.emoji_id), "content": clean_text(msg.default_content)}, _user(msg)
 
 
 def _gift(msg: pb.GiftMessage, gifts: GiftTracker) -> Built:
@@ -71,7 +73,7 @@ def _gift(msg: pb.GiftMessage, gifts: GiftTracker) -> Built:
     )
     data = {
         "gift_id": str(gift_id),
-        "gift_name": gift.name,
+        "gift_name": clean_text(gift.name),
         "diamond_count": gift.diamond_count,
         "group_count": msg.group_count or 1,
         "combo_count": msg.combo_count,
@@ -118,7 +120,7 @@ def _room_stats(msg: pb.RoomStatsMessage, _: GiftTracker) -> Built:
 
 
 def _fansclub(msg: pb.FansclubMessage, _: GiftTracker) -> Built:
-    return "fansclub", {"kind": msg.type, "content": msg.content}, _user(msg)
+    return "fansclub", {"kind": msg.type, "content": clean_text(msg.content)}, _user(msg)
 
 
 def _control(msg: pb.ControlMessage, _: GiftTracker) -> Built | None:

@@ -146,3 +146,24 @@ def test_h265_prefers_hls() -> None:
     }
     choice = choose_stream(body, "HD1")
     assert (choice.format, choice.url, choice.codec) == ("hls", "http://x/a.m3u8", "h265")
+
+
+def test_decoder_removes_nul_and_bounds_ids_from_the_wire() -> None:
+    """A viewer's NUL or an over-long id string never reaches the bus as it came (PostgreSQL refuses both)."""
+    from shared.platforms.douyin.messages import MessageDecoder
+    from shared.platforms.douyin.proto import douyin_pb2 as pb
+
+    chat = pb.ChatMessage(content="你\x00好")
+    chat.common.msg_id = 7
+    chat.user.id_str = "u" * 500
+    chat.user.nickname = "昵\x00称"
+    fans = pb.FansclubMessage(content="加入\x00粉丝团")
+    fans.common.msg_id = 8
+    messages = [
+        pb.Message(method="WebcastChatMessage", payload=chat.SerializeToString()),
+        pb.Message(method="WebcastFansclubMessage", payload=fans.SerializeToString()),
+    ]
+    chat_event, fans_event = MessageDecoder("s", "1").decode(messages, received_ms=1_700_000_000_000)
+    assert chat_event["data"]["content"] == "你好" and chat_event["user"]["nickname"] == "昵称"
+    assert len(chat_event["user"]["id"]) == 64 and chat_event["user"]["id"].startswith("uuu")
+    assert fans_event["data"]["content"] == "加入粉丝团"

@@ -64,6 +64,29 @@ def test_health_without_token(client: TestClient) -> None:
     assert body["services"]["gateway"]["status"] == "running"
 
 
+def test_dead_letters_make_health_degraded_until_read_and_cleared(client: TestClient, redis_url: str) -> None:
+    publish(redis_url, LiveEvent.build("chat", "s-dead", {"content": "好"}, msg_id="1", ts=1))
+
+    async def poison() -> None:
+        bus = Bus(redis_url, service="test")
+        await bus.start()
+        await bus.publish(b'{"type":"chat","session_id":"s-dead","msg_id":"2","ts":1,"user":"x","data":{}}')
+        await bus.close()
+
+    asyncio.run(poison())
+    wait_for(lambda: client.get("/health").json()["services"]["gateway"]["persister"]["dead_letters"] == 1)
+    body = client.get("/health").json()
+    assert body["status"] == "degraded" and "1 条事件无法存储" in body["reason"]
+    assert body["services"]["gateway"]["persister"]["state"] == "running"
+    listed = client.get("/api/events/dead-letters", headers=AUTH).json()
+    assert listed["count"] == 1 and "user is not an object" in listed["items"][0]["error"]
+    assert '"msg_id":"2"' in listed["items"][0]["payload"]
+    assert client.get("/api/events/dead-letters").status_code == 401
+    assert client.delete("/api/events/dead-letters", headers=AUTH).json() == {"removed": 1, "count": 0}
+    body = client.get("/health").json()
+    assert "无法存储" not in (body["reason"] or "")
+
+
 def test_api_needs_token(client: TestClient) -> None:
     assert client.get("/api/sessions").status_code == 401
     assert client.get("/api/sessions", headers=AUTH).json() == {"sessions": []}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -90,5 +92,140 @@ async def test_entries_that_are_not_events_go_to_dead_letters(redis_url: str, sq
     assert persister.dead == 2
     assert count_comments(engine) == 1
     assert await bus.redis.xlen(DEAD_LETTER_STREAM) == 2
+    await bus.close()
+    engine.dispose()
+
+
+async def _drain(persister: Persister, bus: Bus, *, timeout: float = 15.0) -> None:
+    """Run the persister until nothing of the log is pending or unread, then stop it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(persister.run(stop))
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        groups = await bus.redis.xinfo_groups(EVENTS_STREAM)
+        if groups and groups[0]["pending"] == 0 and groups[0]["lag"] == 0:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+
+
+def _comments(engine: object) -> dict[str, tuple[str, str]]:
+    with Session(engine) as s:  # type: ignore[call-overload]
+        return {row.msg_id: (row.user_name, row.content) for row in s.scalars(select(CommentData))}
+
+
+async def test_poison_events_among_good_ones_lose_nothing_and_stick_nowhere(redis_url: str, database_url: str) -> None:
+    """A NUL in a comment and an over-long user id (which PostgreSQL refuses as they are) are stored cleaned; entries
+    the database cannot take at all go to the dead-letter stream with their error; every good event is stored; and
+    a restarted persister finds nothing pending."""
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    bus = Bus(redis_url, service="t")
+    await bus.start()
+    for i in range(0, 50):
+        await bus.publish(chat(i))
+    await bus.publish(LiveEvent.build("chat", "s1", {"content": "坏\x00弹幕"}, msg_id="nul", ts=1,
+                                      user={"id": "1", "nickname": "昵\x00称"}))  # fmt: skip
+    await bus.publish(LiveEvent.build("chat", "s1", {"content": "长 id"}, msg_id="long", ts=2, user={"id": "9" * 300}))
+    await bus.publish(LiveEvent.build("chat", "s1", {"content": "x"}, msg_id="m" * 200, ts=3))
+    # Shaped like an event, but its values fit no column:
+    await bus.publish(b'{"type":"transcript","session_id":"s1","msg_id":"bad-ms","ts":1,"data":{"start_ms":"soon"}}')
+    await bus.publish(b'{"type":"chat","session_id":"s1","msg_id":"u","ts":1,"user":"not an object","data":{}}')
+    for i in range(50, 100):
+        await bus.publish(chat(i))
+    persister = Persister(bus, EventStore(engine), batch_size=500)
+    await _drain(persister, bus)
+
+    stored = _comments(engine)
+    assert {str(i) for i in range(100)} <= stored.keys()
+    assert stored["nul"] == ("昵称", "坏弹幕") and "long" in stored
+    long_ids = [k for k in stored if k.startswith("mmm")]
+    assert len(long_ids) == 1 and len(long_ids[0]) == 64
+    assert len(stored) == 103
+    dead = await bus.redis.xrange(DEAD_LETTER_STREAM)
+    reasons = {fields[b"e"]: fields[b"error"].decode() for _id, fields in dead}
+    assert len(dead) == 2 and persister.dead == 2
+    assert any("user is not an object" in r for r in reasons.values())
+    assert any(b"bad-ms" in payload and "ValueError" in reason for payload, reason in reasons.items())
+    assert persister.stats()["state"] == "running"
+
+    restarted = Persister(bus, EventStore(engine))
+    await _drain(restarted, bus)
+    assert restarted.stored == 0 and restarted.dead == 0 and len(_comments(engine)) == 103
+    assert (await bus.redis.xinfo_groups(EVENTS_STREAM))[0]["pending"] == 0
+    await bus.close()
+    engine.dispose()
+
+
+async def test_a_failing_hook_buries_only_the_event_it_fails_on(redis_url: str, sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade_to_head(engine)
+    bus = Bus(redis_url, service="t")
+    await bus.start()
+    for i in range(20):
+        await bus.publish(chat(i))
+
+    def hook(_conn: object, events: list[dict[str, object]]) -> None:
+        if any(ev["msg_id"] == "7" for ev in events):
+            raise KeyError("analytics tripped over event 7")
+
+    persister = Persister(bus, EventStore(engine, on_new=hook))
+    await _drain(persister, bus)
+    assert set(_comments(engine)) == {str(i) for i in range(20)} - {"7"}
+    (_id, fields), *_ = await bus.redis.xrange(DEAD_LETTER_STREAM)
+    assert b'"msg_id":"7"' in fields[b"e"] and "analytics tripped" in fields[b"error"].decode()
+    await bus.close()
+    engine.dispose()
+
+
+async def test_the_persister_restarts_itself_after_a_crash(
+    redis_url: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade_to_head(engine)
+    bus = Bus(redis_url, service="t")
+    await bus.start()
+    for i in range(10):
+        await bus.publish(chat(i))
+    real_ack = bus.ack
+    calls = 0
+
+    async def ack_that_fails_once(group: str, ids: list[str]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug in the loop")
+        await real_ack(group, ids)
+
+    monkeypatch.setattr(bus, "ack", ack_that_fails_once)
+    persister = Persister(bus, EventStore(engine), retry=lambda attempt, total: 0.05)
+    await _drain(persister, bus)
+    assert persister.restarts == 1 and "a bug in the loop" in (persister.last_error or "")
+    assert persister.stats()["state"] == "running" and len(_comments(engine)) == 10
+    await bus.close()
+    engine.dispose()
+
+
+async def test_a_database_outage_buries_nothing(redis_url: str, tmp_path: Path) -> None:
+    """No table to write to (as good as a database that is away): events wait in the log, none is dead-lettered."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # never migrated
+    bus = Bus(redis_url, service="t")
+    await bus.start()
+    for i in range(5):
+        await bus.publish(chat(i))
+    persister = Persister(bus, EventStore(engine), retry=lambda attempt, total: 0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(persister.run(stop))
+    await asyncio.sleep(1.0)
+    assert persister.stats()["state"] == "waiting" and persister.dead == 0
+    upgrade_to_head(engine)  # the database is back
+    for _ in range(100):
+        if len(_comments(engine)) == 5:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    assert len(_comments(engine)) == 5 and await bus.redis.xlen(DEAD_LETTER_STREAM) == 0
     await bus.close()
     engine.dispose()

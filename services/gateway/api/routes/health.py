@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from redis.exceptions import RedisError
 
 from services.gateway.api.deps import StateDep
+from services.gateway.persister import DEAD_LETTER_STREAM
 
 router = APIRouter(tags=["health"])
 
@@ -20,24 +21,40 @@ LAUNCHER_STATE_STALE_S = 10.0
 async def health(state: StateDep) -> dict[str, Any]:
     services: dict[str, Any] = {}
     launcher = None
+    dead_letters = 0
     try:
         launcher = await state.bus.read_launcher_state()
+        dead_letters = int(await state.bus.redis.xlen(DEAD_LETTER_STREAM))
         redis_ok = True
     except (RedisError, OSError):  # Redis down or answering badly: the suite is degraded, the gateway still answers
         redis_ok = False
     if launcher and time.time() - float(launcher.get("ts", 0)) < LAUNCHER_STATE_STALE_S:
         services = launcher.get("services", {})
+    persister = state.persister.stats()
+    reasons: list[str] = []
+    if not redis_ok:
+        reasons.append("Redis 无法连接 (Redis unreachable)")
+    if persister["state"] != "running":
+        reasons.append(
+            f"事件存储{_PERSISTER_STATES.get(persister['state'], persister['state'])}: {persister['last_error']}"
+        )
+    if dead_letters:
+        reasons.append(f"{dead_letters} 条事件无法存储 (events could not be stored; see GET /api/events/dead-letters)")
     services["gateway"] = {
         **services.get("gateway", {}),
         "status": "running",
         "pid": os.getpid(),
         "port": state.settings.gateway_port,
-        "persister": state.persister.stats(),
+        "persister": {**persister, "dead_letters": dead_letters},
         "ws_clients": len(state.hub.clients),
     }
-    if not redis_ok:
-        overall = "degraded"
-    else:
-        statuses = [s.get("status") for s in services.values()]
-        overall = "ok" if all(s == "running" for s in statuses) else "degraded"
-    return {"status": overall, "redis": redis_ok, "services": services}
+    reasons += [f"{name}: {info.get('status')}" for name, info in services.items() if info.get("status") != "running"]
+    return {"status": "degraded" if reasons else "ok", "reason": "; ".join(reasons) or None, "redis": redis_ok,
+            "services": services}  # fmt: skip
+
+
+_PERSISTER_STATES = {
+    "starting": "启动中 (starting)",
+    "waiting": "等待数据库或 Redis (waiting for the database or Redis)",
+    "restarting": "重启中 (restarting after a crash)",
+}
