@@ -20,13 +20,13 @@ router = APIRouter(prefix="/api/events/dead-letters", tags=["events"])
 async def list_dead_letters(state: StateDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     redis = state.bus.redis
     count = int(await redis.xlen(DEAD_LETTER_STREAM))
-    newest = await redis.xrevrange(DEAD_LETTER_STREAM, count=limit)
+    newest: list[tuple[bytes, dict[bytes, bytes]]] = await redis.xrevrange(DEAD_LETTER_STREAM, count=limit)  # type: ignore[assignment]
     items = [
         {
             "id": _text(dead_id),
             "entry_id": _text(fields.get(b"id", b"")),
             "error": _text(fields.get(b"error", b"")),
-            "at": float(fields.get(b"at", b"0") or 0),
+            "at": float(fields.get(b"at") or 0),
             "payload": _text(fields.get(b"e", b"")),
         }
         for dead_id, fields in newest
