@@ -5,16 +5,27 @@ Commands (from the gateway, over the bus):
     stop_job  {session_id}                                                   → the job's final status
     jobs      {}                                                             → jobs, engine, model, rtf, queue depth
 Each utterance becomes a ``transcript`` live event on the bus; the gateway's persister stores it.
+
+Every live job (a room's session, a live URL) is a durable assignment (``shared/assignments.py``, item = session
+id, spec = the job's configs and where its stream began on the session's clock). Starting, this process adopts
+every assigned job and starts it again on the same source, its timestamps continuing on the session's clock.
+``stop_job`` and a job that ends by itself (its source gone for good, a fatal error) remove the assignment; a crash
+or a restart leaves it. A file job is not adopted: it would transcribe the file again from its start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
-from services.ast.errors import AstError, SourceFailed, SourceUnreadable
+from services.ast.config import parse_audio_config
+from services.ast.errors import AstError, JobConflict, SourceFailed, SourceUnreadable
 from services.ast.jobs import JobManager
-from shared.bus import Bus
+from services.ast.pipeline import JobState
+from shared.assignments import Assignments, WorkItem
+from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
 from shared.events import EventType, LiveEvent
@@ -27,30 +38,96 @@ __all__ = ["AstApp"]
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_FIELDS = ("text", "start_ms", "end_ms", "confidence", "language")
+ADOPT_RETRY_S = 1.0
+# Jobs that ended by themselves no longer need their assignment; stop_job removed it already.
+_RELEASED = (JobState.FINISHED, JobState.FAILED)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class AstApp:
     name = "ast"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **job_options: Any) -> None:
+        """``job_options`` go to the ``JobManager`` (tests pass fake engines and sources)."""
         self.settings = settings
+        self._job_options = job_options
         self._bus: Bus | None = None
         self._jobs: JobManager | None = None
         self._live_ids: dict[str, str] = {}
+        self._work: Assignments | None = None
+        self._adopter: asyncio.Task[None] | None = None
+        self._closing = False
+        self.adopted = 0
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self._work = Assignments(bus.redis, self.name)
         self._jobs = JobManager(
             models_dir=self.settings.models_dir,
             emit=self._emit,
             resolve_session=self._resolve_session,
             clips_dir=self.settings.home / "transcripts",
+            on_finished=self._on_finished,
+            **self._job_options,
         )
+        self._adopter = asyncio.create_task(self._adopt(), name="ast-adopt")
 
     async def stop(self) -> None:
+        self._closing = True  # the jobs stop because the process does: their assignments stay for the next start
+        if self._adopter is not None:
+            self._adopter.cancel()
+            await asyncio.gather(self._adopter, return_exceptions=True)
         if self._jobs is not None:
             await self._jobs.close(grace_s=5.0)
         self._bus = None
+
+    # -- durable assignments ---------------------------------------------------------------------------
+
+    async def _adopt(self) -> None:
+        """Start again every live job assigned to this service (once; retried while Redis does not answer)."""
+        assert self._work is not None
+        while True:
+            try:
+                items = await self._work.list()
+                break
+            except TRANSIENT as exc:
+                log.warning("cannot read the assigned jobs yet (%s); retrying", exc)
+                await asyncio.sleep(ADOPT_RETRY_S)
+        for item in items:
+            await self._resume(item)
+        if items:
+            log.info("adopted %d transcription job(s) assigned before this start", self.adopted)
+
+    async def _resume(self, item: WorkItem) -> None:
+        assert self._work is not None
+        spec = item.spec
+        audio = dict(spec.get("audio_config") or {})
+        if audio.get("source") == "session":
+            self._live_ids[item.id] = str(spec.get("live_id") or "")
+        # The stream goes on while nobody listens: the new stream's first sample is that much later in the session.
+        origin_ms = int(spec.get("origin_ms") or 0) + max(0, _now_ms() - int(spec.get("started_ms") or _now_ms()))
+        try:
+            await self.jobs.start(item.id, audio, spec.get("model_config") or None, origin_ms=origin_ms, resumed=True)
+        except JobConflict:
+            log.info("job=%s already started again by a command", item.id)
+            return
+        except AstError as exc:  # the job cannot run any more (model gone, config no longer valid): let it go
+            log.error("job=%s could not be resumed, dropped: %s", item.id, exc)
+            await self._work.remove(item.id)
+            return
+        self.adopted += 1
+        log.info("job=%s resumed (origin %d ms)", item.id, origin_ms)
+
+    async def _on_finished(self, session_id: str, state: JobState) -> None:
+        if self._work is None or self._closing or state not in _RELEASED:
+            return
+        try:
+            await self._work.remove(session_id)
+        except TRANSIENT as exc:
+            log.warning("job=%s assignment not removed (%s)", session_id, exc)
 
     def commands(self) -> dict[str, CommandFn]:
         return {"start_job": self._start_job, "stop_job": self._stop_job, "jobs": self._status}
@@ -99,17 +176,31 @@ class AstApp:
         audio = {k: v for k, v in (params.get("audio_config") or {}).items() if v is not None}
         if audio.get("source") == "session":
             self._live_ids[session_id] = str(params.get("live_id") or "")
+        origin_ms = int(params.get("origin_ms") or 0)
+        model_config = params.get("model_config") or None
+        started_ms = _now_ms()
         try:
-            return await self.jobs.start(
-                session_id, audio, params.get("model_config") or None, origin_ms=int(params.get("origin_ms") or 0)
-            )
+            status = await self.jobs.start(session_id, audio, model_config, origin_ms=origin_ms)
         except AstError as exc:
             raise CommandError(exc.code, str(exc)) from exc
+        if parse_audio_config(audio).is_live:
+            assert self._work is not None
+            spec = {"audio_config": audio, "model_config": model_config, "origin_ms": origin_ms,
+                    "started_ms": started_ms, "live_id": self._live_ids.get(session_id, "")}  # fmt: skip
+            await self._work.put(session_id, spec)
+            if session_id not in self.jobs.running_sessions():  # it ended already: its finish hook ran before
+                await self._work.remove(session_id)
+        return status
 
     async def _stop_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        session_id = str(params.get("session_id", ""))
+        assert self._work is not None
+        assigned = await self._work.remove(session_id)  # first: a crash while stopping must not resume it
         try:
-            return await self.jobs.stop(str(params.get("session_id", "")))
+            return await self.jobs.stop(session_id)
         except AstError as exc:
+            if assigned:  # assigned but not running here (not adopted yet, or it could not start): now let go
+                return {"session_id": session_id, "state": JobState.STOPPED.value}
             raise CommandError(exc.code, str(exc)) from exc
 
     async def _status(self, _params: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 Jobs are keyed by the session their transcripts belong to (one job per session). Engines are loaded in a worker
 thread, shared by the jobs that ask for the same model, and kept loaded while used (plus the most recent idle one,
 so starting the next job does not reload a model). All public methods run on the event loop and never block it.
+
+A job started with ``resumed=True`` continues one a previous process ran (adopted after a restart): its status says
+``resumed`` and reads ``resuming`` until audio flows again. ``on_finished(session_id, state)`` hears every job that
+ended, so the process can release the work it had assigned.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from services.ast.vad import VadConfig, load_silero
 from shared.ffmpeg import find_ffmpeg
 from shared.retry import GivingUpPolicy
 
-__all__ = ["JobManager", "OpenerFactory", "SessionResolver"]
+__all__ = ["JobManager", "OnFinished", "OpenerFactory", "SessionResolver"]
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 SessionResolver = Callable[[str], Coroutine[Any, Any, str]]
 # (session_id, audio_config, blocking resolver or None) -> opener; tests swap in fakes.
 OpenerFactory = Callable[[str, AudioConfig, UrlResolver | None], SourceOpener]
+# (session_id, final state) of a job that ended, whatever ended it.
+OnFinished = Callable[[str, JobState], Coroutine[Any, Any, None]]
 
 RESOLVE_TIMEOUT_S = 30.0
 KEEP_FINISHED = 20
@@ -85,8 +91,11 @@ class JobManager:
         opener_factory: OpenerFactory | None = None,
         prober: ModelProber | None = None,
         vad_loader: Callable[[], Any] = load_silero,
+        on_finished: OnFinished | None = None,
     ) -> None:
         self._models_dir = models_dir
+        self._on_finished = on_finished
+        self._resumed: set[str] = set()
         self._emit = emit
         self._resolve_session = resolve_session
         self._on_state = on_state
@@ -120,10 +129,12 @@ class JobManager:
         model_config: Mapping[str, Any] | ModelConfig | None = None,
         *,
         origin_ms: int = 0,
+        resumed: bool = False,
     ) -> dict[str, Any]:
         """Start transcribing ``audio_config`` into ``session_id``; returns the job's status.
 
         ``origin_ms`` is where the stream's first sample falls on the session's clock (0 for a file or URL session).
+        ``resumed`` marks a job adopted from a previous process (its status says so).
         Raises InvalidJobConfig, JobConflict, JobLimitReached, ModelMissing, ModelInvalid, EngineUnavailable,
         SourceUnreadable: each an AstError with a stable ``code``.
         """
@@ -166,11 +177,15 @@ class JobManager:
             origin_ms=origin_ms,
         )
         self._jobs[session_id] = job
+        if resumed:
+            self._resumed.add(session_id)
+        else:
+            self._resumed.discard(session_id)
         job.start()
         watcher = asyncio.create_task(self._watch(job, model), name=f"ast-watch-{session_id[:12]}")
         self._watchers[session_id] = watcher
         watcher.add_done_callback(lambda t: self._watch_done(session_id, t))
-        return job.status()
+        return self._status_of(job)
 
     async def stop(self, session_id: str, *, grace_s: float = 15.0) -> dict[str, Any]:
         """Stop a job and wait (up to ``grace_s``) until its threads and ffmpeg are gone; returns its final status."""
@@ -178,7 +193,7 @@ class JobManager:
         if job is None:
             done = self._finished.get(session_id)
             if done is not None:
-                return done.status()
+                return self._status_of(done)
             raise JobNotFound(f"没有这个转写任务 (no transcription job for session {session_id})")
         job.stop()
         watcher = self._watchers.get(session_id)
@@ -187,7 +202,7 @@ class JobManager:
             await asyncio.wait_for(asyncio.shield(watcher) if watcher is not None else job.wait(), grace_s)
         except TimeoutError:
             log.warning("job=%s did not stop within %.0fs", session_id, grace_s)
-        return job.status()
+        return self._status_of(job)
 
     async def join(self, session_id: str, *, within_s: float | None = None) -> JobState:
         job = self._jobs.get(session_id) or self._finished.get(session_id)
@@ -198,6 +213,10 @@ class JobManager:
         await asyncio.wait_for(asyncio.shield(watcher) if watcher is not None else job.wait(), within_s)
         return job.state
 
+    def running_sessions(self) -> set[str]:
+        """Sessions with a job that has not ended yet (its finish hook not run)."""
+        return set(self._jobs)
+
     def is_running(self, session_id: str) -> bool:
         job = self._jobs.get(session_id)
         return job is not None and job.is_running
@@ -206,12 +225,19 @@ class JobManager:
         job = self._jobs.get(session_id) or self._finished.get(session_id)
         if job is None:
             raise JobNotFound(f"没有这个转写任务 (no transcription job for session {session_id})")
-        return job.status()
+        return self._status_of(job)
+
+    def _status_of(self, job: TranscriptionJob) -> dict[str, Any]:
+        status = job.status()
+        status["resumed"] = job.session_id in self._resumed
+        if status["resumed"] and job.state is JobState.STARTING:
+            status["state"] = "resuming"  # 恢复中: adopted after a restart, no audio yet
+        return status
 
     def status(self) -> dict[str, Any]:
         """Jobs, engine, model, real-time factor, queue depth, last error."""
-        running = [job.status() for job in self._jobs.values()]
-        recent = [job.status() for job in reversed(self._finished.values())]
+        running = [self._status_of(job) for job in self._jobs.values()]
+        recent = [self._status_of(job) for job in reversed(self._finished.values())]
         rtfs = [j["rtf"] for j in running if j["rtf"] is not None]
         engines = [
             {"engine": slot.engine.name, "model": slot.engine.model_name, "jobs": slot.users}
@@ -302,3 +328,8 @@ class JobManager:
             self._release_engine(model)
             if job.error is not None:
                 self._last_error = str(job.error)
+            if self._on_finished is not None:
+                try:
+                    await self._on_finished(job.session_id, job.state)
+                except Exception:  # the hook's trouble must not hide the job's end
+                    log.exception("job=%s finish hook failed", job.session_id)
