@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from services.gateway.analytics.aggregator import Aggregator
 from services.gateway.analytics.hotwords import MAX_WINDOW_MS, HotWords, Segmenter
+from services.gateway.analytics.pdf import PdfQueue
 from services.gateway.analytics.queries import AnalyticsQueries
 
 __all__ = ["AnalyticsContext"]
@@ -21,6 +22,7 @@ class AnalyticsContext:
     hotwords: HotWords
     aggregator: Aggregator
     reports_dir: Path
+    pdf: PdfQueue = field(default_factory=PdfQueue)
 
     @property
     def queries(self) -> AnalyticsQueries:

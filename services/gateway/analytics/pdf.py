@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PdfUnavailable", "find_chromium", "html_to_pdf"]
+__all__ = ["PdfBusy", "PdfQueue", "PdfUnavailable", "find_chromium", "html_to_pdf"]
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 PDF_TIMEOUT_S = 120.0
@@ -45,3 +47,32 @@ def html_to_pdf(html_text: str, chromium: str | None = None) -> bytes:
             tail = proc.stderr.decode("utf-8", "replace")[-300:]
             raise PdfUnavailable(f"PDF 生成失败 (chromium exited {proc.returncode}): {tail}")
         return target.read_bytes()
+
+
+class PdfBusy(PdfUnavailable):
+    """Too many PDFs already waiting."""
+
+
+class PdfQueue:
+    """One Chromium at a time: each print is a whole browser (hundreds of MB), so requests wait their turn, and
+    beyond ``max_waiting`` the caller is told to come back instead of piling up browsers or waiters."""
+
+    def __init__(self, render: Callable[[str], bytes] = html_to_pdf, *, max_waiting: int = 4) -> None:
+        self._render = render
+        self._slot = asyncio.Semaphore(1)
+        self.waiting = 0
+        self.max_waiting = max_waiting
+
+    async def render(self, html_text: str) -> bytes:
+        if self.waiting >= self.max_waiting:
+            raise PdfBusy(f"PDF 生成排队已满 (PDF queue full: {self.waiting} waiting), 请稍后再试")
+        self.waiting += 1
+        entered = False
+        try:
+            async with self._slot:
+                entered = True
+                self.waiting -= 1
+                return await asyncio.to_thread(self._render, html_text)
+        finally:
+            if not entered:  # cancelled while waiting
+                self.waiting -= 1

@@ -16,6 +16,8 @@ from shared.db.tables_analytics import AnalyticsMinute, AnalyticsQuestion, Analy
 __all__ = ["MAX_POINTS", "AnalyticsQueries", "ResolutionError"]
 
 MAX_POINTS = 20_000
+# Chart resolutions a person reads easily: 1, 5, 10, 15, 30 minutes, 1, 2, 6, 12 hours, a day.
+_LADDER_MINUTES = (1, 5, 10, 15, 30, 60, 120, 360, 720, 1440)
 _SUMS = ("comments", "likes", "follows", "shares", "members", "gifts", "diamonds", "new_chatters")
 
 
@@ -45,6 +47,23 @@ class AnalyticsQueries:
                     select(AnalyticsMinute.minute).where(AnalyticsMinute.session_id == session_id).limit(1)
                 ).first()
             )
+
+    def fitting_resolution(self, session_id: str, max_points: int) -> int:
+        """The finest resolution (a whole number of minutes, from a readable ladder) that shows the session's whole
+        span in at most ``max_points`` buckets."""
+        with self.engine.connect() as conn:
+            first, last = conn.execute(
+                select(func.min(AnalyticsMinute.minute), func.max(AnalyticsMinute.minute)).where(
+                    AnalyticsMinute.session_id == session_id
+                )
+            ).one()
+        if first is None:
+            return 60
+        span_minutes = (last - first) // 60_000 + 1
+        for minutes in _LADDER_MINUTES:
+            if -(-span_minutes // minutes) + 1 <= max_points:  # +1: bucket edges need not align with the span
+                return minutes * 60
+        return -(-span_minutes // (max_points - 1)) * 60
 
     def series(self, session_id: str, resolution_s: int) -> list[dict[str, Any]]:
         """Buckets of ``resolution_s`` from the first to the last minute with data; empty buckets are zeros.

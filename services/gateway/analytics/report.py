@@ -28,6 +28,7 @@ from shared.db.tables_streamcap import RecordingFileRow, RecordingRow
 __all__ = ["CSP", "ReportData", "build_report", "collect_report", "render_report", "write_report_file"]
 
 MAX_TIMELINE_COMMENTS = 10_000
+MAX_CHART_POINTS = 1_440  # a day of minutes; a longer span gets coarser buckets
 MAX_TIMELINE_TRANSCRIPTS = 20_000
 MAX_HOTWORD_TEXTS = 15_000
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -38,6 +39,7 @@ class ReportData:
     session: dict[str, Any]
     totals: dict[str, Any]
     series: list[dict[str, Any]]
+    resolution_s: int
     gift_ranking: list[dict[str, Any]]
     top_chatters: list[dict[str, Any]]
     questions: list[dict[str, Any]]
@@ -63,7 +65,9 @@ def collect_report(engine: Engine, segmenter: Segmenter, session_id: str) -> Rep
         row = conn.execute(select(*LiveSession.__table__.c).where(LiveSession.id == session_id)).first()
     session = dict(row._mapping) if row else {"id": session_id}
     totals = queries.totals(session_id)
-    series = queries.series(session_id, 60)
+    # Whatever the span (a long show, or one event stamped far off by a skewed clock), the charts fit.
+    resolution_s = queries.fitting_resolution(session_id, MAX_CHART_POINTS)
+    series = queries.series(session_id, resolution_s)
     comments = totals["comments"] or 0
     stride = max(1, -(-comments // MAX_TIMELINE_COMMENTS))
     texts: Counter[str] = Counter()
@@ -93,6 +97,7 @@ def collect_report(engine: Engine, segmenter: Segmenter, session_id: str) -> Rep
         session=session,
         totals=totals,
         series=series,
+        resolution_s=resolution_s,
         gift_ranking=queries.gift_ranking(session_id, 20),
         top_chatters=queries.top_chatters(session_id, 20),
         questions=queries.questions(session_id, 200),
@@ -100,7 +105,7 @@ def collect_report(engine: Engine, segmenter: Segmenter, session_id: str) -> Rep
         hot_words_coverage=coverage,
         timeline=timeline,
         timeline_stride=stride,
-        recordings=_recordings(engine, session, series),
+        recordings=_recordings(engine, session, series, resolution_s),
     )
 
 
@@ -116,7 +121,9 @@ def _hot_words(segmenter: Segmenter, texts: Counter[str]) -> tuple[list[tuple[st
     return top, (covered / total if total else 1.0)
 
 
-def _recordings(engine: Engine, session: dict[str, Any], series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _recordings(
+    engine: Engine, session: dict[str, Any], series: list[dict[str, Any]], resolution_s: int
+) -> list[dict[str, Any]]:
     """Recordings whose time range overlaps the session's (recordings are not linked to sessions yet)."""
     start = session.get("started_at")
     end = session.get("ended_at")
@@ -125,7 +132,7 @@ def _recordings(engine: Engine, session: dict[str, Any], series: list[dict[str, 
     if start is None:
         return []
     if end is None and series:
-        end = datetime.fromtimestamp(series[-1]["t"] / 1000 + 60, UTC)
+        end = datetime.fromtimestamp(series[-1]["t"] / 1000 + resolution_s, UTC)
     rec = RecordingRow
     cond = or_(rec.ended_at.is_(None), rec.ended_at >= start)
     if end is not None:
@@ -200,6 +207,15 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _per_bucket(resolution_s: int) -> str:
+    minutes = resolution_s // 60
+    if minutes == 1:
+        return "每分钟"
+    if minutes % 60 == 0:
+        return "每小时" if minutes == 60 else f"每 {minutes // 60} 小时"
+    return f"每 {minutes} 分钟"
+
+
 def render_report(data: ReportData) -> str:
     s, t = data.session, data.totals
     started, ended = _ms(s.get("started_at")), _ms(s.get("ended_at"))
@@ -209,6 +225,7 @@ def render_report(data: ReportData) -> str:
         minutes = (ended - started) // 60_000
         duration = f" · 时长 {minutes // 60} 小时 {minutes % 60} 分钟"
     times = [p["t"] for p in data.series]
+    per = _per_bucket(data.resolution_s)
     tiles = [
         ("弹幕", t["comments"]), ("发言人数", t["chatters"]), ("点赞", t["likes"]), ("新增关注", t["follows"]),
         ("分享", t["shares"]), ("进场", t["members"]), ("礼物数", t["gifts"]), ("礼物钻石", t["diamonds"]),
@@ -228,12 +245,12 @@ def render_report(data: ReportData) -> str:
         "</div>",
         "<h2>在线人数</h2>",
         line_chart(times, [p["online"] for p in data.series], "在线人数"),
-        "<h2>每分钟弹幕</h2>",
-        bar_chart(times, [p["comments"] for p in data.series], "每分钟弹幕"),
-        "<h2>每分钟礼物钻石</h2>",
-        bar_chart(times, [p["diamonds"] for p in data.series], "每分钟礼物钻石"),
-        "<h2>每分钟点赞</h2>",
-        bar_chart(times, [p["likes"] for p in data.series], "每分钟点赞"),
+        f"<h2>{per}弹幕</h2>",
+        bar_chart(times, [p["comments"] for p in data.series], f"{per}弹幕"),
+        f"<h2>{per}礼物钻石</h2>",
+        bar_chart(times, [p["diamonds"] for p in data.series], f"{per}礼物钻石"),
+        f"<h2>{per}点赞</h2>",
+        bar_chart(times, [p["likes"] for p in data.series], f"{per}点赞"),
         "<h2>礼物榜</h2>",
         _table(
             ["#", "观众", "礼物数", "钻石"],

@@ -49,6 +49,20 @@ def test_report_is_self_contained_and_escapes_user_text(engine: Engine, tmp_path
     assert path.parent == tmp_path / "reports" and path.name == "etcpasswd.html"
 
 
+def test_a_far_off_timestamp_gives_a_coarser_chart_never_an_error(engine: Engine) -> None:
+    """One event stamped a year after the show (a skewed clock, a replay) must not break the report."""
+    EventStore(engine, on_new=Aggregator().on_new).write(
+        [ev("chat", "skewed", T0 + 365 * 86_400_000, {"content": "来自未来"}, ("u8", "时钟错了"))]
+    )
+    html = build_report(engine, Segmenter(), "show")
+    assert "来自未来" in html and "每 12 小时弹幕" in html
+    assert len(re.findall(r"<rect", html)) <= 3 * 1_440 + 50  # three bar charts, each within the point limit
+
+
+def test_a_short_show_is_charted_per_minute(engine: Engine) -> None:
+    assert "每分钟弹幕" in build_report(engine, Segmenter(), "show")
+
+
 def test_jsonl_export_round_trips(engine: Engine) -> None:
     rows = [orjson.loads(line) for line in b"".join(iter_export(engine, "show", "comments", "jsonl")).splitlines()]
     assert [r["content"] for r in rows][-5:] == HOSTILE

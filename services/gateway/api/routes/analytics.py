@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 
 from services.gateway.analytics.context import AnalyticsContext
 from services.gateway.analytics.export import iter_export
-from services.gateway.analytics.pdf import PdfUnavailable, html_to_pdf
+from services.gateway.analytics.pdf import PdfUnavailable
 from services.gateway.analytics.queries import ResolutionError
 from services.gateway.analytics.report import CSP, build_report
 
@@ -89,7 +89,7 @@ async def report(
     disposition = "attachment" if download else "inline"
     if format == "pdf":
         try:
-            pdf = await asyncio.to_thread(html_to_pdf, html_text)
+            pdf = await ctx.pdf.render(html_text)
         except PdfUnavailable as exc:
             return JSONResponse({"detail": str(exc), "service": "pdf"}, status_code=503)
         return Response(
