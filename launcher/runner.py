@@ -313,7 +313,7 @@ def _announce(settings: Settings, out: Callable[[str], None]) -> None:
     out(
         "\n全部服务已就绪 (all services running)\n"
         f"  界面 UI:        {base}/\n"
-        f"  接口 API:       {base}/docs\n"
+        f"  接口 API:       {base}/api (需令牌 needs the token; 参考 reference: docs/api/README.md)\n"
         f"  录制 StreamCap: http://127.0.0.1:{settings.streamcap_port}/\n"
         f"  令牌 token:     {settings.home / 'token'}\n"
         f"  日志 logs:      {settings.logs_dir}\n"

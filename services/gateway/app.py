@@ -107,11 +107,17 @@ def create_app(settings: Settings) -> FastAPI:
             await bus.close()
             engine.dispose()
 
+    # No /docs, /redoc or /openapi.json in the running product: Swagger UI loads its scripts from a CDN, and they
+    # would run on the UI's own origin (which the Origin check trusts) next to a page holding the token. The
+    # reference lives in docs/api/ instead (scripts/gen_api_docs.py calls app.openapi(), which needs no route).
     app = FastAPI(
         title="TalkingCat gateway",
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     install_error_handlers(app)
     for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, dead_letters, ws):

@@ -111,7 +111,15 @@ class StreamcapApp:
 
 
 def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
-    app = FastAPI(title="TalkingCat StreamCap", version="0.1.0", lifespan=ui_lifespan)
+    # No /docs, /redoc or /openapi.json: Swagger UI would load CDN scripts on this origin (see the gateway's app).
+    app = FastAPI(
+        title="TalkingCat StreamCap",
+        version="0.1.0",
+        lifespan=ui_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -72,3 +72,11 @@ def test_flet_socket_refuses_foreign_pages(client: tuple[TestClient, int], heade
 def test_page_refuses_foreign_host(client: tuple[TestClient, int]) -> None:
     c, _port = client
     assert c.get("/", headers={"Host": "evil.example"}).status_code == 421
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+def test_no_api_explorer_or_schema(client: tuple[TestClient, int], path: str) -> None:
+    c, _port = client
+    response = c.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "swagger" not in response.text.lower() and "redoc.standalone" not in response.text.lower()
+    assert '"openapi"' not in response.text
