@@ -104,6 +104,8 @@ class RecordingPublic(BaseModel):
     restarts: int
     started_at: str | None = None
     ended_at: str | None = None
+    # Continued by this process after a crash or a restart of the previous one (state "resuming" until data flows).
+    resumed: bool = False
 
 
 class RecordingList(BaseModel):

@@ -2,13 +2,18 @@
 
 Wiring only: the recording logic lives in ``manager.py`` and below. Recording events reach the bus as
 ``recording`` live events; Douyin rooms resolve through the shared Douyin code (``shared/platforms/douyin``).
+Recordings are durable assignments in Redis (``shared/assignments.py``); at start the manager adopts those a
+crash or a restart left, before it finishes (remuxes) what is truly over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
 import os
+from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,7 +24,8 @@ from services.streamcap.monitor import Monitor
 from services.streamcap.repository import SqlRepository
 from services.streamcap.sources import DouyinStreams
 from services.streamcap.ui import mount_streamcap_ui, ui_lifespan
-from shared.bus import Bus
+from shared.assignments import Assignments, WorkItem
+from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.db.engine import make_engine
 from shared.events import EventType, LiveEvent
@@ -31,6 +37,46 @@ from shared.worker import SYSTEM_SESSION, CommandFn
 __all__ = ["StreamcapApp", "create_http_app"]
 
 log = logging.getLogger(__name__)
+
+# How long the start waits for Redis to list the recordings to adopt before going on without them.
+ADOPT_WAIT_S = 15.0
+LEDGER_TIMEOUT_S = 5.0
+
+
+class _LoopLedger:
+    """The manager's blocking ``WorkLedger`` over the async assignments of the process's loop. From the loop's own
+    thread the write is scheduled, not awaited (it would wait on itself); Redis trouble is logged, never raised:
+    a recording goes on without its durable copy rather than not at all."""
+
+    def __init__(self, work: Assignments, loop: asyncio.AbstractEventLoop) -> None:
+        self._work = work
+        self._loop = loop
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    def assign(self, item_id: str, spec: dict[str, Any]) -> None:
+        self._call(self._work.put(item_id, spec), f"recording={item_id} not assigned")
+
+    def release(self, item_id: str) -> None:
+        self._call(self._work.remove(item_id), f"recording={item_id} not released")
+
+    def _call(self, coro: Coroutine[Any, Any, Any], failure: str) -> None:
+        running = None
+        with contextlib.suppress(RuntimeError):
+            running = asyncio.get_running_loop()
+        if running is self._loop:
+            task = self._loop.create_task(coro)
+            self._pending.add(task)
+            task.add_done_callback(lambda t: self._done(t, failure))
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(coro, self._loop).result(LEDGER_TIMEOUT_S)
+        except (*TRANSIENT, concurrent.futures.TimeoutError) as exc:
+            log.warning("%s: %s", failure, exc)
+
+    def _done(self, task: asyncio.Task[Any], failure: str) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s: %s", failure, task.exception())
 
 
 class StreamcapApp:
@@ -53,12 +99,30 @@ class StreamcapApp:
         self._bus = bus
         self._loop = asyncio.get_running_loop()
         self.manager.bind_loop(self._loop)  # the Douyin resolver is async and runs on this loop
+        work = Assignments(bus.redis, self.name)
+        self.manager.bind_work(_LoopLedger(work, self._loop))
+        # Continue the recordings a crash or a restart interrupted, each in a new segment of the same recording.
+        resumed = await asyncio.to_thread(self.manager.adopt, await self._assigned(work))
+        if resumed:
+            log.info("resumed %d recording(s) interrupted by a crash or a restart", len(resumed))
         # Finish what a crash left (remux leftover segments) before new recordings start.
         recovered = await asyncio.to_thread(self.manager.recover)
         if recovered:
             log.info("recovered %d recordings left unfinished by a crash", len(recovered))
         self._monitor = self.manager.create_monitor(tick=1.0)
         self._monitor.start()
+
+    async def _assigned(self, work: Assignments) -> list[WorkItem]:
+        deadline = asyncio.get_running_loop().time() + ADOPT_WAIT_S
+        while True:
+            try:
+                return await work.list()
+            except TRANSIENT as exc:
+                if asyncio.get_running_loop().time() > deadline:
+                    log.error("cannot read the assigned recordings (%s); none resumed this time", exc)
+                    return []
+                log.warning("cannot read the assigned recordings yet (%s); retrying", exc)
+                await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
         if self._monitor is not None:

@@ -4,6 +4,11 @@ The process shell (``app.py``) builds one ``StreamCapManager``, calls ``recover(
 ``api.create_router(manager)``, optionally runs ``manager.create_monitor()`` on its loop, publishes the
 ``recording`` event data handed to ``on_event``, and calls ``shutdown()`` on stop. Every method here blocks
 (database, files); the HTTP routes are plain ``def`` so they run in the thread pool.
+
+Every recording is also a durable assignment when the shell binds a ``WorkLedger`` (``shared/assignments.py``):
+assigned as it starts, released when it ends for any reason but the process shutting down. ``adopt()``, called
+at start before ``recover()``, continues each recording still assigned in a new segment of the same recording
+(its journal, its files, its row), so a crash or a restart costs a gap in the stream, not the recording.
 """
 
 from __future__ import annotations
@@ -13,29 +18,39 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.streamcap import procs
 from services.streamcap.errors import NotFound, StreamCapError, StreamOffline
+from services.streamcap.journal import Journal
 from services.streamcap.monitor import Monitor, MonitorCore, TimeWindow
 from services.streamcap.recorder import FINAL_STATES, Phase, Recorder, RecorderConfig, RecState, StopReason
 from services.streamcap.remux import Remuxer, RemuxResult
 from services.streamcap.repository import FileRecord, RecordingRecord, RoomRecord, StreamCapRepository
 from services.streamcap.sources import DouyinResolver, StreamSource, make_source
 from services.streamcap.storage import DiskGuard, check_component, default_free_bytes, safe_join, sanitize_name
+from shared.assignments import WorkItem
 from shared.retry import RetryPolicy
 
-__all__ = ["SourceFactory", "StreamCapManager", "StreamCapSettings"]
+__all__ = ["SourceFactory", "StreamCapManager", "StreamCapSettings", "WorkLedger"]
 
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str, str, str | None], StreamSource]
 _FINAL = frozenset(s.value for s in FINAL_STATES)
+
+
+class WorkLedger(Protocol):
+    """Where the recordings asked for are kept durably (blocking calls; errors are the ledger's to log)."""
+
+    def assign(self, item_id: str, spec: dict[str, Any]) -> None: ...
+
+    def release(self, item_id: str) -> None: ...
 
 
 class StreamCapSettings(BaseModel):
@@ -92,6 +107,7 @@ class StreamCapManager:
         self._room_of: dict[str, str] = {}
         self._monitor: Monitor | None = None
         self._monitor_loop: asyncio.AbstractEventLoop | None = None
+        self._work: WorkLedger | None = None
         self._settings = self._load_settings()
         self._remuxer = self._make_remuxer(self._settings)
 
@@ -102,6 +118,10 @@ class StreamCapManager:
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """The loop async resolvers run on (the process's main loop, known only once it runs)."""
         self._loop = loop
+
+    def bind_work(self, work: WorkLedger) -> None:
+        """Keep every recording as a durable assignment from now on (the shell binds it before ``adopt``)."""
+        self._work = work
 
     # settings
 
@@ -164,29 +184,8 @@ class StreamCapManager:
         disk = self._disk(settings)
         disk.check(target)
         seg_seconds = float(segment_seconds or settings.segment_seconds)
-        config = RecorderConfig(
-            **{
-                **self._base_config.__dict__,
-                "segment_seconds": seg_seconds,
-                "segment_bytes": settings.segment_megabytes * 1_000_000,
-                "stall_timeout": settings.stall_timeout,
-                "remux": settings.remux_to_mp4,
-            }
-        )
         recording_id = uuid.uuid4().hex
-        recorder = Recorder(
-            recording_id,
-            source,
-            target,
-            name=name,
-            config=config,
-            on_event=self._handle_event,
-            retry=self._retry,
-            spawn=self._spawn,
-            disk=disk,
-            remuxer=self._remuxer,
-            clock=self._clock,
-        )
+        recorder = self._new_recorder(recording_id, source, target, name, seg_seconds, disk)
         self.repository.add_recording(
             RecordingRecord(
                 id=recording_id,
@@ -200,6 +199,10 @@ class StreamCapManager:
                 started_at=datetime.now(UTC),
             )
         )
+        if self._work is not None:
+            spec = {"platform": platform, "stream_url": stream_url, "quality": quality, "name": name,
+                    "segment_seconds": seg_seconds, "room_id": room_id}  # fmt: skip
+            self._work.assign(recording_id, spec)
         with self._lock:
             self._recorders[recording_id] = recorder
             if room_id:
@@ -208,6 +211,84 @@ class StreamCapManager:
         log.info("recording=%s started (%s %s) into %s", recording_id, source.platform, source.target[:120], target)
         return recording_id
 
+    def _new_recorder(
+        self,
+        recording_id: str,
+        source: StreamSource,
+        target: Path,
+        name: str | None,
+        seg_seconds: float,
+        disk: DiskGuard,
+    ) -> Recorder:
+        settings = self._settings
+        config = RecorderConfig(
+            **{
+                **self._base_config.__dict__,
+                "segment_seconds": seg_seconds,
+                "segment_bytes": settings.segment_megabytes * 1_000_000,
+                "stall_timeout": settings.stall_timeout,
+                "remux": settings.remux_to_mp4,
+            }
+        )
+        return Recorder(
+            recording_id,
+            source,
+            target,
+            name=name,
+            config=config,
+            on_event=self._handle_event,
+            retry=self._retry,
+            spawn=self._spawn,
+            disk=disk,
+            remuxer=self._remuxer,
+            clock=self._clock,
+        )
+
+    def adopt(self, items: Iterable[WorkItem]) -> list[str]:
+        """Once at start, before ``recover()``: continue every recording still assigned, each in a new segment of
+        the same recording. Answers the ids resumed; assignments that cannot be resumed are released."""
+        resumed: list[str] = []
+        for item in items:
+            try:
+                if self._resume(item):
+                    resumed.append(item.id)
+                    continue
+            except (StreamCapError, ValueError, OSError) as exc:
+                log.warning("recording=%s cannot be resumed: %s", item.id, exc)
+            if self._work is not None:
+                self._work.release(item.id)
+        return resumed
+
+    def _resume(self, item: WorkItem) -> bool:
+        record = self.repository.get_recording(item.id)
+        if record is None:
+            log.warning("recording=%s assigned but unknown here; released", item.id)
+            return False
+        if record.state in _FINAL and record.reason != StopReason.SHUTDOWN.value:
+            return False  # it ended by itself just before the process went (the release did not happen)
+        spec = item.spec
+        source = self._source_factory(record.platform, str(spec.get("stream_url") or record.source), record.quality)
+        folder = Path(record.folder)
+        recorder = self._new_recorder(
+            record.id, source, folder, spec.get("name"), record.segment_seconds, self._disk(self._settings)
+        )
+        # No journal: it went down before its first file, so there is nothing to continue and it opens its files now.
+        journal = _journal_of(folder, record.id)
+        recorder.resume_from(journal, duration=record.duration, restarts=record.restarts + 1)
+        self.repository.update_recording(
+            record.id, state=RecState.STARTING.value, ended_at=None, reason="恢复中 (resuming after a restart)"
+        )
+        for seg in recorder.files():  # the segment the crash interrupted may never have been stored
+            self.repository.put_file(record.id, FileRecord(str(seg.path), "ts", seg.size, seg.duration))
+        room_id = record.room_id or spec.get("room_id")
+        with self._lock:
+            self._recorders[record.id] = recorder
+            if room_id:
+                self._room_of[record.id] = str(room_id)
+        recorder.start()
+        log.info("recording=%s resumed after a restart (%d segment(s) so far)", record.id, len(recorder.files()))
+        return True
+
     def stop_recording(self, recording_id: str, reason: StopReason | str = StopReason.USER, *, wait: float = 0) -> None:
         with self._lock:
             recorder = self._recorders.get(recording_id)
@@ -215,6 +296,8 @@ class StreamCapManager:
             if self.repository.get_recording(recording_id) is None:
                 raise NotFound(f"录制不存在 (no recording {recording_id})")
             return  # already finished: stopping is idempotent
+        if self._work is not None and reason != StopReason.SHUTDOWN:
+            self._work.release(recording_id)  # first: a crash while it stops must not resume it
         recorder.stop(reason)
         if wait:
             recorder.join(wait)
@@ -253,12 +336,15 @@ class StreamCapManager:
             "speed": 0.0,
             "started_at": record.started_at.isoformat() if record.started_at else None,
             "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+            "resumed": False,
         }
         recorder = self.recorder(record.id)
         if recorder is not None:
             progress = recorder.progress
             view.update(
-                state=progress.state.value,
+                # 恢复中 (resuming): adopted after a restart, no data recorded since.
+                state="resuming" if recorder.resuming else progress.state.value,
+                resumed=recorder.resumed,
                 duration=round(progress.duration, 3),
                 bytes=progress.bytes,
                 speed=progress.speed,
@@ -283,6 +369,9 @@ class StreamCapManager:
             log.warning("recording=%s could not store %s: %s", recording_id, phase, exc)
         if self._on_event is not None:
             self._on_event(data)
+        ended = phase in (Phase.DONE, Phase.FAILED)
+        if ended and self._work is not None and (recorder is None or recorder.stop_reason is not StopReason.SHUTDOWN):
+            self._work.release(recording_id)  # it ended: nothing to resume (a shutdown leaves it assigned)
         if phase in (Phase.DONE, Phase.FAILED):
             with self._lock:
                 self._recorders.pop(recording_id, None)
@@ -292,7 +381,7 @@ class StreamCapManager:
 
     def _persist(self, recording_id: str, phase: str, data: dict[str, Any], recorder: Recorder | None) -> None:
         repo = self.repository
-        if phase in (Phase.STARTED, Phase.SEGMENT_CLOSED) and data.get("file"):
+        if phase in (Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED) and data.get("file"):
             path = data["file"]
             repo.put_file(
                 recording_id,
@@ -396,6 +485,12 @@ class StreamCapManager:
         self._monitor_loop = asyncio.get_running_loop()
         for room in self.repository.list_rooms():
             self._sync_monitor_room(room)
+        with self._lock:
+            recording = set(self._room_of.values())
+        for room_id in recording:  # resumed recordings: the monitor must not start a second one for their rooms
+            watch = core.rooms.get(room_id)
+            if watch is not None:
+                watch.recording = True
         return monitor
 
     def _sync_monitor_room(self, room: RoomRecord) -> None:
@@ -516,6 +611,20 @@ class StreamCapManager:
         deadline = time.monotonic() + timeout
         for recorder in recorders:
             recorder.join(max(0.1, deadline - time.monotonic()))
+
+
+def _journal_of(folder: Path, recording_id: str) -> Journal | None:
+    for path in Journal.find(folder) if folder.is_dir() else []:
+        if path.parent != folder:
+            continue
+        try:
+            journal = Journal.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("recording=%s journal %s unreadable: %s", recording_id, path, exc)
+            continue
+        if journal.recording_id == recording_id:
+            return journal
+    return None
 
 
 def _size(path: str, fallback: int) -> int:

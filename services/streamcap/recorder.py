@@ -11,6 +11,10 @@ States::
 
 Every state change that matters to a user is reported through ``on_event`` as ``recording`` event data
 (``{"recording_id", "state", "file", ...}``) with ``state`` one of ``Phase``.
+
+``resume_from(journal)`` before ``start()`` continues a recording a previous process left (adopted after a crash or
+a restart): same stem and journal, the old segments kept as they are, the next run writing a new segment after them.
+It reports ``resuming`` at once and ``resumed`` (with the new segment) when data flows again.
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ class Phase(StrEnum):
     """The ``state`` values of ``recording`` events."""
 
     STARTED = "started"
+    RESUMING = "resuming"
+    RESUMED = "resumed"
     SEGMENT_CLOSED = "segment_closed"
     STALLED = "stalled"
     RESTARTED = "restarted"
@@ -242,6 +248,8 @@ class Recorder:
         self._base_duration = 0.0
         self._run: _Run | None = None
         self._started_event_sent = False
+        self._first_index = 0
+        self.resumed = False
 
     # lifecycle
 
@@ -253,14 +261,67 @@ class Recorder:
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def stop_reason(self) -> StopReason | None:
+        return self._stop_reason
+
+    @property
+    def resuming(self) -> bool:
+        """Adopted after a restart, and no data recorded since."""
+        return (
+            self.resumed
+            and not self._started_event_sent
+            and (self._state in ACTIVE_STATES or self._state is RecState.IDLE)
+        )
+
+    def resume_from(self, journal: Journal | None, *, duration: float = 0.0, restarts: int = 0) -> None:
+        """Continue the recording ``journal`` belongs to (call before ``start``): its segments stay, closed as they
+        are; the next run starts a new segment numbered after them. ``duration``/``restarts`` carry on the totals.
+        Without a journal (the process went down before the first file) the recording opens its files as usual."""
+        with self._lock:
+            if self._thread is not None:
+                raise InvalidState(f"recording {self.recording_id} already started")
+            self._base_duration = duration
+            self.restarts = restarts
+            self.resumed = True
+            if journal is None:
+                return
+            self.stem = journal.stem
+            self._journal = journal
+            pattern = re.compile(rf"^{re.escape(journal.stem)}_(\d{{3,}})\.ts$")
+            names = set(journal.segments) | {p.name for p in self.folder.glob(f"{_glob_escape(journal.stem)}_*.ts")}
+            for name in sorted(names):
+                match = pattern.match(name)
+                if match is None:
+                    continue
+                index = int(match.group(1))
+                self._first_index = max(self._first_index, index + 1)
+                entry = journal.segments.get(name)
+                if entry is not None and entry.status in (SegmentStatus.REMUXED, SegmentStatus.EMPTY):
+                    continue
+                path = self.folder / name
+                size = path.stat().st_size if path.is_file() else 0
+                if size == 0:
+                    continue
+                # The segment the crash interrupted ends where ffmpeg stopped writing it: it is closed now.
+                journal.update(name, status=SegmentStatus.CLOSED)
+                duration_s = entry.duration if entry is not None else 0.0
+                self.segments[index] = SegmentFile(path, index, size, duration_s, closed=True)
+
     def start(self) -> None:
         with self._lock:
             if self._state is not RecState.IDLE or self._thread is not None:
                 raise InvalidState(f"recording {self.recording_id} already started ({self._state})")
             self.folder.mkdir(parents=True, exist_ok=True)
             self._set_state(RecState.STARTING)
-            self._thread = threading.Thread(target=self._main, name=f"recorder-{self.recording_id}", daemon=True)
-            self._thread.start()
+            thread = self._thread = threading.Thread(
+                target=self._main, name=f"recorder-{self.recording_id}", daemon=True
+            )
+        if self.resumed:
+            self._emit(
+                Phase.RESUMING, reason="服务重启后继续录制 (resuming after a restart)", segments=len(self.segments)
+            )
+        thread.start()
 
     def stop(self, reason: StopReason | str = StopReason.USER, *, remux: bool | None = None) -> None:
         """Ask the recording to end (non-blocking). ``remux=False`` leaves the segments for recovery (fast shutdown)."""
@@ -407,7 +468,7 @@ class Recorder:
         self._journal = Journal.create(self.folder, self.recording_id, stem)
 
     def _run_once(self, stream: ResolvedStream, number: int) -> _Run:
-        start_index = max(self.segments, default=-1) + 1
+        start_index = max(max(self.segments, default=-1) + 1, self._first_index)
         run = _Run(number=number, start_index=start_index, list_path=self.folder / f".{self.stem}.run{number}.csv")
         pattern = self.folder / f"{self.stem.replace('%', '%%')}_%03d.ts"
         cmd = build_command(stream, pattern, run.list_path, start_index, self.config)
@@ -477,6 +538,11 @@ class Recorder:
         self._set_state(RecState.RECORDING)
         if not self._started_event_sent:
             self._started_event_sent = True
+            if self.resumed:  # the segment the new run writes, after those the previous process left
+                newest = self.segments[max(self.segments)].path if self.segments else None
+                log.info("recording=%s resumed into %s", self.recording_id, newest)
+                self._emit(Phase.RESUMED, newest)
+                return
             first = self.segments[min(self.segments)].path if self.segments else None
             log.info("recording=%s recording into %s", self.recording_id, self.folder)
             self._emit(Phase.STARTED, first)
