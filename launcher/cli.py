@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.config import Settings, load_settings
+from shared.config import Settings, load_settings, private_umask
 from shared.errors import ConfigError
 
 __all__ = ["main"]
@@ -49,8 +49,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     from shared.logs import setup_logging
 
     settings = _settings()
+    settings.ensure_dirs()
     # The terminal shows the status table; the launcher's own lines go to its log file (warnings to both).
-    setup_logging("launcher", settings.log_level, log_file=settings.logs_dir / "launcher.log", console_level="WARNING")
+    setup_logging(
+        "launcher",
+        settings.log_level,
+        log_file=settings.logs_dir / "launcher.log",
+        console_level="WARNING",
+        secrets=[settings.resolve_token(), *settings.known_secrets()],
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return run_up(settings, demo=args.demo, out=lambda s: print(s, flush=True))
@@ -223,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()  # first: everything the suite writes under $TIMAO_HOME, and its children's files, owner-only
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

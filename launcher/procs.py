@@ -2,6 +2,8 @@
 
 Children run in their own process group (so a stop reaches their own children too, e.g. ffmpeg), die with the
 launcher (parent-death signal on Linux), and have their output pumped into a rotating log file per service.
+Every line a child prints is redacted on its way into that file (``shared/redact.py``): the services redact their
+own log lines, and this catches what they print otherwise (a traceback, a library's own output, ffmpeg, redis).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Protocol
 
 import orjson
+
+from shared.redact import Redactor
 
 __all__ = ["OsProcesses", "ProcessHandle", "Processes"]
 
@@ -65,11 +69,14 @@ class _ServiceLog:
     """A rotating file per service. Lines that are not JSON (a traceback on crash) are wrapped so every line of the
     file is structured and names its service."""
 
-    def __init__(self, path: Path, service: str) -> None:
+    def __init__(self, path: Path, service: str, redactor: Redactor | None = None) -> None:
         self.service = service
+        self.redact = redactor or Redactor()
         handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
         )
+        # New files, rotated ones included, are owner-only through the launcher's umask; an older file is made so.
+        os.chmod(path, 0o600)
         handler.setFormatter(logging.Formatter("%(message)s"))
         self._handler = handler
 
@@ -77,14 +84,23 @@ class _ServiceLog:
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if not line:
             return
-        if not line.startswith("{"):
+        entry: object = None
+        if line.startswith("{"):
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                entry = None
+        if isinstance(entry, dict):
+            # Redacted as values, not as JSON text: a mask never cuts an escape sequence in two.
+            line = orjson.dumps(self.redact.value(entry)).decode()
+        else:
             line = orjson.dumps(
                 {
                     "ts": time.strftime("%Y-%m-%dT%H:%M:%S"),
                     "level": "INFO",
                     "service": self.service,
                     "stream": "output",
-                    "msg": line,
+                    "msg": self.redact(line),
                 }
             ).decode()
         record = logging.LogRecord(self.service, logging.INFO, "", 0, line, None, None)
@@ -108,14 +124,15 @@ class OsProcesses:
     """The real thing. Must be called from a thread that lives as long as the children (the launcher's main
     thread): Linux sends the parent-death signal when the *thread* that forked a child exits."""
 
-    def __init__(self, logs_dir: Path) -> None:
+    def __init__(self, logs_dir: Path, secrets: Iterable[str] = ()) -> None:
         self.logs_dir = logs_dir
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._redactor = Redactor(secrets)
 
     def spawn(
         self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None, stdin: bytes | None = None
     ) -> ProcessHandle:
-        sink = _ServiceLog(self.logs_dir / f"{name}.log", name)
+        sink = _ServiceLog(self.logs_dir / f"{name}.log", name, self._redactor)
         kwargs: dict[str, object] = {}
         if sys.platform == "win32":
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]

@@ -202,7 +202,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
 
     supervisor = Supervisor(
         specs,
-        OsProcesses(settings.logs_dir),
+        OsProcesses(settings.logs_dir, secrets=[token, *settings.known_secrets()]),
         _probes(specs, client),
         base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT)),
         on_change=on_change,

@@ -7,6 +7,7 @@ the environment so every service sees the same home, database, Redis and token.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -21,7 +22,15 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from shared.errors import ConfigError
 
-__all__ = ["EDITABLE_KEYS", "RESTART_KEYS", "Settings", "default_home", "load_settings", "save_settings"]
+__all__ = [
+    "EDITABLE_KEYS",
+    "RESTART_KEYS",
+    "Settings",
+    "default_home",
+    "load_settings",
+    "private_umask",
+    "save_settings",
+]
 
 SETTINGS_FILE_NAME = "settings.toml"
 # What the UI may change through the gateway; the rest (home, URLs, token, signer) stays with the environment.
@@ -30,6 +39,19 @@ EDITABLE_KEYS = frozenset(
 )
 # Keys that take effect only when the suite restarts.
 RESTART_KEYS = frozenset({"recordings_dir", "gateway_port", "streamcap_port", "log_level"})
+
+
+PRIVATE_UMASK = 0o077
+
+
+def private_umask() -> None:
+    """Make every file and folder this process (and its children: ffmpeg, redis-server) creates owner-only.
+
+    ``$TIMAO_HOME`` holds the token, the database, logs and recordings of the user's live rooms; on a shared machine
+    none of it is for other accounts. A umask set first thing is the one place that covers files created anywhere
+    later, by any library (SQLite's WAL files, rotated logs, recordings); ``ensure_dirs`` fixes what already exists.
+    """
+    os.umask(PRIVATE_UMASK)
 
 
 def default_home() -> Path:
@@ -147,8 +169,35 @@ class Settings(BaseSettings):
         return self.home / "models"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.logs_dir, self.run_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the suite's folders owner-only (0700) and make what an older version left there owner-only too."""
+        private = [self.home, self.logs_dir, self.run_dir]
+        if self.recordings_dir is None:
+            private.append(self.effective_recordings_dir)
+        for path in private:
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(path, 0o700)
+        if self.recordings_dir is not None:
+            # A folder the user chose (say ~/Videos) keeps the mode the user gave it; only a new one is ours to set.
+            # The recordings in it are still owner-only (the umask).
+            self.recordings_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for name in ("token", SETTINGS_FILE_NAME):  # the database file: shared.db.engine.make_engine
+            if (self.home / name).is_file():
+                os.chmod(self.home / name, 0o600)
+        for log_file in self.logs_dir.iterdir():
+            if log_file.is_file():
+                os.chmod(log_file, 0o600)
+
+    def known_secrets(self) -> list[str]:
+        """Values that must never reach a log line: the token, and the passwords inside the store URLs."""
+        values = [self.token] if self.token else []
+        token_file = self.home / "token"
+        if not self.token and token_file.is_file():
+            values.append(token_file.read_text(encoding="utf-8").strip())
+        for url in (self.database_url, self.redis_url):
+            password = urlsplit(url).password if "://" in url else None
+            if password:
+                values.append(password)
+        return [v for v in values if v]
 
     def resolve_token(self) -> str:
         """The gateway token: TIMAO_TOKEN, else the one generated once into ``$TIMAO_HOME/token``."""
@@ -159,7 +208,7 @@ class Settings(BaseSettings):
             existing = path.read_text(encoding="utf-8").strip()
             if existing:
                 return existing
-        self.home.mkdir(parents=True, exist_ok=True)
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         token = secrets.token_urlsafe(32)
         # Create with owner-only permissions; a racing second writer keeps the first token.
         try:
@@ -251,8 +300,13 @@ def save_settings(home: Path, changes: dict[str, Any]) -> Settings:
     load_settings(home=home, **merged)  # validates; raises before anything is written
     lines = ["# TalkingCat settings (the environment wins over this file).", ""]
     lines += [f"{key} = {_toml_value(value)}" for key, value in sorted(merged.items())]
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Owner-only whatever the process umask: the file may carry paths and settings of the user's own.
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
     tmp.replace(path)
     return load_settings(home=home)

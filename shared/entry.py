@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from shared.config import Settings, load_settings
+from shared.config import Settings, load_settings, private_umask
 from shared.errors import EXIT_CONFIG, ConfigError
 from shared.logs import setup_logging
 
@@ -16,12 +16,13 @@ __all__ = ["service_main"]
 
 
 def service_main(name: str, run: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    private_umask()  # before anything is created (the launcher sets it too; a service may run on its own)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         sys.exit(EXIT_CONFIG)
-    setup_logging(name, settings.log_level)
+    setup_logging(name, settings.log_level, secrets=settings.known_secrets())
     try:
         asyncio.run(run(settings))
     except ConfigError as exc:
