@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     recording_quality: Literal["origin", "FULL_HD1", "HD1", "SD1", "SD2"] = "origin"
     ast_engine: Literal["whisper", "sensevoice", "funasr"] = "whisper"
     ast_model: str = Field(default="", max_length=500)
-    # Extra UI origins allowed by the gateway besides its own and the Vite dev server (comma separated).
+    # Extra UI origins allowed by the gateway besides its own, with CORS (comma separated; shared/websec.py).
     allowed_origins: str = ""
 
     @classmethod

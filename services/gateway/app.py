@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, HTTPException
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
@@ -30,7 +29,7 @@ from shared.config import Settings
 from shared.db.engine import make_engine
 from shared.db.store import EventStore
 from shared.errors import ConfigError
-from shared.websec import LocalGuard, ui_origins
+from shared.websec import LocalGuard, parse_origins, ui_origins
 
 __all__ = ["create_app", "frontend_dist"]
 
@@ -122,14 +121,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, dead_letters, ws):
         app.include_router(module.router)
-    origins = ui_origins(settings.gateway_port, settings.allowed_origins.split(","))
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=origins,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
-    )
-    app.add_middleware(LocalGuard, token=token, allowed_origins=origins)
+    # The UI is served by the gateway itself (or proxied to it by the Vite dev server), so it needs no CORS. A UI on
+    # another origin (the Electron shell on the Vite dev server) is trusted only once the user lists it in
+    # TIMAO_ALLOWED_ORIGINS; the guard then answers its preflights.
+    extra = parse_origins(settings.allowed_origins.split(","))
+    app.add_middleware(LocalGuard, token=token, allowed_origins=ui_origins(settings.gateway_port), cors_origins=extra)
     _mount_frontend(app)
     return app
 

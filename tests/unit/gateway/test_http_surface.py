@@ -52,3 +52,24 @@ def test_no_api_explorer_or_schema_is_served(make_client: MakeClient, path: str)
     assert response.status_code in (200, 404)
     assert "swagger" not in response.text.lower() and "redoc" not in response.text.lower()
     assert '"openapi"' not in response.text
+
+
+DEV = "http://127.0.0.1:10030"
+PREFLIGHT = {"Origin": DEV, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
+
+
+def test_dev_server_origin_is_not_trusted_by_default(make_client: MakeClient) -> None:
+    client = make_client()
+    assert client.options("/api/sessions", headers=PREFLIGHT).status_code == 403
+    assert client.get("/api/sessions", headers={**AUTH, "Origin": DEV}).status_code == 403
+
+
+def test_cors_for_an_origin_the_user_allowed(make_client: MakeClient) -> None:
+    client = make_client(ALLOWED_ORIGINS=DEV)
+    preflight = client.options("/api/sessions", headers=PREFLIGHT)
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == DEV
+    answer = client.get("/api/sessions", headers={**AUTH, "Origin": DEV})
+    assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == DEV
+    foreign = {**PREFLIGHT, "Origin": "https://evil.example"}
+    assert client.options("/api/sessions", headers=foreign).status_code == 403

@@ -7,7 +7,8 @@ from fastapi import FastAPI, WebSocket
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from shared.websec import WS_CLOSE_BAD_TOKEN, LocalGuard, ui_origins
+from shared.errors import ConfigError
+from shared.websec import WS_CLOSE_BAD_TOKEN, LocalGuard, parse_origins, ui_origins
 
 TOKEN = "t0ken-for-tests"
 
@@ -49,7 +50,7 @@ def test_health_needs_no_token(client: TestClient) -> None:
         pytest.param({"Authorization": TOKEN}, 401, id="not-bearer"),
         pytest.param(AUTH, 200, id="good"),
         pytest.param({**AUTH, "Origin": "http://127.0.0.1:9019"}, 200, id="own-origin"),
-        pytest.param({**AUTH, "Origin": "http://localhost:10030"}, 200, id="dev-server-origin"),
+        pytest.param({**AUTH, "Origin": "http://localhost:10030"}, 403, id="dev-server-origin-not-allowed-by-default"),
         pytest.param({**AUTH, "Origin": "https://evil.example"}, 403, id="foreign-origin"),
         pytest.param({**AUTH, "Origin": "null"}, 403, id="null-origin"),
         pytest.param({**AUTH, "Host": "evil.example:9019"}, 421, id="dns-rebinding-host"),
@@ -87,3 +88,72 @@ def test_websocket_foreign_origin_refused(client: TestClient) -> None:
     ):
         ws.receive_text()
     assert info.value.code == 4403
+
+
+DEV = "http://127.0.0.1:10030"
+PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+
+
+@pytest.fixture
+def cors_client() -> TestClient:
+    """A guard whose user allowed the Vite dev server's origin (TIMAO_ALLOWED_ORIGINS)."""
+    app = FastAPI()
+
+    @app.api_route("/api/thing", methods=["GET", "POST", "OPTIONS"])
+    def thing() -> dict[str, bool]:
+        return {"reached": True}
+
+    app.add_middleware(LocalGuard, token=TOKEN, allowed_origins=ui_origins(9019), cors_origins=parse_origins([DEV]))
+    return TestClient(app, base_url="http://127.0.0.1:9019")
+
+
+def test_preflight_from_an_allowed_origin_is_answered_by_the_guard(cors_client: TestClient) -> None:
+    response = cors_client.options("/api/thing", headers={"Origin": DEV, **PREFLIGHT})
+    assert response.status_code == 204 and response.content == b""  # no token needed, and no route reached
+    assert response.headers["access-control-allow-origin"] == DEV
+    assert "POST" in response.headers["access-control-allow-methods"]
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_cross_origin_answers_carry_the_allow_origin_header(cors_client: TestClient) -> None:
+    ok = cors_client.get("/api/thing", headers={"Origin": DEV, **AUTH})
+    assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == DEV
+    # A refusal is readable by the allowed UI too (it can tell a bad token from a network error).
+    refused = cors_client.get("/api/thing", headers={"Origin": DEV})
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == DEV
+    own = cors_client.get("/api/thing", headers={"Origin": "http://127.0.0.1:9019", **AUTH})
+    assert own.status_code == 200 and "access-control-allow-origin" not in own.headers
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        pytest.param("https://evil.example", id="foreign"),
+        pytest.param("http://127.0.0.1:9019", id="own-origin-needs-no-preflight"),
+        pytest.param(None, id="no-origin"),
+    ],
+)
+def test_other_preflights_are_refused_and_never_reach_a_route(cors_client: TestClient, origin: str | None) -> None:
+    headers = {**PREFLIGHT, **({"Origin": origin} if origin else {})}
+    response = cors_client.options("/api/thing", headers=headers)
+    assert response.status_code == 403
+    assert "access-control-allow-origin" not in response.headers
+    assert "reached" not in response.text
+
+
+def test_dev_server_origin_is_refused_unless_allowed(client: TestClient) -> None:
+    response = client.options("/api/thing", headers={"Origin": DEV, **PREFLIGHT})
+    assert response.status_code == 403 and "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("value", ["*", "http://127.0.0.1:10030/app", "127.0.0.1:10030", "null", "file://x"])
+def test_allowed_origins_must_be_origins(value: str) -> None:
+    with pytest.raises(ConfigError, match="TIMAO_ALLOWED_ORIGINS"):
+        parse_origins(["http://localhost:10030", value])
+
+
+def test_allowed_origins_parsed() -> None:
+    assert parse_origins(["", " HTTP://LocalHost:10030/ ", "http://[::1]:5173"]) == [
+        "http://localhost:10030",
+        "http://[::1]:5173",
+    ]
