@@ -16,6 +16,8 @@ faults    ``drop``         — abort the TCP connection without a close frame (c
           ``reject``       ``{"n": 2, "status": 415}`` — refuse the next n handshakes (DEVICE_BLOCKED, or 502)
           ``change_room_id`` ``{"room_id": "..."}`` — a new broadcast session: new id, current connection dropped
           ``corrupt_gzip`` — a frame flagged gzip whose payload is not a valid gzip stream
+          ``gzip_bomb``    ``{"mib": 512}`` — a frame whose gzip payload (~1/1000 of that) inflates to a valid
+                             Response of that many MiB
           ``truncated``    ``{"events": [...]}`` — a frame whose first message payload is cut short, then good ones
           ``truncated_frame`` — a frame whose Response bytes are cut short (whole frame unreadable)
           ``end``          — ControlMessage status 3 and the room flips to ended (web/enter answers status 4)
@@ -47,6 +49,7 @@ OPS = frozenset(
         "reject",
         "change_room_id",
         "corrupt_gzip",
+        "gzip_bomb",
         "truncated",
         "truncated_frame",
         "end",

@@ -43,6 +43,7 @@ from shared.platforms.douyin.frames import (
     build_close,
     build_heartbeat_reply,
     build_msg_frame,
+    gzip_bomb,
     gzip_bytes,
     parse_push_frame,
 )
@@ -341,6 +342,21 @@ class FakeRoom:
                 payload_encoding="pb",
                 payload_type=FrameKind.MSG,
                 payload=gzip_bytes(b"\x0a\x05hello")[:-9] + b"\x00garbage",
+            )
+            await self._send_raw(conn, frame.SerializeToString(), None, [])
+        elif op == "gzip_bomb":
+            conn = await self.active()
+            # Built off the loop: 512 MiB of inflated bytes take a second or two to compress.
+            bomb = await asyncio.to_thread(gzip_bomb, int(step.get("mib", 512)) << 20)
+            frame = pb.PushFrame(
+                seq_id=conn.next_seq(),
+                log_id=random.getrandbits(63),
+                service=8888,
+                method=8,
+                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
+                payload_encoding="pb",
+                payload_type=FrameKind.MSG,
+                payload=bomb,
             )
             await self._send_raw(conn, frame.SerializeToString(), None, [])
         elif op == "truncated":

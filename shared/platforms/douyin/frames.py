@@ -3,6 +3,10 @@
 A server frame is a serialized ``PushFrame``; its payload is a ``Response`` that is gunzipped only when the frame's
 ``compress_type`` header says ``gzip`` (never by sniffing magic bytes). Client frames are the ACK and the binary
 heartbeat. Everything here is pure and synchronous: the client calls it from its receive loop.
+
+Both the frame and its inflated payload are bounded (``MAX_FRAME_BYTES``, ``MAX_INFLATED_BYTES``): a frame over either
+bound is refused with FrameError, one frame lost and never the connection, so a gzip bomb costs a few MiB and a few
+milliseconds instead of the whole memory and the event loop.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from shared.platforms.douyin.proto import douyin_pb2 as pb
 
 __all__ = [
     "HEARTBEAT",
+    "MAX_FRAME_BYTES",
+    "MAX_INFLATED_BYTES",
     "FrameKind",
     "InboundFrame",
     "build_ack",
@@ -24,6 +30,7 @@ __all__ = [
     "build_heartbeat_reply",
     "build_msg_frame",
     "decode_inbound",
+    "gzip_bomb",
     "gzip_bytes",
     "header",
     "parse_push_frame",
@@ -33,6 +40,13 @@ __all__ = [
 # PushFrame{payload_type: "hb"}: exactly 3a 02 68 62, as the browser sends it (§3.7).
 HEARTBEAT = b":\x02hb"
 _GZIP_MAGIC = b"\x1f\x8b"
+
+# Real push frames are a few KiB (the largest of the captures in tests/fixtures/douyin/danmaku: 1.4 KiB, 1.5 KiB
+# inflated); a busy room batches more messages into one frame, still far below these bounds. The client's WebSocket
+# limit (ClientOptions.max_frame_bytes, 8 MiB) stays above MAX_FRAME_BYTES, so an oversized frame is refused here,
+# counted as bad, and the connection goes on.
+MAX_FRAME_BYTES = 1 << 20
+MAX_INFLATED_BYTES = 4 << 20
 
 
 class FrameKind:
@@ -69,12 +83,19 @@ def header(frame: pb.PushFrame, key: str) -> str:
     return ""
 
 
-def _gunzip(data: bytes) -> bytes:
-    # wbits 16+MAX_WBITS: gzip container only; one-shot decompress also rejects a truncated stream.
+def _gunzip(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """Inflate a gzip payload to at most ``limit`` bytes; a bigger, truncated or corrupt stream is a FrameError."""
+    # wbits 16+MAX_WBITS: gzip container only. max_length stops zlib at the bound instead of inflating it all.
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
-        return zlib.decompress(data, 16 + zlib.MAX_WBITS)
+        out = inflater.decompress(data, limit + 1)
     except zlib.error as exc:
         raise FrameError(f"bad gzip payload: {exc}: {truncate(data)}") from exc
+    if len(out) > limit:
+        raise FrameError(f"gzip payload inflates past {limit} bytes ({len(data)} bytes compressed): refused")
+    if not inflater.eof:
+        raise FrameError(f"bad gzip payload: truncated stream: {truncate(data)}")
+    return out
 
 
 def parse_response(frame: pb.PushFrame) -> pb.Response:
@@ -102,6 +123,8 @@ def build_ack(log_id: int, internal_ext: str) -> bytes:
 
 def decode_inbound(data: bytes) -> InboundFrame:
     """Decode one server frame and prepare its ACK. Raises FrameError for a frame that cannot be read."""
+    if len(data) > MAX_FRAME_BYTES:
+        raise FrameError(f"frame of {len(data)} bytes is over the {MAX_FRAME_BYTES} byte bound: refused")
     frame = parse_push_frame(data)
     kind = frame.payload_type
     if kind != FrameKind.MSG:
@@ -117,6 +140,32 @@ def decode_inbound(data: bytes) -> InboundFrame:
 def gzip_bytes(data: bytes) -> bytes:
     comp = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     return comp.compress(data) + comp.flush()
+
+
+def gzip_bomb(inflated_bytes: int) -> bytes:
+    """A gzip stream of about ``inflated_bytes / 1000`` bytes that inflates to a valid ``Response`` of
+    ``inflated_bytes`` (one huge ``internal_ext``): the decompression bomb the decoder must refuse."""
+    size = max(0, inflated_bytes - 16)
+    head = pb.Response(cursor="bomb").SerializeToString() + b"\x2a" + _varint(size)  # field 5 (internal_ext)
+    comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [comp.compress(head)]
+    chunk = b"a" * (1 << 20)
+    for start in range(0, size, len(chunk)):
+        parts.append(comp.compress(chunk[: min(len(chunk), size - start)]))
+    parts.append(comp.flush())
+    return b"".join(parts)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        bits = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(bits | 0x80)
+        else:
+            out.append(bits)
+            return bytes(out)
 
 
 def build_msg_frame(
