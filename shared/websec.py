@@ -3,7 +3,9 @@
 A web page the user happens to open can reach 127.0.0.1 too. Two checks keep it out:
 - ``Host`` must name this machine (a DNS-rebinding page sends its own host name);
 - ``Origin``, when a browser sends one, must be one of the UI's own origins (a cross-site form or fetch sends its site).
-Then ``/api`` and ``/ws`` need the token (``Authorization: Bearer`` or, for WebSockets, ``?token=``).
+Then ``/api`` and ``/ws`` need the token (``Authorization: Bearer`` or, for WebSockets, ``?token=``). A request body
+larger than ``MAX_BODY`` is refused with 413 before any route reads it, and validation errors (422) say what was wrong
+without echoing the body back (``request_validation_handler``).
 
 A UI served from another origin (say the Electron shell on the Vite dev server) works only when the user lists that
 origin (``TIMAO_ALLOWED_ORIGINS``): the Origin check then lets it in, and the guard answers its CORS preflights.
@@ -14,18 +16,50 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import ConfigError
 
-__all__ = ["WS_CLOSE_BAD_TOKEN", "LocalGuard", "parse_origins", "ui_origins"]
+__all__ = [
+    "MAX_BODY",
+    "WS_CLOSE_BAD_TOKEN",
+    "BodyTooLarge",
+    "LocalGuard",
+    "parse_origins",
+    "request_validation_handler",
+    "trim_validation_errors",
+    "ui_origins",
+]
 
 LOCAL_HOSTNAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 WS_CLOSE_BAD_TOKEN = 4401
+# The largest request body a route may get. The biggest real ones (settings, a room with its time windows) are a few
+# KiB; nothing is uploaded through the API.
+MAX_BODY = 1 << 20
+# In a 422 answer, what is left of a rejected value: a short scalar, never the body or a nested part of it.
+ECHO_MAX_CHARS = 64
+MESSAGE_MAX_CHARS = 300
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body without a usable ``Content-Length`` grows past the limit.
+
+    An HTTPException, so FastAPI lets it through its body parsing (which turns other errors into a 400) and its
+    exception middleware answers 413; ``LocalGuard`` answers it itself for an app that lets it escape."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"请求体过大 (request body larger than {limit // 1024} KiB)")
+
+
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -77,8 +111,10 @@ class LocalGuard:
         allowed_origins: Iterable[str],
         protected: tuple[str, ...] = ("/api", "/ws"),
         cors_origins: Iterable[str] = (),
+        max_body: int = MAX_BODY,
     ) -> None:
         self.app = app
+        self.max_body = max_body
         self.token = token.encode()
         self.cors_origins = frozenset(cors_origins)
         self.allowed_origins = frozenset(allowed_origins) | self.cors_origins
@@ -121,7 +157,40 @@ class LocalGuard:
             code = 401 if scope["type"] == "http" else WS_CLOSE_BAD_TOKEN
             await self._refuse(scope, receive, send, code, "缺少或错误的令牌 (missing or invalid token)")
             return
+        if scope["type"] == "http":
+            await self._bounded(scope, receive, send, headers.get("content-length"))
+            return
         await self.app(scope, receive, send)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send, content_length: str | None) -> None:
+        """Pass the request on with its body capped at ``max_body``: 413 up front when ``Content-Length`` says so,
+        else once the bytes received (a chunked body) pass the limit."""
+        if content_length is not None and content_length.strip().isdigit() and int(content_length) > self.max_body:
+            await _send_json(send, 413, orjson.dumps({"detail": BodyTooLarge(self.max_body).detail}))
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except BodyTooLarge as exc:
+            if started:
+                raise
+            await _send_json(send, 413, orjson.dumps({"detail": exc.detail}))
 
     def _token_ok(self, scope: Scope, headers: dict[str, str]) -> bool:
         supplied = ""
@@ -187,3 +256,39 @@ async def _send_json(send: Send, status: int, body: bytes, headers: list[tuple[b
     ]
     await send({"type": "http.response.start", "status": status, "headers": response_headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def trim_validation_errors(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors without what they echo: ``loc``, ``type``, a capped ``msg``, scalar ``ctx`` values, and the
+    rejected ``input`` only when it is a short scalar. A missing field's ``input`` is the whole body; an answer the
+    size of the request (up to 1 MiB) would be sent back and shown or logged wherever the answer goes."""
+    trimmed: list[dict[str, Any]] = []
+    for error in errors:
+        item: dict[str, Any] = {
+            "type": error.get("type"),
+            "loc": list(error.get("loc", ())),
+            "msg": _short(str(error.get("msg", "")), MESSAGE_MAX_CHARS),
+        }
+        value = error.get("input")
+        if value is None or isinstance(value, bool | int | float):
+            item["input"] = value
+        elif isinstance(value, str):
+            item["input"] = _short(value, ECHO_MAX_CHARS)
+        ctx = error.get("ctx")
+        if isinstance(ctx, dict):
+            kept = {
+                k: (v if isinstance(v, bool | int | float) else _short(str(v), ECHO_MAX_CHARS)) for k, v in ctx.items()
+            }
+            item["ctx"] = kept
+        trimmed.append(item)
+    return trimmed
+
+
+async def request_validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 for bad input (register it for ``RequestValidationError``), with ``trim_validation_errors``."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": trim_validation_errors(errors)}, status_code=422)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

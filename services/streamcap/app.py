@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from services.streamcap.api import create_router
 from services.streamcap.manager import StreamCapManager
@@ -31,7 +32,7 @@ from shared.db.engine import make_engine
 from shared.events import EventType, LiveEvent
 from shared.platforms.douyin.errors import LiveEnded, NoStream
 from shared.platforms.douyin.resolve import LiveStatus, RoomResolver, parse_live_id
-from shared.websec import LocalGuard, ui_origins
+from shared.websec import LocalGuard, request_validation_handler, ui_origins
 from shared.worker import SYSTEM_SESSION, CommandFn
 
 __all__ = ["StreamcapApp", "create_http_app"]
@@ -184,6 +185,7 @@ def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared.errors import BusError, CommandError, CommandTimeout, ServiceUnavailable
+from shared.websec import request_validation_handler
 
 __all__ = ["install_error_handlers"]
 
@@ -13,6 +15,9 @@ COMMAND_ERROR_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "unav
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    # 422s say which field is wrong and why, without echoing the request body back.
+    app.add_exception_handler(RequestValidationError, request_validation_handler)
+
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(_request: Request, exc: ServiceUnavailable) -> JSONResponse:
         return JSONResponse({"detail": f"{exc.service}: {exc.reason}", "service": exc.service}, status_code=503)

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from launcher.redis_embedded import free_port
 from services.streamcap.app import create_http_app
 from services.streamcap.ui.mount import FONT_FILE, FONTS_URL, UI_WS_PATH
+from shared.websec import MAX_BODY
 
 from .conftest import TOKEN, make_worker
 
@@ -80,3 +81,14 @@ def test_no_api_explorer_or_schema(client: tuple[TestClient, int], path: str) ->
     response = c.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
     assert "swagger" not in response.text.lower() and "redoc.standalone" not in response.text.lower()
     assert '"openapi"' not in response.text
+
+
+def test_api_bodies_are_bounded_and_422s_do_not_echo(client: tuple[TestClient, int]) -> None:
+    c, _port = client
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    huge = c.post("/api/rooms", content=b" " * (MAX_BODY + 1), headers=auth)
+    assert huge.status_code == 413
+    bad = c.post("/api/rooms", json={"url": "https://live.douyin.com/1", "junk": "录" * 100_000}, headers=auth)
+    assert bad.status_code == 422 and len(bad.content) < 1000
+    [error] = bad.json()["detail"]
+    assert error["loc"] == ["body", "junk"] and error["type"] == "extra_forbidden" and len(error["input"]) <= 64

@@ -13,6 +13,7 @@ from services.gateway.app import create_app
 from shared.config import load_settings
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
+from shared.websec import MAX_BODY
 
 TOKEN = "surface-test-token"
 BASE = "http://127.0.0.1:9019"
@@ -73,3 +74,45 @@ def test_cors_for_an_origin_the_user_allowed(make_client: MakeClient) -> None:
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == DEV
     foreign = {**PREFLIGHT, "Origin": "https://evil.example"}
     assert client.options("/api/sessions", headers=foreign).status_code == 403
+
+
+def _chunks(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        yield b" " * min(size, total - sent)
+        sent += size
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_bodies_over_one_mib_are_refused(make_client: MakeClient, chunked: bool) -> None:
+    client = make_client()
+    total = MAX_BODY + 1
+    body: bytes | Iterator[bytes] = _chunks(total) if chunked else b" " * total
+    headers = {**AUTH, "Content-Type": "application/json"}
+    for path in ("/api/douyin/start", "/api/streamcap/rooms"):  # a route's model, and the pass-through to StreamCap
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code == 413, (path, response.text[:200])
+        assert "request body larger than" in response.json()["detail"]
+        body = _chunks(total) if chunked else body
+
+
+def test_a_body_under_the_limit_still_reaches_the_route(make_client: MakeClient) -> None:
+    padded = b'{"live_id": ""' + b" " * (MAX_BODY - 100) + b"}"
+    response = make_client().post(
+        "/api/douyin/start", content=padded, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422  # validated, not refused for its size
+
+
+def test_validation_errors_do_not_echo_the_body(make_client: MakeClient) -> None:
+    client = make_client()
+    filler = "回" * 200_000
+    missing = client.post("/api/douyin/start", json={"config": {"note": filler}}, headers=AUTH)
+    assert missing.status_code == 422
+    assert len(missing.content) < 1000 and "回回回" not in missing.text
+    [error] = missing.json()["detail"]
+    assert error["loc"] == ["body", "live_id"] and error["type"] == "missing" and "input" not in error
+    too_long = client.post("/api/douyin/start", json={"live_id": "9" * 5000}, headers=AUTH)
+    [error] = too_long.json()["detail"]
+    assert error["type"] == "string_too_long" and error["ctx"] == {"max_length": 300}
+    assert len(error["input"]) <= 64 and len(too_long.content) < 1000

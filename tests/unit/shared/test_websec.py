@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi import FastAPI, WebSocket
 from fastapi.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from shared.errors import ConfigError
-from shared.websec import WS_CLOSE_BAD_TOKEN, LocalGuard, parse_origins, ui_origins
+from shared.websec import WS_CLOSE_BAD_TOKEN, LocalGuard, parse_origins, trim_validation_errors, ui_origins
 
 TOKEN = "t0ken-for-tests"
 
@@ -157,3 +160,45 @@ def test_allowed_origins_parsed() -> None:
         "http://localhost:10030",
         "http://[::1]:5173",
     ]
+
+
+async def _echo_length(scope: Scope, receive: Receive, send: Send) -> None:
+    """A bare ASGI app (no FastAPI): reads the whole body, answers its length."""
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    body = str(size).encode()
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"%d" % len(body))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _chunked(total: int) -> Iterator[bytes]:
+    for start in range(0, total, 300):
+        yield b"x" * min(300, total - start)
+
+
+@pytest.mark.parametrize(("size", "status"), [(1000, 200), (1001, 413)])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_body_limit(size: int, status: int, chunked: bool) -> None:
+    guard = LocalGuard(_echo_length, token=TOKEN, allowed_origins=ui_origins(9019), max_body=1000)
+    client = TestClient(guard, base_url="http://127.0.0.1:9019")
+    response = client.post("/api/thing", content=_chunked(size) if chunked else b"x" * size, headers=AUTH)
+    assert response.status_code == status
+    assert response.text == str(size) if status == 200 else "request body larger than" in response.json()["detail"]
+
+
+def test_validation_errors_are_trimmed() -> None:
+    errors = [
+        {"type": "missing", "loc": ("body", "name"), "msg": "Field required", "input": {"big": "x" * 10_000}},
+        {"type": "string_too_long", "loc": ("body", "name"), "msg": "too long", "input": "y" * 500,
+         "ctx": {"max_length": 200}, "url": "https://errors.pydantic.dev/..."},
+        {"type": "value_error", "loc": ("body", "n"), "msg": "m" * 1000, "input": 7,
+         "ctx": {"error": ValueError("z" * 500)}},
+    ]  # fmt: skip
+    missing, too_long, value = trim_validation_errors(errors)
+    assert missing == {"type": "missing", "loc": ["body", "name"], "msg": "Field required"}
+    assert too_long["ctx"] == {"max_length": 200} and len(too_long["input"]) == 64 and "url" not in too_long
+    assert value["input"] == 7 and len(value["msg"]) <= 300 and len(value["ctx"]["error"]) <= 64
