@@ -185,7 +185,7 @@ def room_status(suite: Suite, session_id: str) -> dict[str, Any] | None:
 
 def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, fake_live: FakeDouyinThread) -> None:
     web_rid = "300000000001"
-    steps, truth_chats, truth_gifts = scripted_live(web_rid, frames=150)
+    steps, truth_chats, truth_gifts = scripted_live(web_rid, frames=200)
     room = fake_live.load(load_scenario(steps))
     database_url = suite.status()["database_url"]
     with LiveFeed(suite) as feed:
@@ -196,6 +196,12 @@ def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, 
         connections_before = len(fake_live.server.observed.accepted)
         killed_at = len(feed.events)
         kill_9(suite, "douyin_fetcher")
+        # Asked for again while resumed, the room answers with its session: no second session for one room.
+        eventually(lambda: room_status(suite, session_id), lambda r: r is not None, 20, "the resumed room")
+        again = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})
+        assert again["session_id"] == session_id
+        sessions = [s for s in suite.get("/api/sessions").json()["sessions"] if s["live_id"] == web_rid]
+        assert [s["id"] for s in sessions] == [session_id]
 
         # The restarted fetcher adopts the room: it says it resumes, reconnects, and the live plays to its end.
         eventually(lambda: feed.of("control", session_id), lambda c: any(e["data"]["status"] == "ended" for e in c),

@@ -29,21 +29,24 @@ class DouyinStop(BaseModel):
 @router.post("/start")
 async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    session_id = uuid.uuid4().hex
+    requested = uuid.uuid4().hex
     # The fetcher validates and resolves the room; a bad id comes back as a 422, an unknown room as a 404.
     result = await state.bus.call(
         SERVICE,
         "start_room",
-        {"live_id": body.live_id.strip(), "session_id": session_id, "config": body.config},
+        {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config},
         timeout=START_TIMEOUT_S,
     )
-    await asyncio.to_thread(
-        state.repo.create_session,
-        session_id=session_id,
-        platform="douyin",
-        live_id=str(result.get("live_id", body.live_id)),
-        meta={"config": body.config},
-    )
+    # A room the fetcher watches already (e.g. resumed after a restart) answers with its session: no new one.
+    session_id = str(result.get("session_id") or requested)
+    if session_id == requested:
+        await asyncio.to_thread(
+            state.repo.create_session,
+            session_id=session_id,
+            platform="douyin",
+            live_id=str(result.get("live_id", body.live_id)),
+            meta={"config": body.config},
+        )
     room_info = {k: result[k] for k in ("room_id", "title", "anchor_name") if result.get(k)}
     if room_info:
         await asyncio.to_thread(state.repo.update_session, session_id, **room_info)
