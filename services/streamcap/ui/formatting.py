@@ -39,6 +39,7 @@ QUALITIES: tuple[tuple[str, str], ...] = (
 STATE_LABELS: dict[str, str] = {
     "idle": "空闲",
     "starting": "连接中",
+    "resuming": "恢复中",
     "recording": "录制中",
     "stalled": "卡顿",
     "restarting": "重连中",
