@@ -10,18 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from services.ast.errors import InvalidJobConfig
 
 __all__ = [
+    "LISTEN_KEYS",
     "NETWORK_SCHEMES",
     "AudioConfig",
     "EngineName",
     "Language",
     "ModelConfig",
+    "check_stream_url",
     "parse_audio_config",
     "parse_model_config",
 ]
@@ -29,8 +31,34 @@ __all__ = [
 EngineName = Literal["whisper", "sensevoice", "funasr"]
 Language = Literal["zh", "en", "auto"]
 
-# Protocols a url source may use; local protocols (file:, pipe:, concat:) go through source=file or nowhere.
-NETWORK_SCHEMES = frozenset({"http", "https", "rtmp", "rtmps", "rtsp", "rtsps", "srt", "udp", "tcp", "hls"})
+# Protocols a url source may use: ffmpeg as a client fetching a stream, nothing else. Local protocols (file:, pipe:,
+# concat:) go through source=file or nowhere. tcp, udp, srt and rtsp are refused outright: each has a listening mode
+# (``tcp://0.0.0.0:9000?listen=1``, ``srt://:9000?mode=listener``) in which ffmpeg would open a port on every
+# interface for anyone on the network to feed; a desktop app has no business being a server for a URL a web form sent.
+# HLS is read through http(s) (.m3u8), or ffmpeg's explicit hls+http(s).
+NETWORK_SCHEMES = frozenset({"http", "https", "rtmp", "rtmps", "hls+http", "hls+https"})
+# URL query keys by which an ffmpeg protocol turns into a server; refused whatever the scheme.
+LISTEN_KEYS = frozenset({"listen", "rtmp_listen", "listen_timeout"})
+
+
+def check_stream_url(url: str) -> None:
+    """Raise ValueError unless ``url`` is a stream ffmpeg may fetch as a client (the message is for the user)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in NETWORK_SCHEMES:
+        allowed = ", ".join(sorted(NETWORK_SCHEMES))
+        raise ValueError(
+            f"不支持的流地址协议 {scheme or '(无)'}，只接受 {allowed} "
+            f"(url scheme {scheme or '(none)'!r} is not a network stream we read; use one of {allowed})"
+        )
+    if not parts.hostname:
+        raise ValueError("流地址缺少主机名 (url has no host)")
+    keys = {key.strip().lower() for key, _value in parse_qsl(parts.query, keep_blank_values=True)}
+    if keys & LISTEN_KEYS:
+        raise ValueError(
+            "流地址不能让 ffmpeg 监听端口 (url must not make ffmpeg listen: "
+            f"{', '.join(sorted(keys & LISTEN_KEYS))} is refused)"
+        )
 
 
 class AudioConfig(BaseModel):
@@ -54,9 +82,7 @@ class AudioConfig(BaseModel):
         if self.source == "url":
             if not self.url:
                 raise ValueError("source=url needs url")
-            scheme = urlsplit(self.url).scheme.lower()
-            if scheme not in NETWORK_SCHEMES:
-                raise ValueError(f"url scheme {scheme or '(none)'!r} is not a network stream")
+            check_stream_url(self.url)
         if self.source == "file" and not self.path:
             raise ValueError("source=file needs path")
         return self

@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
-from services.ast.config import AudioConfig
+from services.ast.config import AudioConfig, check_stream_url
 from services.ast.engines.base import SAMPLE_RATE
 from services.ast.errors import SourceFailed, SourceUnreadable
 from shared.ffmpeg import find_ffmpeg
 
 __all__ = [
     "BYTES_PER_SECOND",
+    "FILE_PROTOCOLS",
+    "NETWORK_PROTOCOLS",
     "FfmpegOpener",
     "PcmStream",
     "SourceEnd",
@@ -79,8 +81,16 @@ class SourceOpener(Protocol):
         ...
 
 
+# The only protocols ffmpeg may open for a job, nested ones included (https runs over tls over tcp, an HLS playlist
+# opens its segments, an encrypted segment goes through crypto). tcp is in the list because http and rtmp ride on it;
+# a bare tcp:// (or udp://, srt://) URL, which could listen, never reaches ffmpeg (config.check_stream_url).
+NETWORK_PROTOCOLS = "http,https,tls,tcp,httpproxy,crypto,hls,rtmp,rtmps"
+FILE_PROTOCOLS = "file"
+
+
 def ffmpeg_pcm_command(ffmpeg: str, target: str, *, network: bool, realtime: bool = False) -> list[str]:
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
+    cmd += ["-protocol_whitelist", NETWORK_PROTOCOLS if network else FILE_PROTOCOLS]
     if network:
         cmd += ["-rw_timeout", str(int(RW_TIMEOUT_S * 1_000_000))]
     if realtime:
@@ -180,7 +190,8 @@ class FfmpegOpener:
             path = Path(cfg.path or "").expanduser()
             if not path.is_file():
                 raise SourceUnreadable(f"音频文件不存在 (file not found): {path}")
-            return str(path), False
+            # "file:" so that no part of the name is ever read as another protocol (a folder named "tcp:").
+            return f"file:{path.resolve()}", False
         if cfg.source == "url":
             return cfg.url or "", True
         if self._resolve is None:
@@ -193,6 +204,11 @@ class FfmpegOpener:
             raise SourceFailed(f"直播流地址解析失败 (stream resolution failed): {exc}") from exc
         if not url:
             raise SourceFailed("直播间当前没有可用的流 (the room has no stream now)")
+        try:
+            # The platform's answer is remote data: held to the same rule as a url source.
+            check_stream_url(url)
+        except ValueError as exc:
+            raise SourceFailed(f"直播流地址不可用 (unusable stream url): {exc}") from exc
         return url, True
 
     def open(self) -> PcmStream:
