@@ -5,24 +5,35 @@ A TCP socket on 127.0.0.1 (portable, unlike Unix sockets on Windows) whose port 
 
     → {"token": "...", "cmd": "status" | "stop" | "restart", "service": "gateway"}
     ← {"status": "ok", "result": {...}}  or  {"status": "error", "reason": "..."}
+
+Any local process can connect, so nothing a client sends may stop the channel: a line that is not a JSON object gets
+an error reply, a client that sends no full line within ``READ_TIMEOUT_S`` is dropped, and a failing command is
+answered with an error while the server goes on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
+import logging
 import os
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 __all__ = ["ControlServer", "LauncherNotRunning", "read_runfile", "request"]
 
+log = logging.getLogger(__name__)
+
 RUNFILE = "launcher.json"
 MAX_LINE = 64 * 1024
+# A request is one short line from a local CLI: seconds are plenty, and an idle client cannot hold a thread forever.
+READ_TIMEOUT_S = 5.0
 
 
 class LauncherNotRunning(Exception):
@@ -32,23 +43,66 @@ class LauncherNotRunning(Exception):
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
+def _answer(line: bytes, token: str, handler: Handler) -> dict[str, Any]:
+    """The reply to one request line; never raises."""
+    try:
+        req = json.loads(line)
+    except ValueError:
+        return {"status": "error", "reason": "请求不是 JSON (request is not JSON)"}
+    if not isinstance(req, dict):
+        return {"status": "error", "reason": "请求必须是 JSON 对象 (request must be a JSON object)"}
+    given = req.get("token")
+    if not isinstance(given, str) or not hmac.compare_digest(given.encode(), token.encode()):
+        return {"status": "error", "reason": "bad token"}
+    cmd = req.get("cmd")
+    if not isinstance(cmd, str):
+        return {"status": "error", "reason": "cmd 必须是字符串 (cmd must be a string)"}
+    try:
+        return {"status": "ok", "result": handler(cmd, req)}
+    except (ValueError, KeyError, TypeError) as exc:
+        return {"status": "error", "reason": str(exc)}
+    except Exception as exc:
+        # The boundary of the channel: a failing command is reported to its caller, never kills the channel.
+        log.exception("control: command %r failed", cmd)
+        return {"status": "error", "reason": f"命令失败 (command failed): {type(exc).__name__}: {exc}"}
+
+
+def _read_line(sock: socket.socket, deadline: float) -> bytes:
+    """Bytes up to and including the first newline (at most MAX_LINE); TimeoutError once ``deadline`` passes, so a
+    client that trickles a byte at a time cannot hold the thread either."""
+    data = bytearray()
+    while b"\n" not in data and len(data) < MAX_LINE:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        sock.settimeout(remaining)
+        chunk = sock.recv(min(65536, MAX_LINE - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data[: data.find(b"\n") + 1]) if b"\n" in data else bytes(data)
+
+
 class ControlServer:
-    def __init__(self, run_dir: Path, token: str, handler: Handler) -> None:
+    def __init__(self, run_dir: Path, token: str, handler: Handler, *, read_timeout: float = READ_TIMEOUT_S) -> None:
         self.run_dir = run_dir
 
-        class _RequestHandler(socketserver.StreamRequestHandler):
+        class _RequestHandler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                line = self.rfile.readline(MAX_LINE)
+                sock: socket.socket = self.request
                 try:
-                    req = json.loads(line)
-                    if not hmac.compare_digest(str(req.get("token", "")).encode(), token.encode()):
-                        reply: dict[str, Any] = {"status": "error", "reason": "bad token"}
-                    else:
-                        result = handler(str(req.get("cmd", "")), req)
-                        reply = {"status": "ok", "result": result}
-                except (ValueError, KeyError) as exc:
-                    reply = {"status": "error", "reason": str(exc)}
-                self.wfile.write(json.dumps(reply, ensure_ascii=False, default=str).encode() + b"\n")
+                    line = _read_line(sock, time.monotonic() + read_timeout)
+                except OSError:  # TimeoutError included: no full line in time, or the client vanished
+                    log.warning("control: client %s sent no request in %gs; dropped", self.client_address, read_timeout)
+                    return
+                if not line.endswith(b"\n"):
+                    reason = "请求过长或不完整 (request too long or incomplete)"
+                    reply: dict[str, Any] = {"status": "error", "reason": reason}
+                else:
+                    reply = _answer(line, token, handler)
+                with contextlib.suppress(OSError):  # the client went away: nothing to tell it
+                    sock.settimeout(read_timeout)
+                    sock.sendall(json.dumps(reply, ensure_ascii=False, default=str).encode() + b"\n")
 
         class _Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
