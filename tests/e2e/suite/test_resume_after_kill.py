@@ -1,10 +1,11 @@
 """A worker killed with SIGKILL in the middle of a live resumes its work once the launcher restarts it.
 
 One suite, pointed at the fake Douyin server (strict signatures) whose rooms stream the synthetic live (test pattern
-and looped speech). Each test kills one worker through the pid in the launcher's status while it works on its own
-room, then checks that the launcher restarted it and that the work went on: the fetcher's room reconnects from its
-last cursor (every scripted chat and gift stored exactly once), the recording goes on in a new segment of the same
-recording (every file a playable MP4), the transcription job runs again and transcribes.
+and looped speech). Each test plays a scripted live in a room of its own, watched by the fetcher, kills one worker
+through the pid in the launcher's status, then checks that the launcher restarted it and that the work went on: the
+fetcher's room reconnects from its last cursor, the recording goes on in a new segment of the same recording (every
+file a playable MP4), the transcription job runs again and transcribes. Whichever worker died, every scripted chat
+and gift ends up stored exactly once.
 """
 
 from __future__ import annotations
@@ -116,14 +117,12 @@ def kill_9(suite: Suite, service: str) -> dict[str, Any]:
     return after
 
 
-def add_live_room(fake: FakeDouyinThread, web_rid: str, title: str) -> FakeRoom:
-    """A room that stays live (its stream is the synthetic live) and pushes nothing unless scripted."""
-    return fake.load(load_scenario([{"room": {"web_rid": web_rid, "title": title}}, {"op": "sleep", "s": 900}]))
-
-
-def scripted_live(web_rid: str, frames: int) -> tuple[list[dict[str, Any]], set[str], set[str]]:
-    """A live of ``frames`` frames (a chat in each, a gift in every third), then its end. Answers the steps and the
-    msg_ids of the scripted chats and gifts: the truth the database must hold, each once."""
+def scripted_live(
+    web_rid: str, frames: int, *, pause: float = 0.04, end: bool = True
+) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    """A live of ``frames`` frames ``pause`` apart (a chat in each, a gift in every third), then (``end``) its end;
+    the room's stream is the synthetic live. Answers the steps and the msg_ids of the scripted chats and gifts: the
+    truth the database must hold, each once."""
     steps: list[dict[str, Any]] = [{"room": {"web_rid": web_rid, "title": "断线恢复测试", "anchor_name": "猫老师"}}]
     chats: set[str] = set()
     gifts: set[str] = set()
@@ -139,9 +138,41 @@ def scripted_live(web_rid: str, frames: int) -> tuple[list[dict[str, Any]], set[
                            "combo": False, "group_id": 9_000 + i, "repeat_count": 1, "msg_id": gift_id})  # fmt: skip
             gifts.add(str(gift_id))
         steps.append({"op": "frame", "events": events})
-        steps.append({"op": "sleep", "s": 0.04})
-    steps.append({"op": "end"})
+        steps.append({"op": "sleep", "s": pause})
+    if end:
+        steps.append({"op": "end"})
+    else:  # the room stays live (and its stream plays) after the last frame
+        steps.append({"op": "sleep", "s": 900})
     return steps, chats, gifts
+
+
+class ScriptedLive:
+    """A scripted live played in a room of its own and watched by the fetcher (a session) through the gateway."""
+
+    def __init__(self, suite: Suite, fake: FakeDouyinThread, web_rid: str, frames: int, **kwargs: Any) -> None:
+        steps, self.chats, self.gifts = scripted_live(web_rid, frames, **kwargs)
+        self.suite = suite
+        self.web_rid = web_rid
+        self.room: FakeRoom = fake.load(load_scenario(steps))
+        started = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})
+        self.session_id: str = started["session_id"]
+        self.database_url: str = suite.status()["database_url"]
+
+    def stored(self) -> tuple[list[str], list[str], str | None]:
+        return stored_ids(self.database_url, self.session_id)
+
+    def assert_stored_once(self, *, ended: bool, timeout: float = 60) -> None:
+        """Every scripted chat and gift stored, each exactly once (rows counted by msg_id), nothing else."""
+        chats, gifts, status = eventually(
+            self.stored,
+            lambda r: len(r[0]) >= len(self.chats) and len(r[1]) >= len(self.gifts) and (r[2] == "ended" or not ended),
+            timeout,
+            "every scripted chat and gift stored",
+        )
+        assert sorted(chats) == sorted(self.chats)
+        assert sorted(gifts) == sorted(self.gifts)
+        assert status == ("ended" if ended else "active")  # still open: the crash closed nothing
+        assert self.room.errors == []
 
 
 def stored_ids(database_url: str, session_id: str) -> tuple[list[str], list[str], str | None]:
@@ -184,13 +215,9 @@ def room_status(suite: Suite, session_id: str) -> dict[str, Any] | None:
 
 
 def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, fake_live: FakeDouyinThread) -> None:
-    web_rid = "300000000001"
-    steps, truth_chats, truth_gifts = scripted_live(web_rid, frames=200)
-    room = fake_live.load(load_scenario(steps))
-    database_url = suite.status()["database_url"]
     with LiveFeed(suite) as feed:
-        started = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})
-        session_id = started["session_id"]
+        live = ScriptedLive(suite, fake_live, "300000000001", frames=200)
+        session_id = live.session_id
         eventually(lambda: len(feed.of("chat", session_id)), lambda n: n >= 30, 30, "the first chats")
 
         connections_before = len(fake_live.server.observed.accepted)
@@ -198,9 +225,9 @@ def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, 
         kill_9(suite, "douyin_fetcher")
         # Asked for again while resumed, the room answers with its session: no second session for one room.
         eventually(lambda: room_status(suite, session_id), lambda r: r is not None, 20, "the resumed room")
-        again = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})
+        again = post(suite, "/api/douyin/start", {"live_id": live.web_rid, "config": FAST_ROOM_CONFIG})
         assert again["session_id"] == session_id
-        sessions = [s for s in suite.get("/api/sessions").json()["sessions"] if s["live_id"] == web_rid]
+        sessions = [s for s in suite.get("/api/sessions").json()["sessions"] if s["live_id"] == live.web_rid]
         assert [s["id"] for s in sessions] == [session_id]
 
         # The restarted fetcher adopts the room: it says it resumes, reconnects, and the live plays to its end.
@@ -218,26 +245,15 @@ def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, 
     status = eventually(lambda: room_status(suite, session_id), lambda r: r and r["state"] == "ended", 20,
                         "the room ended in the fetcher's status")  # fmt: skip
     assert status["resumed"] is True and status["stats"]["connects"] >= 1
-
-    # Every scripted chat and gift stored once: none lost in the gap, none doubled by the replay.
-    def ids() -> tuple[list[str], list[str], str | None]:
-        return stored_ids(database_url, session_id)
-
-    chats, gifts, session = eventually(
-        ids, lambda r: len(set(r[0])) >= len(truth_chats) and r[2] == "ended", 30, "every chat stored"
-    )
-    assert sorted(chats) == sorted(truth_chats)
-    assert sorted(gifts) == sorted(truth_gifts)
-    assert session == "ended"
-    assert room.errors == []
+    # None lost in the gap, none doubled by the replay; the session ended with the live, not with the crash.
+    live.assert_stored_once(ended=True)
 
 
 def test_streamcap_killed_mid_recording_resumes_in_a_new_segment(suite: Suite, fake_live: FakeDouyinThread) -> None:
-    web_rid = "300000000002"
-    add_live_room(fake_live, web_rid, "录制恢复测试")
+    live = ScriptedLive(suite, fake_live, "300000000002", frames=150, pause=0.1)
     with LiveFeed(suite) as feed:
         started = post(suite, "/api/streamcap/start",
-                       {"platform": "douyin", "stream_url": web_rid, "segment_seconds": 600})  # fmt: skip
+                       {"platform": "douyin", "stream_url": live.web_rid, "segment_seconds": 600})  # fmt: skip
         recording_id = started["recording_id"]
 
         def recording() -> dict[str, Any]:
@@ -276,15 +292,15 @@ def test_streamcap_killed_mid_recording_resumes_in_a_new_segment(suite: Suite, f
     files = [Path(f["path"]) for f in done["files"]]
     assert len(files) >= 2, files
     assert all(assert_playable_mp4(path) > 1.0 for path in files)
-    folder = files[0].parent
-    assert sorted(p for p in folder.iterdir() if p.name.startswith(files[0].name.rsplit("_", 1)[0])) == sorted(files)
+    stem = files[0].name.rsplit("_", 1)[0]
+    assert sorted(p for p in files[0].parent.iterdir() if p.name.startswith(stem)) == sorted(files)  # nothing else
+    live.assert_stored_once(ended=True)
 
 
 def test_ast_killed_mid_live_resumes_the_job(suite: Suite, fake_live: FakeDouyinThread) -> None:
-    web_rid = "300000000003"
-    add_live_room(fake_live, web_rid, "转写恢复测试")
-    database_url = suite.status()["database_url"]
-    session_id = post(suite, "/api/douyin/start", {"live_id": web_rid, "config": FAST_ROOM_CONFIG})["session_id"]
+    # Long enough for a transcript before the kill and one after (the room stays live after its last frame).
+    live = ScriptedLive(suite, fake_live, "300000000003", frames=300, pause=0.1, end=False)
+    session_id = live.session_id
     audio = {"source": "session", "session_id": session_id}
     post(suite, "/api/ast/start", {"audio_config": audio, "model_config": {"language": "en"}})
 
@@ -294,14 +310,14 @@ def test_ast_killed_mid_live_resumes_the_job(suite: Suite, fake_live: FakeDouyin
             return None
         return next((j for j in answer.json()["jobs"] if j["session_id"] == session_id), None)
 
-    eventually(lambda: transcript_count(database_url, session_id), lambda n: n >= 1, 180, "a first transcript")
+    eventually(lambda: transcript_count(live.database_url, session_id), lambda n: n >= 1, 180, "a first transcript")
     kill_9(suite, "ast")
     resumed = eventually(job, lambda j: j is not None and j["state"] == "running", 120, "the job running again")
     assert resumed["resumed"] is True
     # Transcripts from the restarted worker: its own job status counts them.
     eventually(job, lambda j: j is not None and j["transcripts"] >= 1, 180, "a transcript after the restart")
-    before_stop = transcript_count(database_url, session_id)
-    assert before_stop >= 2
+    assert transcript_count(live.database_url, session_id) >= 2
 
     post(suite, "/api/ast/stop", {"session_id": session_id})
+    live.assert_stored_once(ended=False)
     post(suite, "/api/douyin/stop", {"session_id": session_id})
