@@ -24,7 +24,7 @@ import orjson
 
 from shared.bus import TRANSIENT, Bus, StreamEntry
 from shared.db.engine import is_transient_db_error
-from shared.db.store import EventStore
+from shared.db.store import LOGGED_AT, EventStore
 from shared.events import MAX_ID_LENGTH, EventType, sanitize_event
 from shared.retry import RetryPolicy, exponential
 
@@ -156,40 +156,37 @@ class Persister:
                 await _pause(stop, self.retry(attempt, attempt))
 
     async def _handle(self, entries: list[StreamEntry]) -> None:
-        events: list[dict[str, Any]] = []
+        parsed: list[tuple[StreamEntry, dict[str, Any]]] = []
         dead: list[tuple[StreamEntry, str]] = []
         for entry in entries:
             if not entry.payload:
                 continue  # trimmed from the stream: nothing left to store, only to acknowledge
             try:
-                events.append(parse_entry(entry.payload))
+                ev = parse_entry(entry.payload)
             except _Poison as exc:
                 dead.append((entry, str(exc)))
-        if events:
+                continue
+            ev[LOGGED_AT] = _logged_ms(entry.entry_id)
+            parsed.append((entry, ev))
+        if parsed:
             try:
-                self.stored += await asyncio.to_thread(self.store.write, events)
+                self.stored += await asyncio.to_thread(self.store.write, [ev for _entry, ev in parsed])
             except Exception as exc:
                 if is_transient_db_error(exc):
                     raise
-                dead += await self._write_one_by_one(entries, exc)
-        self.seen += len(events)
+                dead += await self._write_one_by_one(parsed, exc)
+        self.seen += len(parsed)
         if dead:
             await self._bury(dead)
         await self.bus.ack(GROUP, [e.entry_id for e in entries])
 
     async def _write_one_by_one(
-        self, entries: list[StreamEntry], batch_error: Exception
+        self, parsed: list[tuple[StreamEntry, dict[str, Any]]], batch_error: Exception
     ) -> list[tuple[StreamEntry, str]]:
         """The batch failed on its data: find the events at fault, store every other one."""
-        log.warning("persister: batch of %d failed (%s); writing event by event", len(entries), batch_error)
+        log.warning("persister: batch of %d failed (%s); writing event by event", len(parsed), batch_error)
         dead: list[tuple[StreamEntry, str]] = []
-        for entry in entries:
-            if not entry.payload:
-                continue
-            try:
-                ev = parse_entry(entry.payload)
-            except _Poison:
-                continue  # already set aside by the caller
+        for entry, ev in parsed:
             try:
                 self.stored += await asyncio.to_thread(self.store.write, [ev])
             except Exception as exc:
@@ -208,6 +205,11 @@ class Persister:
             fields = {"e": entry.payload[:65536], "id": entry.entry_id, "error": reason[:2000], "at": str(time.time())}
             pipe.xadd(DEAD_LETTER_STREAM, fields, maxlen=DEAD_LETTER_MAXLEN)  # type: ignore[arg-type]
         await pipe.execute()
+
+
+def _logged_ms(entry_id: str) -> int:
+    # A stream entry id is "<ms the log received it>-<seq>".
+    return int(entry_id.split("-", 1)[0])
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -26,8 +26,11 @@ from sqlalchemy import Connection, Engine, update
 from shared.db.models import LiveSession
 from shared.events import bound_id, clean_text
 
-__all__ = ["EventStore", "NewEventsHook"]
+__all__ = ["LOGGED_AT", "EventStore", "NewEventsHook"]
 
+# Events may carry the time the durable log received them (ms), for hooks that must not trust a platform clock
+# blindly; it is not stored.
+LOGGED_AT = "_logged_ms"
 # Called inside the write transaction with the events that were not stored before, in batch order.
 NewEventsHook = Callable[[Connection, list[dict[str, Any]]], None]
 # Ids per look-up query: well under SQLite's parameter limit.

@@ -18,12 +18,29 @@ from sqlalchemy import Connection, event
 
 from services.gateway.analytics.hotwords import HotWords
 from services.gateway.analytics.questions import is_question
+from shared.db.store import LOGGED_AT
 
 __all__ = ["Aggregator", "diamonds_of"]
 
 log = logging.getLogger(__name__)
 
 MINUTE_MS = 60_000
+# How far a platform timestamp may sit from the moment the event entered the log before it is not believed for
+# charts: replays and a join's short history are minutes old; a clock that is days off would stretch the show.
+MAX_LAG_MS = 15 * MINUTE_MS
+MAX_LEAD_MS = 2 * MINUTE_MS
+
+
+def chart_time(ev: dict[str, Any]) -> int:
+    """The time an event counts at in the aggregates: its own ``ts``, unless that is absurdly far from when the log
+    received it (a skewed clock, a replayed message); then the receive time. The stored event keeps its ``ts``."""
+    ts: int = ev["ts"]
+    logged = ev.get(LOGGED_AT)
+    if logged is None or logged - MAX_LAG_MS <= ts <= logged + MAX_LEAD_MS:
+        return ts
+    return int(logged)
+
+
 _END_STATES = frozenset({"ended", "banned"})
 _LOOKUP_CHUNK = 500
 
@@ -142,7 +159,7 @@ class Aggregator:
         for ev in events:
             kind = ev["type"]
             sid = ev["session_id"]
-            ts = ev["ts"]
+            ts = chart_time(ev)
             data = ev.get("data") or {}
             key = (sid, ts - ts % MINUTE_MS)
             bucket = buckets.get(key)

@@ -6,15 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
 
 from services.gateway.analytics.aggregator import Aggregator, diamonds_of
 from services.gateway.analytics.hotwords import HotWords, Segmenter
 from services.gateway.analytics.queries import AnalyticsQueries, ResolutionError
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
-from shared.db.store import EventStore
-from tests.unit.analytics.script import CHATTERS, RANKING, T0, TOTALS, show
+from shared.db.models import CommentData
+from shared.db.store import LOGGED_AT, EventStore
+from tests.unit.analytics.script import CHATTERS, RANKING, T0, TOTALS, ev, show
 
 
 @pytest.fixture
@@ -109,3 +111,22 @@ def test_resolution_must_be_whole_minutes(engine: Engine) -> None:
 )
 def test_diamonds_of_a_gift(data: dict[str, Any], delta: int, diamonds: int) -> None:
     assert diamonds_of(data, delta) == diamonds
+
+
+def test_a_skewed_platform_clock_counts_at_the_receive_time_and_keeps_its_ts(engine: Engine) -> None:
+    """An event stamped a year off does not stretch the show's charts; the stored event keeps its own ts."""
+    store, _agg = _store(engine)
+    events = show()
+    for e in events:
+        e[LOGGED_AT] = e["ts"] + 500  # the log received each about when it happened
+    skewed = ev("chat", "skew", T0 + 365 * 86_400_000, {"content": "来自未来"}, ("u7", "钟"))
+    skewed[LOGGED_AT] = T0 + 90_000
+    replayed = ev("chat", "late", T0 + 30_000, {"content": "重放"}, ("u7", "钟"))
+    replayed[LOGGED_AT] = T0 + 30_000 + 10 * 60_000  # 10 minutes late: still believed
+    store.write([*events, skewed, replayed])
+    q = AnalyticsQueries(engine)
+    series = q.series("show", 60)
+    assert series[-1]["t"] < T0 + 10 * 60_000 and len(series) <= 5
+    assert sum(p["comments"] for p in series) == TOTALS["comments"] + 2
+    with Session(engine) as s:
+        assert s.scalar(select(CommentData.timestamp).where(CommentData.msg_id == "skew")) == T0 + 365 * 86_400_000
