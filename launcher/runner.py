@@ -314,7 +314,7 @@ def _announce(settings: Settings, out: Callable[[str], None]) -> None:
         "\n全部服务已就绪 (all services running)\n"
         f"  界面 UI:        {base}/\n"
         f"  接口 API:       {base}/api (需令牌 needs the token; 参考 reference: docs/api/README.md)\n"
-        f"  录制 StreamCap: http://127.0.0.1:{settings.streamcap_port}/\n"
+        f"  录制 StreamCap: http://127.0.0.1:{settings.streamcap_port}/ (首次打开需输入令牌 asks for the token once)\n"
         f"  令牌 token:     {settings.home / 'token'}\n"
         f"  日志 logs:      {settings.logs_dir}\n"
         "  按 Ctrl-C 停止 (Ctrl-C stops everything)\n"

@@ -14,6 +14,7 @@ Nothing else is trusted by default.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
@@ -38,6 +39,7 @@ __all__ = [
     "request_validation_handler",
     "trim_validation_errors",
     "ui_origins",
+    "ui_session_value",
 ]
 
 LOCAL_HOSTNAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
@@ -86,6 +88,16 @@ def parse_origins(extra: Iterable[str]) -> list[str]:
 def ui_origins(port: int, extra: Iterable[str] = ()) -> list[str]:
     """The UI's own origins: the service itself, plus the origins the user allowed explicitly."""
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}", *parse_origins(extra)]
+
+
+def ui_session_value(token: str, ui: str) -> str:
+    """The value of the cookie that opens the browser UI named ``ui``: HMAC-SHA256 of a label under the token.
+
+    Never the token itself: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1, so any local server the
+    user's browser visits sees it. This value opens that one UI and nothing else (not ``/api``); the label keeps it
+    apart from any other value derived from the token, and a new token revokes it.
+    """
+    return hmac.new(token.encode(), f"timao/ui-session/v1\n{ui}".encode(), hashlib.sha256).hexdigest()
 
 
 def _hostname(host: str) -> str:

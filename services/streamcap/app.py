@@ -194,7 +194,7 @@ def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:
     app.include_router(create_router(worker.manager), prefix="/api")
     token = settings.resolve_token()
     origins = ui_origins(settings.streamcap_port, [f"http://127.0.0.1:{settings.gateway_port}"])
-    # The Flet UI at / (its session socket is /ui/ws: Host/Origin checked, no API token, same-process manager).
-    mount_streamcap_ui(app, worker.manager, frame_ancestors=origins)
+    # The Flet UI at / (its session socket is /ui/ws): Host/Origin checked, and a sign-in with the token (a cookie).
+    mount_streamcap_ui(app, worker.manager, token=token, port=settings.streamcap_port, frame_ancestors=origins)
     app.add_middleware(LocalGuard, token=token, allowed_origins=origins)
     return app

@@ -18,6 +18,10 @@ from services.streamcap.ui.shell import build_main
 __all__ = ["UI_WS_PATH", "mount_streamcap_ui", "ui_lifespan"]
 
 
-def mount_streamcap_ui(app: FastAPI, manager: StreamCapManager, *, frame_ancestors: Iterable[str] = ()) -> None:
-    """Serve the UI for ``manager`` at ``/`` of ``app`` (after the API routes; run ``app`` with ``ui_lifespan``)."""
-    mount_ui(app, build_main(manager), frame_ancestors=frame_ancestors)
+def mount_streamcap_ui(
+    app: FastAPI, manager: StreamCapManager, *, token: str, port: int, frame_ancestors: Iterable[str] = ()
+) -> None:
+    """Serve the UI for ``manager`` at ``/`` of ``app`` (after the API routes; run ``app`` with ``ui_lifespan``).
+
+    The user signs in once with ``token`` (``mount.py``); ``port`` is the one ``app`` listens on."""
+    mount_ui(app, build_main(manager), token=token, port=port, frame_ancestors=frame_ancestors)

@@ -146,8 +146,9 @@ def test_onedir_all_services_healthy(onedir: FrozenSuite, backend: Built) -> Non
     # StreamCap's Flet UI, served from the bundled Flutter web client.
     streamcap = f"http://127.0.0.1:{onedir.streamcap_port}"
     assert httpx.get(streamcap + "/health", timeout=10).status_code == 200
-    ui = httpx.get(streamcap + "/", timeout=10)
-    assert ui.status_code == 200 and "<html" in ui.text.lower(), ui.text[:300]
+    assert httpx.get(streamcap + "/", timeout=10).status_code == 401  # the sign-in form first
+    ui = httpx.get(f"{streamcap}/?token={onedir.token}", timeout=10, follow_redirects=True)
+    assert ui.status_code == 200 and "flet.webSocketEndpoint" in ui.text, ui.text[:300]
     # The executable answers the CLI too.
     cli = onedir.cli("status", "--json")
     assert cli.returncode == 0 and orjson.loads(cli.stdout)["running"] is True, cli.stderr

@@ -1,4 +1,5 @@
-"""The Flet UI in headless Chromium (Debian's package): served by StreamCap's real HTTP app, in Chinese, offline.
+"""The Flet UI in headless Chromium (Debian's package): served by StreamCap's real HTTP app, in Chinese, offline,
+opened the way a user opens it (the sign-in form, then the app on its session cookie).
 
 Flutter draws on a canvas, so the texts are read from its semantics (accessibility) tree; the screenshots under
 ``test-artifacts/streamcap-ui/`` are for a person to look at (Chinese glyphs, not tofu boxes).
@@ -7,7 +8,9 @@ Flutter draws on a canvas, so the texts are read from its semantics (accessibili
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from services.streamcap.synthetic import Mode, SyntheticConfig, SyntheticLive
 from services.streamcap.ui.mount import FONT_FILE, FONTS_URL
 
 from .cdp import Tab, chromium, click_label, have_chromium, image_stats, wait_for_names
-from .conftest import ARTIFACTS, UiServer
+from .conftest import ARTIFACTS, TOKEN, UiServer
 
 pytestmark = pytest.mark.e2e
 
@@ -35,11 +38,32 @@ def _durations(names: list[str]) -> list[str]:
     return sorted({m for n in names for m in DURATION.findall(n)})
 
 
+async def _until(tab: Tab, expression: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not await tab.evaluate(expression):
+        if time.monotonic() > deadline:
+            seen = await tab.evaluate("location.href + ' | ' + document.body.innerText.slice(0, 300)")
+            raise AssertionError(f"not true within {timeout}s: {expression}; page: {seen}; statuses: {tab.status}")
+        await asyncio.sleep(0.2)
+
+
+async def _sign_in(tab: Tab, server: UiServer) -> None:
+    """As a user does: the UI asks for the token first; typed into its form, it opens the app."""
+    await tab.navigate(server.url + "/")
+    await _until(tab, "document.querySelector('form[action=\"/ui/login\"] input[name=token]') !== null")
+    assert tab.status.get(server.url + "/") == 401
+    assert await tab.evaluate("document.querySelector('flt-glass-pane, flutter-view') === null"), "app shown signed out"
+    form = f"(() => {{ const f = document.forms[0]; f.token.value = {json.dumps(TOKEN)}; f.submit(); return 1; }})()"
+    await tab.evaluate(form)
+    await _until(tab, "document.querySelector('form[action=\"/ui/login\"]') === null && location.pathname === '/'")
+    assert await tab.evaluate("document.cookie") == "", "the session cookie must be HttpOnly"
+
+
 async def _walk_pages(devtools: str, server: UiServer) -> None:
     tab = await Tab.open(devtools)
     try:
         await tab.viewport(1280, 800)
-        await tab.navigate(server.url + "/")
+        await _sign_in(tab, server)
 
         # 直播间: the room added below, with its live state
         names = await wait_for_names(tab, ["直播间", "录制", "存储", "设置", "添加直播间", "小猫咪的直播间", "录制中"])

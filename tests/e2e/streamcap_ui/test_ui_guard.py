@@ -1,20 +1,24 @@
-"""The UI behind StreamCap's LocalGuard: the Flet socket needs no API token, but Host and Origin still count."""
+"""The UI behind StreamCap's LocalGuard and its sign-in: pages and the Flet socket need the UI session (a cookie set
+by signing in once with the token), and Host and Origin still count."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
 
 from launcher.redis_embedded import free_port
 from services.streamcap.app import create_http_app
 from services.streamcap.ui.mount import FONT_FILE, FONTS_URL, UI_WS_PATH
-from shared.websec import MAX_BODY
+from shared.websec import MAX_BODY, WS_CLOSE_BAD_TOKEN
 
-from .conftest import TOKEN, make_worker
+from .conftest import TOKEN, UiServer, make_worker
 
 
 @pytest.fixture
@@ -26,8 +30,15 @@ def client(tmp_path: Path) -> Iterator[tuple[TestClient, int]]:
     worker.engine.dispose()
 
 
+def sign_in(c: TestClient) -> None:
+    """What the user does: open the UI with the token once; the answer sets the cookie and drops the token."""
+    answer = c.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+
+
 def test_page_and_font_served_with_csp(client: tuple[TestClient, int]) -> None:
     c, _port = client
+    sign_in(c)
     page = c.get("/")
     assert page.status_code == 200 and '<base href="/">' in page.text
     assert 'flet.webSocketEndpoint="/ui/ws"' in page.text and "flet.noCdn=true" in page.text
@@ -49,10 +60,80 @@ def test_api_still_needs_token_and_stays_json(client: tuple[TestClient, int]) ->
     assert c.get("/health").json()["status"] == "ok"
 
 
-def test_flet_socket_without_token_from_own_origin(client: tuple[TestClient, int]) -> None:
+def _socket_answer(url: str, headers: dict[str, str] | None = None) -> int | None:
+    """Open the Flet socket as a raw client (no Origin header): the close code it gets at once, None while it stays
+    open (an accepted session waits for the Flet client to speak)."""
+    with ws_connect(url, additional_headers=headers or {}, open_timeout=10) as ws:
+        try:
+            ws.recv(timeout=1.5)
+        except TimeoutError:
+            return None
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else -1
+    return -1
+
+
+def test_raw_socket_client_needs_a_credential(ui_server: UiServer) -> None:
+    url = f"ws://127.0.0.1:{ui_server.port}{UI_WS_PATH}"
+    assert _socket_answer(url) == WS_CLOSE_BAD_TOKEN
+    assert _socket_answer(f"{url}?token=wrong") == WS_CLOSE_BAD_TOKEN
+    assert _socket_answer(url, {"Cookie": f"timao_streamcap_{ui_server.port}={TOKEN}"}) == WS_CLOSE_BAD_TOKEN
+    # The credential: the cookie a sign-in sets, or the token itself.
+    signed_in = httpx.get(f"{ui_server.url}/?token={TOKEN}", follow_redirects=False)
+    assert signed_in.status_code == 303
+    cookie = signed_in.headers["set-cookie"].split(";", 1)[0]
+    assert _socket_answer(url, {"Cookie": cookie}) is None
+    assert _socket_answer(f"{url}?token={TOKEN}") is None
+    assert _socket_answer(url, {"Authorization": f"Bearer {TOKEN}"}) is None
+
+
+def test_ui_pages_and_files_need_the_session(client: tuple[TestClient, int]) -> None:
     c, port = client
-    with c.websocket_connect(UI_WS_PATH, headers={"Origin": f"http://127.0.0.1:{port}"}) as ws:
-        ws.close()  # accepted: the session socket needs no API token
+    for path in ("/", "/recordings", "/main.dart.js", f"{FONTS_URL}/{FONT_FILE}", "/assets/FontManifest.json"):
+        page = c.get(path)
+        assert page.status_code == 401, path
+        assert 'action="/ui/login"' in page.text and "令牌" in page.text and "token" in page.text
+        assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+        assert "main.dart.js" not in page.text
+    sign_in(c)
+    assert c.get("/assets/FontManifest.json").status_code == 200
+    cookie = next(v for k, v in c.cookies.items() if k == f"timao_streamcap_{port}")
+    assert TOKEN not in cookie  # never the API token itself: a cookie reaches every port of 127.0.0.1
+
+
+def test_sign_in_link_sets_a_strict_httponly_cookie_and_drops_the_token(client: tuple[TestClient, int]) -> None:
+    c, port = client
+    answer = c.get(f"/recordings?tab=1&token={TOKEN}", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/recordings?tab=1"
+    set_cookie = answer.headers["set-cookie"]
+    assert set_cookie.startswith(f"timao_streamcap_{port}=")
+    assert "HttpOnly" in set_cookie and "SameSite=Strict" in set_cookie and "Path=/" in set_cookie
+    assert TOKEN not in set_cookie
+    assert answer.headers["cache-control"] == "no-store" and answer.headers["referrer-policy"] == "no-referrer"
+    # never off this server, whatever the path
+    sneaky = c.get(f"http://127.0.0.1:{port}//evil.example/?token={TOKEN}", follow_redirects=False)
+    assert sneaky.headers["location"] == "/evil.example/"
+
+
+def test_wrong_token_signs_nobody_in(client: tuple[TestClient, int]) -> None:
+    c, _port = client
+    for answer in (
+        c.get("/?token=wrong", follow_redirects=False),
+        c.post("/ui/login", data={"token": "wrong"}, follow_redirects=False),
+        c.get("/", headers={"Cookie": f"timao_streamcap_{_port}={TOKEN}"}),  # the token is not the cookie
+    ):
+        assert answer.status_code == 401 and "set-cookie" not in answer.headers
+    assert "令牌不正确" in c.post("/ui/login", data={"token": "wrong"}).text
+
+
+def test_login_form(client: tuple[TestClient, int]) -> None:
+    c, port = client
+    answer = c.post("/ui/login", data={"token": TOKEN}, headers={"Origin": f"http://127.0.0.1:{port}"})
+    assert answer.status_code == 200 and "flet.webSocketEndpoint" in answer.text  # redirected to the page, signed in
+    assert c.get("/ui/login", follow_redirects=False).headers["location"] == "/"
+    # a form posted from another site never gets here
+    foreign = c.post("/ui/login", data={"token": TOKEN}, headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403
 
 
 @pytest.mark.parametrize(
@@ -64,10 +145,13 @@ def test_flet_socket_without_token_from_own_origin(client: tuple[TestClient, int
     ],
 )
 def test_flet_socket_refuses_foreign_pages(client: tuple[TestClient, int], headers: dict[str, str]) -> None:
-    c, _port = client
-    with pytest.raises(WebSocketDisconnect) as refused, c.websocket_connect(UI_WS_PATH, headers=headers) as ws:
+    c, port = client
+    sign_in(c)  # even with the session: another site's page, or a DNS-rebinding one, is refused first
+    url = f"ws://127.0.0.1:{port}{UI_WS_PATH}"
+    with pytest.raises(WebSocketDisconnect) as refused, c.websocket_connect(url, headers=headers) as ws:
         ws.receive_bytes()
     assert refused.value.code == 4403
+    assert refused.value.reason == ("foreign Host refused" if "Host" in headers else "foreign Origin refused")
 
 
 def test_page_refuses_foreign_host(client: tuple[TestClient, int]) -> None:
