@@ -97,12 +97,17 @@ class AstApp:
                 log.warning("cannot read the assigned jobs yet (%s); retrying", exc)
                 await asyncio.sleep(ADOPT_RETRY_S)
         for item in items:
-            await self._resume(item)
+            try:
+                await self._resume(item)
+            except TRANSIENT as exc:  # the rest still start; this one waits for the next start
+                log.error("job=%s could not be resumed: %s", item.id, exc)
         if items:
             log.info("adopted %d transcription job(s) assigned before this start", self.adopted)
 
     async def _resume(self, item: WorkItem) -> None:
         assert self._work is not None
+        if await self._work.get(item.id) is None:
+            return  # stop_job came while the jobs before it were being started again
         spec = item.spec
         audio = dict(spec.get("audio_config") or {})
         if audio.get("source") == "session":

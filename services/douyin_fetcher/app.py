@@ -125,6 +125,8 @@ class FetcherApp:
             log.error("session %s: assignment unusable, dropped: %s", item.id, exc)
             await self._work.remove(item.id)
             return
+        if await self._work.get(item.id) is None:
+            return  # stop_room came while the rooms before it were being resumed
         resume = Resume(str(item.progress.get("cursor", "")), str(item.progress.get("internal_ext", "")))
         session_id = await self.rooms.start(
             live_id,
