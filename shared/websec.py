@@ -31,10 +31,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.errors import ConfigError
 
 __all__ = [
+    "HELLO_NONCE_PATTERN",
     "MAX_BODY",
     "WS_CLOSE_BAD_TOKEN",
     "BodyTooLarge",
     "LocalGuard",
+    "hello_proof",
     "parse_origins",
     "request_validation_handler",
     "trim_validation_errors",
@@ -95,9 +97,25 @@ def ui_session_value(token: str, ui: str) -> str:
 
     Never the token itself: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1, so any local server the
     user's browser visits sees it. This value opens that one UI and nothing else (not ``/api``); the label keeps it
-    apart from any other value derived from the token, and a new token revokes it.
+    apart from any other value derived from the token (``hello_proof``), and a new token revokes it.
     """
     return hmac.new(token.encode(), f"timao/ui-session/v1\n{ui}".encode(), hashlib.sha256).hexdigest()
+
+
+# A nonce for hello_proof: no newline can enter the signed text, so it cannot be made to look like another label's.
+HELLO_NONCE_PATTERN = r"^[A-Za-z0-9_-]{16,128}$"
+
+
+def hello_proof(token: str, port: int, nonce: str) -> str:
+    """The gateway's answer to a challenge (``GET /health?challenge=NONCE``): HMAC-SHA256 under the token of a label,
+    the gateway's port and the caller's nonce, in hex.
+
+    A client that holds the token (the desktop shell) checks it before it trusts what answers on the port with the
+    token: a process squatting the port cannot compute it. The port is signed too, so a squatter cannot relay the
+    challenge to a real gateway on another port and pass its answer off. Anyone may ask, so the label keeps these
+    answers apart from the token's other uses (``ui_session_value``).
+    """
+    return hmac.new(token.encode(), f"timao/hello/v1\n{port}\n{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
 def _hostname(host: str) -> str:

@@ -29,6 +29,7 @@ function fakeElectron(lock = true) {
       send: vi.fn(),
       executeJavaScript: vi.fn(async () => undefined),
       setWindowOpenHandler: vi.fn(),
+      getURL: vi.fn(() => 'http://127.0.0.1:9555/'),
     });
     loadURL = vi.fn(async (_url: string) => undefined);
     show = vi.fn();
@@ -65,6 +66,20 @@ function fakeElectron(lock = true) {
 
 const env = () => ({ TIMAO_HOME: mkdtempSync(join(tmpdir(), 'timao-app-')), TIMAO_TOKEN: 'tok-xyz', TIMAO_GATEWAY_PORT: '9555' });
 
+/** An IPC event as Electron builds it: the calling webContents and the frame the call came from. */
+function from(window: { webContents: unknown }, url: string, parent: unknown = null) {
+  return { sender: window.webContents, senderFrame: { url, parent } };
+}
+
+async function started(envOverrides: Record<string, string> = {}) {
+  const electron = fakeElectron();
+  const manager = new FakeManager();
+  runApp(electron.deps, { env: { ...env(), ...envOverrides }, createManager: () => manager as unknown as BackendManager });
+  electron.ready();
+  await vi.waitFor(() => expect(electron.windows).toHaveLength(2));
+  return { ...electron, manager, splash: electron.windows[0]!, main: electron.windows[1]! };
+}
+
 describe('runApp', () => {
   it('quits at once when another instance holds the lock', () => {
     const { deps, app } = fakeElectron(false);
@@ -95,7 +110,7 @@ describe('runApp', () => {
       preload: join('/app/dist/main', '..', 'preload', 'preload.js'),
     });
     expect(main!.loadURL).toHaveBeenCalledWith('http://127.0.0.1:9555/');
-    const cfg = await handlers.get(Channels.getConfig)!({});
+    const cfg = await handlers.get(Channels.getConfig)!(from(main!, 'http://127.0.0.1:9555/dashboard'));
     expect(cfg).toEqual({ gatewayUrl: 'http://127.0.0.1:9555', token: 'tok-xyz', version: '0.1.0' });
   });
 
@@ -134,5 +149,69 @@ describe('runApp', () => {
     ready();
     await vi.waitFor(() => expect(deps.dialog.showErrorBox).toHaveBeenCalled());
     expect(app.quit).toHaveBeenCalled();
+  });
+
+  it.each([
+    ['another site', 'https://evil.example/'],
+    ['a look-alike that starts with the gateway address', 'http://127.0.0.1:9555@evil.example/'],
+    ['another port that starts with the same digits', 'http://127.0.0.1:95550/'],
+    ['a host that starts with the same address', 'http://127.0.0.1:9555.evil.example/'],
+    ['localhost instead of 127.0.0.1', 'http://localhost:9555/'],
+    ['a local file', 'file:///tmp/x.html'],
+    ['about:blank', 'about:blank'],
+  ])('answers no IPC call from %s', async (_name, url) => {
+    const { handlers, main, manager, deps } = await started();
+    const event = from(main, url);
+    await expect(async () => handlers.get(Channels.getConfig)!(event)).rejects.toThrow(/refused/);
+    await expect(async () => handlers.get(Channels.restartBackend)!(event)).rejects.toThrow(/refused/);
+    await expect(async () => handlers.get(Channels.openPath)!(event, '/etc/passwd')).rejects.toThrow(/refused/);
+    expect(manager.restart).not.toHaveBeenCalled();
+    expect(deps.shell.showItemInFolder).not.toHaveBeenCalled();
+  });
+
+  it('answers no IPC call from a frame inside the page, another window, or a frame that is gone', async () => {
+    const { handlers, main, splash } = await started();
+    const getConfig = handlers.get(Channels.getConfig)!;
+    await expect(async () => getConfig(from(main, 'http://127.0.0.1:9555/', { url: 'http://127.0.0.1:9555/' }))).rejects.toThrow(/refused/);
+    await expect(async () => getConfig(from(splash, 'http://127.0.0.1:9555/'))).rejects.toThrow(/refused/);
+    await expect(async () => getConfig({ sender: main.webContents, senderFrame: null })).rejects.toThrow(/refused/);
+    expect(await getConfig(from(main, 'http://127.0.0.1:9555/settings?x=1'))).toMatchObject({ token: 'tok-xyz' });
+  });
+
+  it('trusts the dev server origin instead of the gateway when ELECTRON_RENDERER_URL is set', async () => {
+    const { handlers, main } = await started({ ELECTRON_RENDERER_URL: 'http://127.0.0.1:10030' });
+    expect(main.loadURL).toHaveBeenCalledWith('http://127.0.0.1:10030/');
+    const getConfig = handlers.get(Channels.getConfig)!;
+    expect(await getConfig(from(main, 'http://127.0.0.1:10030/'))).toMatchObject({ token: 'tok-xyz' });
+    await expect(async () => getConfig(from(main, 'http://127.0.0.1:9555/'))).rejects.toThrow(/refused/);
+  });
+
+  it.each(['will-navigate', 'will-redirect'])('keeps the window on the UI origin exactly (%s)', async (eventName) => {
+    const { main } = await started();
+    const attempt = (url: string) => {
+      const event = { preventDefault: vi.fn() };
+      main.webContents.emit(eventName, event, url);
+      return event.preventDefault.mock.calls.length > 0;
+    };
+    expect(attempt('http://127.0.0.1:9555/dashboard')).toBe(false);
+    expect(attempt('http://127.0.0.1:9555/')).toBe(false);
+    for (const url of [
+      'http://127.0.0.1:9555@evil.example/',
+      'http://127.0.0.1:95550/',
+      'http://127.0.0.1:9555.evil.example/',
+      'https://127.0.0.1:9555/',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'not a url',
+    ]) {
+      expect(attempt(url), url).toBe(true);
+    }
+  });
+
+  it('sends backend states only to the UI origin', async () => {
+    const { main, manager } = await started();
+    main.webContents.getURL.mockReturnValue('https://evil.example/');
+    manager.emit('state', BackendState.Backoff, 'died');
+    expect(main.webContents.send).not.toHaveBeenCalled();
   });
 });

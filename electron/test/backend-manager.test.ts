@@ -116,7 +116,7 @@ describe('BackendManager with a real stub backend', () => {
 
   it('attaches to a backend that already answers instead of spawning one', async () => {
     const port = await freePort();
-    const existing = spawn(process.execPath, [STUB], { env: { ...process.env, STUB_PORT: String(port) }, stdio: 'ignore' });
+    const existing = spawn(process.execPath, [STUB], { env: { ...process.env, STUB_PORT: String(port), TIMAO_TOKEN: 'tok-123' }, stdio: 'ignore' });
     try {
       const url = `http://127.0.0.1:${port}`;
       let up = false;
@@ -127,7 +127,7 @@ describe('BackendManager with a real stub backend', () => {
       const spawnImpl = vi.fn(spawn);
       const m = new BackendManager({
         command: { command: process.execPath, args: [STUB], cwd: process.cwd() },
-        env: process.env,
+        env: { ...process.env, TIMAO_TOKEN: 'tok-123' },
         gatewayUrl: url,
         spawnImpl: spawnImpl as unknown as typeof spawn,
         attachExisting: true,
@@ -141,5 +141,52 @@ describe('BackendManager with a real stub backend', () => {
     } finally {
       existing.kill('SIGKILL');
     }
+  });
+
+  it.each([
+    ['a program that answers /health but knows no token', ''],
+    ['a backend that holds another token', 'someone-elses-token'],
+  ])('never attaches to %s squatting the port, and says so', async (_name, proofToken) => {
+    const port = await freePort();
+    const requests = join(mkdtempSync(join(tmpdir(), 'timao-squat-')), 'requests');
+    const squatter = spawn(process.execPath, [STUB], {
+      env: { ...process.env, STUB_PORT: String(port), STUB_PROOF_TOKEN: proofToken, STUB_REQUESTS: requests },
+      stdio: 'ignore',
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      let up = false;
+      await until(() => {
+        void fetch(`${url}/health`).then((r) => (up = r.ok), () => undefined);
+        return up;
+      }, 8000, 100);
+      const spawnImpl = vi.fn(spawn);
+      const m = new BackendManager({
+        command: { command: process.execPath, args: [STUB], cwd: process.cwd() },
+        env: { ...process.env, TIMAO_TOKEN: 'tok-123' },
+        gatewayUrl: url,
+        spawnImpl: spawnImpl as unknown as typeof spawn,
+        attachExisting: true,
+      });
+      managers.push(m);
+      await expect(m.start()).rejects.toThrow(/cannot prove it holds this app's token/);
+      expect(m.state).toBe(BackendState.Fatal);
+      expect(m.isAttached).toBe(false);
+      expect(spawnImpl).not.toHaveBeenCalled();
+      const seen = readFileSync(requests, 'utf8');
+      expect(seen).toContain('GET /health?challenge=');
+      expect(seen).not.toContain('tok-123');
+    } finally {
+      squatter.kill('SIGKILL');
+    }
+  });
+
+  it('never counts a spawned backend as up while what answers cannot prove the token', async () => {
+    const { m, states } = await make({ STUB_PROOF_TOKEN: 'not-the-token' }, { startTimeoutMs: 800, maxRestarts: 0 });
+    const progress = vi.fn();
+    m.on('progress', progress);
+    await expect(m.start()).rejects.toThrow(/no answer/);
+    expect(states).not.toContain(BackendState.Running);
+    expect(progress.mock.calls.some(([p]) => /another program answers/.test(p.message))).toBe(true);
   });
 });

@@ -23,10 +23,31 @@ export interface RunOptions {
   createManager?: (m: ConstructorParameters<typeof BackendManager>[0]) => BackendManager;
 }
 
+/** The origin of `url` (`scheme://host:port`), or null when it is not a URL with one. */
+export function originOf(url: string): string | null {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The IPC event's sender, as far as the trust check needs it. */
+export interface IpcSender {
+  sender?: unknown;
+  senderFrame?: { url: string; parent: unknown } | null;
+}
+
 /**
  * Wires the desktop app: single-instance lock, splash with start-up progress, the backend manager,
  * the main window (context isolation, sandbox, no Node, a preload that hands over gateway and token),
  * and a staged stop of the backend on quit.
+ *
+ * The token goes only to the UI's own origin (the gateway, or ELECTRON_RENDERER_URL in development), compared
+ * exactly (`originOf`), never by prefix: `http://127.0.0.1:9019@evil.example/` starts with the gateway's address
+ * and is evil.example. Every IPC handler checks that the call comes from the main window's top frame on that origin,
+ * and the window never navigates or is redirected off it.
  */
 export function runApp(deps: ElectronDeps, opts: RunOptions = {}): { manager: BackendManager | null } {
   const { app, BrowserWindow, ipcMain, shell, dialog } = deps;
@@ -60,17 +81,42 @@ export function runApp(deps: ElectronDeps, opts: RunOptions = {}): { manager: Ba
   let quitting = false;
 
   const status = (): BackendStatusPayload => ({ state: manager.state, detail: manager.detail, restarts: manager.restartCount });
-  manager.on('state', () => mainWindow?.webContents.send(Channels.backendStatus, status()));
+  manager.on('state', () => {
+    // only to the UI's own page (the window cannot leave it, but a status is no business of another page's)
+    if (mainWindow && originOf(mainWindow.webContents.getURL()) === uiOrigin) mainWindow.webContents.send(Channels.backendStatus, status());
+  });
   manager.on('progress', (p) => {
     const u = splashUpdate(p);
     void splash?.webContents.executeJavaScript(`window.__progress && window.__progress(${JSON.stringify(u)})`).catch(() => undefined);
   });
 
-  ipcMain.handle(Channels.getConfig, (): DesktopConfig => ({ gatewayUrl, token, version: app.getVersion() }));
-  ipcMain.handle(Channels.restartBackend, async () => {
+  const uiOrigin = originOf(env.ELECTRON_RENDERER_URL ?? gatewayUrl);
+  /** The call comes from the main window's top frame, showing the UI's own origin: nothing else gets an answer. */
+  const trusted = (event: IpcSender): boolean => {
+    const frame = event.senderFrame;
+    return (
+      mainWindow !== null &&
+      event.sender === mainWindow.webContents &&
+      !!frame &&
+      frame.parent === null &&
+      uiOrigin !== null &&
+      originOf(frame.url) === uiOrigin
+    );
+  };
+  const refuse = (channel: string, event: IpcSender): never => {
+    throw new Error(`${channel}: refused for ${event.senderFrame?.url ?? 'an unknown frame'} (not the UI's own page)`);
+  };
+
+  ipcMain.handle(Channels.getConfig, (event): DesktopConfig => {
+    if (!trusted(event)) refuse(Channels.getConfig, event);
+    return { gatewayUrl, token, version: app.getVersion() };
+  });
+  ipcMain.handle(Channels.restartBackend, async (event) => {
+    if (!trusted(event)) refuse(Channels.restartBackend, event);
     await manager.restart();
   });
-  ipcMain.handle(Channels.openPath, (_e, path: unknown) => {
+  ipcMain.handle(Channels.openPath, (event, path: unknown) => {
+    if (!trusted(event)) refuse(Channels.openPath, event);
     if (typeof path !== 'string' || !path) return 'bad path';
     shell.showItemInFolder(path);
     return '';
@@ -103,9 +149,12 @@ export function runApp(deps: ElectronDeps, opts: RunOptions = {}): { manager: Ba
       if (/^https?:\/\//.test(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
-    mainWindow.webContents.on('will-navigate', (e, url) => {
-      if (!url.startsWith(allowed)) e.preventDefault();
-    });
+    // Exact origins, for navigations and for the redirects that end them (any frame: the UI has no foreign frames).
+    const stayHome = (e: { preventDefault: () => void }, url: string) => {
+      if (uiOrigin === null || originOf(url) !== uiOrigin) e.preventDefault();
+    };
+    mainWindow.webContents.on('will-navigate', stayHome);
+    mainWindow.webContents.on('will-redirect', stayHome);
     mainWindow.once('ready-to-show', () => {
       mainWindow?.show();
       splash?.close();

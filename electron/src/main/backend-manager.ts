@@ -1,13 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { BackendCommand } from './backend-command';
-import { isUsable, probeHealth, type HealthBody } from './health';
+import { isUsable, newNonce, probeHealth, proofMatches, type HealthBody } from './health';
 import { makeKillTree, type KillTree } from './process-tree';
 
 /**
  * Supervises the backend process (the launcher, which supervises the services):
  * spawn → wait for /health → running; restart with backoff when it dies; give up (FATAL) after
  * too many quick deaths; stop in stages (SIGTERM / taskkill, a grace period, then kill the tree).
+ *
+ * Whatever answers on the gateway's port counts as our backend only once it proves it holds the token
+ * (`GET /health?challenge=` answered with `helloProof`): the app hands the token to the gateway's page only after
+ * `start()` resolves, so a process squatting the port never receives it.
  */
 
 export enum BackendState {
@@ -37,6 +41,8 @@ export interface BackendManagerOptions {
   env: NodeJS.ProcessEnv;
   /** http://127.0.0.1:9019 */
   gatewayUrl: string;
+  /** the token the backend runs with (default: env.TIMAO_TOKEN); the gateway must prove it holds it */
+  token?: string;
   spawnImpl?: typeof spawn;
   fetchImpl?: typeof fetch;
   killTree?: KillTree;
@@ -62,7 +68,9 @@ interface Events {
 }
 
 export class BackendManager extends EventEmitter<Events> {
-  private readonly o: Required<Omit<BackendManagerOptions, 'fetchImpl'>> & { fetchImpl: typeof fetch };
+  private readonly o: Required<Omit<BackendManagerOptions, 'fetchImpl' | 'token'>> & { fetchImpl: typeof fetch };
+  private readonly token: string;
+  private readonly port: number;
   private child: ChildProcess | null = null;
   private _state = BackendState.Stopped;
   private _detail = '';
@@ -93,6 +101,9 @@ export class BackendManager extends EventEmitter<Events> {
       attachExisting: true,
       ...opts,
     } as BackendManager['o'];
+    this.token = opts.token ?? opts.env.TIMAO_TOKEN ?? '';
+    const url = new URL(opts.gatewayUrl);
+    this.port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   }
 
   get state(): BackendState {
@@ -157,14 +168,35 @@ export class BackendManager extends EventEmitter<Events> {
   }
 
   private async begin(): Promise<void> {
-    if (this.o.attachExisting && isUsable(await probeHealth(this.o.gatewayUrl, this.o.fetchImpl, 1000))) {
-      this.attached = true;
-      this.setState(BackendState.Running, `attached to the backend already running at ${this.o.gatewayUrl}`);
-      this.resolveStartWaiters();
-      return;
-    }
     this.attached = false;
+    if (this.o.attachExisting) {
+      const { health, ours } = await this.probe();
+      if (isUsable(health) && ours) {
+        this.attached = true;
+        this.setState(BackendState.Running, `attached to the backend already running at ${this.o.gatewayUrl}`);
+        this.resolveStartWaiters();
+        return;
+      }
+      if (isUsable(health)) {
+        // Not ours (another program, or a backend with another token): never attach, and spawning would only find
+        // the port taken. Say so at once.
+        const reason =
+          `端口 ${this.port} 已被其他程序占用，且它无法证明持有本应用的令牌，令牌不会发给它 ` +
+          `(another program answers on ${this.o.gatewayUrl} and cannot prove it holds this app's token; ` +
+          'the token is not sent to it)';
+        this.setState(BackendState.Fatal, reason);
+        this.failStartWaiters(new Error(reason));
+        return;
+      }
+    }
     this.spawnChild();
+  }
+
+  /** One /health probe with a fresh challenge: the answer, and whether it proves it holds our token. */
+  private async probe(): Promise<{ health: HealthBody | null; ours: boolean }> {
+    const nonce = newNonce();
+    const health = await probeHealth(this.o.gatewayUrl, this.o.fetchImpl, 1000, nonce);
+    return { health, ours: health !== null && proofMatches(this.token, this.port, nonce, health.proof) };
   }
 
   private spawnChild(): void {
@@ -212,10 +244,10 @@ export class BackendManager extends EventEmitter<Events> {
     for (;;) {
       if (serial !== this.spawnSerial || this._state !== BackendState.Starting) return;
       const elapsedMs = this.o.now() - t0;
-      const health = await probeHealth(this.o.gatewayUrl, this.o.fetchImpl, 1000);
+      const { health, ours } = await this.probe();
       if (serial !== this.spawnSerial || this._state !== BackendState.Starting) return;
-      this.emit('progress', progressOf(health, this.attempt + 1, elapsedMs, this.o.startTimeoutMs));
-      if (isUsable(health)) {
+      this.emit('progress', progressOf(health, ours, this.attempt + 1, elapsedMs, this.o.startTimeoutMs));
+      if (isUsable(health) && ours) {
         this.setState(BackendState.Running, `healthy after ${Math.round(elapsedMs)} ms`);
         this.resolveStartWaiters();
         this.after(this.o.stableMs, () => {
@@ -296,11 +328,13 @@ export class BackendManager extends EventEmitter<Events> {
   }
 }
 
-function progressOf(h: HealthBody | null, attempt: number, elapsedMs: number, timeoutMs: number): StartProgress {
+function progressOf(h: HealthBody | null, ours: boolean, attempt: number, elapsedMs: number, timeoutMs: number): StartProgress {
   const services: Record<string, string> = {};
-  if (h) for (const [name, s] of Object.entries(h.services)) services[name] = String(s.status ?? 'unknown');
+  if (h && ours) for (const [name, s] of Object.entries(h.services)) services[name] = String(s.status ?? 'unknown');
   const up = Object.values(services).filter((s) => s === 'running' || s === 'ok').length;
   const total = Object.keys(services).length;
-  const message = h ? `gateway answering, services ${up}/${total} up` : 'waiting for the gateway…';
+  let message = 'waiting for the gateway…';
+  if (h && ours) message = `gateway answering, services ${up}/${total} up`;
+  else if (h) message = 'another program answers on the gateway port (not this app\'s backend)';
   return { attempt, elapsedMs, timeoutMs, services, message };
 }

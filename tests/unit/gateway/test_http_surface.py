@@ -3,6 +3,8 @@ the user allowed, bounded request bodies, validation errors that do not echo the
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -116,3 +118,15 @@ def test_validation_errors_do_not_echo_the_body(make_client: MakeClient) -> None
     [error] = too_long.json()["detail"]
     assert error["type"] == "string_too_long" and error["ctx"] == {"max_length": 300}
     assert len(error["input"]) <= 64 and len(too_long.content) < 1000
+
+
+def test_health_answers_a_challenge_with_proof_of_the_token(make_client: MakeClient) -> None:
+    client = make_client(GATEWAY_PORT="9019")
+    nonce = "Zx_-" + "7" * 28
+    body = client.get("/health", params={"challenge": nonce}).json()
+    signed = f"timao/hello/v1\n9019\n{nonce}".encode()
+    assert body["proof"] == hmac.new(TOKEN.encode(), signed, hashlib.sha256).hexdigest()
+    assert body["status"] in ("ok", "degraded")
+    assert "proof" not in client.get("/health").json()
+    for bad in ("short", "x" * 129, "a" * 16 + "\n", "a" * 16 + "/"):
+        assert client.get("/health", params={"challenge": bad}).status_code == 422, bad

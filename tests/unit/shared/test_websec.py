@@ -11,7 +11,14 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from shared.errors import ConfigError
-from shared.websec import WS_CLOSE_BAD_TOKEN, LocalGuard, parse_origins, trim_validation_errors, ui_origins
+from shared.websec import (
+    WS_CLOSE_BAD_TOKEN,
+    LocalGuard,
+    hello_proof,
+    parse_origins,
+    trim_validation_errors,
+    ui_origins,
+)
 
 TOKEN = "t0ken-for-tests"
 
@@ -202,3 +209,9 @@ def test_validation_errors_are_trimmed() -> None:
     assert missing == {"type": "missing", "loc": ["body", "name"], "msg": "Field required"}
     assert too_long["ctx"] == {"max_length": 200} and len(too_long["input"]) == 64 and "url" not in too_long
     assert value["input"] == 7 and len(value["msg"]) <= 300 and len(value["ctx"]["error"]) <= 64
+
+
+def test_hello_proof_vector() -> None:
+    # The same vector is checked by the desktop shell's own code (electron/test/health.test.ts).
+    expected = "882f8ada29d051e645d5cc7d80e497f7c7c30b8bd38c56c5bbd4806112ae3f44"
+    assert hello_proof("tok-123", 9019, "nonce-0123456789abcdef") == expected

@@ -1,24 +1,38 @@
-"""``GET /health``: the launcher's view of every service. No token: the launcher and the UI's health strip poll it."""
+"""``GET /health``: the launcher's view of every service. No token: the launcher and the UI's health strip poll it.
+
+``?challenge=NONCE`` adds ``proof`` (``shared.websec.hello_proof``): the desktop shell checks it before it attaches to a
+backend already running on the port, so a process squatting the port never gets the token."""
 
 from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from redis.exceptions import RedisError
 
 from services.gateway.api.deps import StateDep
 from services.gateway.persister import DEAD_LETTER_STREAM
+from shared.websec import HELLO_NONCE_PATTERN, hello_proof
 
 router = APIRouter(tags=["health"])
 
 LAUNCHER_STATE_STALE_S = 10.0
 
 
+Challenge = Annotated[
+    str | None,
+    Query(
+        pattern=HELLO_NONCE_PATTERN,
+        description="a fresh random nonce (16-128 of A-Z a-z 0-9 _ -); the answer then carries `proof`, "
+        "hex HMAC-SHA256 under the token of `timao/hello/v1\\n<gateway port>\\n<nonce>`",
+    ),
+]
+
+
 @router.get("/health")
-async def health(state: StateDep) -> dict[str, Any]:
+async def health(state: StateDep, challenge: Challenge = None) -> dict[str, Any]:
     services: dict[str, Any] = {}
     launcher = None
     dead_letters = 0
@@ -49,8 +63,11 @@ async def health(state: StateDep) -> dict[str, Any]:
         "ws_clients": len(state.hub.clients),
     }
     reasons += [f"{name}: {info.get('status')}" for name, info in services.items() if info.get("status") != "running"]
-    return {"status": "degraded" if reasons else "ok", "reason": "; ".join(reasons) or None, "redis": redis_ok,
-            "services": services}  # fmt: skip
+    answer = {"status": "degraded" if reasons else "ok", "reason": "; ".join(reasons) or None, "redis": redis_ok,
+              "services": services}  # fmt: skip
+    if challenge is not None:
+        answer["proof"] = hello_proof(state.token, state.settings.gateway_port, challenge)
+    return answer
 
 
 _PERSISTER_STATES = {
