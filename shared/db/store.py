@@ -28,8 +28,8 @@ from shared.events import bound_id, clean_text
 
 __all__ = ["LOGGED_AT", "EventStore", "NewEventsHook"]
 
-# Events may carry the time the durable log received them (ms), for hooks that must not trust a platform clock
-# blindly; it is not stored.
+# Events may carry the time the durable log received them (ms): a session ends when we learned it did, and hooks
+# need not trust a platform clock blindly. It is not stored.
 LOGGED_AT = "_logged_ms"
 # Called inside the write transaction with the events that were not stored before, in batch order.
 NewEventsHook = Callable[[Connection, list[dict[str, Any]]], None]
@@ -107,10 +107,10 @@ class EventStore:
                     session_id, msg_id, kind, ts, user_id, nickname, _json(data),
                 )  # fmt: skip
                 if kind == "control" and data.get("status") in _SESSION_END_STATES:
-                    session_ends.append((session_id, _SESSION_END_STATES[data["status"]], ts))
+                    session_ends.append((session_id, _SESSION_END_STATES[data["status"]], ev.get(LOGGED_AT, ts)))
                 elif kind == "service" and data.get("state") in _CLIENT_END_STATES and session_id != "system":
                     # A room client that gave up (unknown room, bad signature) or was stopped closes its session.
-                    session_ends.append((session_id, _CLIENT_END_STATES[data["state"]], ts))
+                    session_ends.append((session_id, _CLIENT_END_STATES[data["state"]], ev.get(LOGGED_AT, ts)))
         new_keys: set[tuple[str, str]] = set()
         with self.engine.begin() as conn:
             cursor = conn.connection.cursor()
