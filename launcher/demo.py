@@ -42,6 +42,10 @@ class Demo:
             except httpx.HTTPError as exc:
                 out(f"{what}启动失败 (failed): {exc}")
                 return None
+            if answer.status_code == 409 and path == "/api/ast/start":
+                # A suite restarted on the same home resumed the demo's transcription already.
+                out(f"{what}已在进行 (already running)")
+                return None
             if answer.status_code != 200:
                 out(f"{what}启动失败 (failed): HTTP {answer.status_code} {answer.text[:300]}")
                 return None

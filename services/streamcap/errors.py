@@ -9,6 +9,7 @@ SuiteError
     │   ├── SourceUnavailable  a transient failure (retry with the policy)
     │   └── UnsupportedSource  unknown platform, or the streamlink extra is not installed (fatal)
     ├── InvalidState           a lifecycle call the current state does not allow
+    │   └── RecordingLimit     max_recordings recordings already run
     ├── NotFound               no room or recording with that id
     └── RemuxError             a segment could not be remuxed or the MP4 did not verify
 """
@@ -20,6 +21,7 @@ from shared.errors import SuiteError
 __all__ = [
     "InvalidState",
     "NotFound",
+    "RecordingLimit",
     "RemuxError",
     "SourceError",
     "SourceUnavailable",
@@ -63,6 +65,10 @@ class UnsupportedSource(SourceError):
 
 
 class InvalidState(StreamCapError):
+    pass
+
+
+class RecordingLimit(InvalidState):
     pass
 
 

@@ -26,10 +26,18 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.streamcap import procs
-from services.streamcap.errors import NotFound, StreamCapError, StreamOffline
+from services.streamcap.errors import NotFound, RecordingLimit, StreamCapError, StreamOffline
 from services.streamcap.journal import Journal
 from services.streamcap.monitor import Monitor, MonitorCore, TimeWindow
-from services.streamcap.recorder import FINAL_STATES, Phase, Recorder, RecorderConfig, RecState, StopReason
+from services.streamcap.recorder import (
+    ACTIVE_STATES,
+    FINAL_STATES,
+    Phase,
+    Recorder,
+    RecorderConfig,
+    RecState,
+    StopReason,
+)
 from services.streamcap.remux import Remuxer, RemuxResult
 from services.streamcap.repository import FileRecord, RecordingRecord, RoomRecord, StreamCapRepository
 from services.streamcap.sources import DouyinResolver, StreamSource, make_source
@@ -179,6 +187,18 @@ class StreamCapManager:
     ) -> str:
         settings = self._settings
         source = self._source_factory(platform, stream_url, quality or settings.default_quality)
+        with self._lock:
+            running = [(rid, rec) for rid, rec in self._recorders.items() if rec.state in ACTIVE_STATES]
+        for rid, rec in running:
+            if rec.source.platform == source.platform and rec.source.target == source.target:
+                # Two recordings of one stream help nobody; a repeated start (a retry, a resumed demo) joins it.
+                log.info("recording=%s already records %s; start answered with it", rid, source.target[:120])
+                return rid
+        if room_id is None and len(running) >= settings.max_recordings:
+            raise RecordingLimit(
+                f"同时录制数已达上限 {settings.max_recordings} (at most {settings.max_recordings} recordings at once); "
+                "先停止一个录制，或在设置中调高 max_recordings"
+            )
         sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
         target = safe_join(self.root, sub)
         disk = self._disk(settings)

@@ -60,3 +60,29 @@ def test_record_through_api(synthetic: Callable[..., SyntheticLive], tmp_path: P
     assert {"started", "stopped", "remuxed", "done"} <= {e["state"] for e in events}
     assert all(e["recording_id"] == recording_id for e in events)
     engine.dispose()
+
+
+def test_a_second_start_of_one_stream_joins_it_and_the_cap_holds(
+    synthetic: Callable[..., SyntheticLive], tmp_path: Path
+) -> None:
+    """Starting what already records answers with that recording (a retry or a resumed demo must not record twice),
+    and recordings started through the API stop at max_recordings with a clear 409."""
+    lives = [synthetic(mode=Mode.STEADY, hls=False) for _ in range(2)]
+    urls = [live.urls.flv for live in lives if live.urls is not None]
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    Base.metadata.create_all(engine)
+    manager = StreamCapManager(SqlRepository(engine), tmp_path / "recordings", free_bytes=lambda _p: 1 << 40,
+                               recorder_config=FAST, retry=constant(0.2))  # fmt: skip
+    manager.update_settings({"max_recordings": 1})
+    app = FastAPI()
+    app.include_router(create_router(manager), prefix="/api")
+    with TestClient(app) as client:
+        first = client.post("/api/recordings", json={"platform": "direct", "stream_url": urls[0]}).json()
+        again = client.post("/api/recordings", json={"platform": "direct", "stream_url": urls[0]}).json()
+        assert again["recording_id"] == first["recording_id"]
+        over = client.post("/api/recordings", json={"platform": "direct", "stream_url": urls[1]})
+        assert over.status_code == 409 and "max_recordings" in over.json()["detail"]
+        assert len(client.get("/api/recordings").json()["recordings"]) == 1
+        client.post("/api/recordings/stop", json={"recording_id": first["recording_id"]})
+    manager.shutdown()
+    engine.dispose()
