@@ -45,6 +45,8 @@ ALLOWED_SCHEMES = ("http", "https", "rtmp", "rtmps")
 # Douyin's quality keys, best first; "best"/None picks the first one available.
 QUALITY_ORDER = ("origin", "uhd", "hd", "sd", "ld", "md", "ao")
 _RESOLVE_TIMEOUT = 20.0
+# A live media playlist is a few KiB; a master playlist of many variants stays far below this.
+MAX_PLAYLIST_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -108,15 +110,21 @@ class DirectSource:
         return stream
 
     def _check_playlist(self, url: str) -> None:
+        # Streamed and capped: a "playlist" URL that answers with a video or an endless body must not fill memory.
         try:
-            response = httpx.get(url, timeout=self._timeout, follow_redirects=True)
+            with httpx.stream("GET", url, timeout=self._timeout, follow_redirects=True) as response:
+                if response.status_code in (404, 410):
+                    raise StreamOffline(f"直播已结束 (playlist gone, HTTP {response.status_code})")
+                if response.status_code >= 400:
+                    raise SourceUnavailable(f"playlist answered HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > MAX_PLAYLIST_BYTES:
+                        raise SourceUnavailable(f"playlist larger than {MAX_PLAYLIST_BYTES} bytes: not a live playlist")
         except httpx.HTTPError as exc:
             raise SourceUnavailable(f"playlist unreachable: {exc}") from exc
-        if response.status_code in (404, 410):
-            raise StreamOffline(f"直播已结束 (playlist gone, HTTP {response.status_code})")
-        if response.status_code >= 400:
-            raise SourceUnavailable(f"playlist answered HTTP {response.status_code}")
-        if "#EXT-X-ENDLIST" in response.text:
+        if b"#EXT-X-ENDLIST" in body:
             raise StreamOffline("直播已结束 (playlist has #EXT-X-ENDLIST)")
 
 

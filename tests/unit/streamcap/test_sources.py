@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import sys
+import threading
 import types
 from collections.abc import Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -141,3 +143,38 @@ def test_streamlink_plugin_stream(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_platform_name_refused() -> None:
     with pytest.raises(UnsupportedSource):
         make_source("../../x", "https://a.b/")
+
+
+class _Playlists(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.apple.mpegurl")
+        self.end_headers()
+        if self.path.startswith("/huge"):
+            line = b"#EXTINF:2.0,\nseg.ts\n" * 4096
+            for _ in range(2000):  # ~160 MB unless the reader stops early
+                try:
+                    self.wfile.write(line)
+                except OSError:
+                    return
+        elif self.path.startswith("/ended"):
+            self.wfile.write(b"#EXTM3U\n#EXTINF:2.0,\na.ts\n#EXT-X-ENDLIST\n")
+        else:
+            self.wfile.write(b"#EXTM3U\n#EXTINF:2.0,\na.ts\n")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_the_hls_live_check_reads_a_bounded_playlist() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Playlists)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert DirectSource(f"{base}/live.m3u8").resolve().url.endswith("live.m3u8")
+        with pytest.raises(StreamOffline, match="ENDLIST"):
+            DirectSource(f"{base}/ended.m3u8").resolve()
+        with pytest.raises(SourceUnavailable, match="playlist larger than"):
+            DirectSource(f"{base}/huge.m3u8").resolve()
+    finally:
+        server.shutdown()
