@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ from shared.retry import RetryPolicy
 __all__ = ["OnFinished", "RoomManager", "RoomProgress", "UnknownSession"]
 
 log = logging.getLogger(__name__)
+
+MAX_FINISHED_ROOMS = 100
 
 RoomProgress = Callable[[str, Resume], Awaitable[None]]
 OnFinished = Callable[[RoomClient], Awaitable[None]]
@@ -61,6 +64,9 @@ class RoomManager:
         self._policy = retry_policy
         self._clock = clock
         self._clients: dict[str, RoomClient] = {}
+        # Rooms that ended by themselves (live over, room gone, gave up): their last status only, so the client,
+        # its sockets and caches are freed while the user can still see how the room ended. Oldest dropped first.
+        self._finished: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -133,6 +139,11 @@ class RoomManager:
     async def _watch(self, client: RoomClient) -> None:
         with contextlib.suppress(Exception):  # the client logged its own crash; the hook still hears of its end
             await client.join()
+        if self._clients.get(client.session_id) is client:  # ended by itself, not stopped by the user
+            del self._clients[client.session_id]
+            self._finished[client.session_id] = client.status()
+            while len(self._finished) > MAX_FINISHED_ROOMS:
+                self._finished.popitem(last=False)
         if self._on_finished is not None:
             try:
                 await self._on_finished(client)
@@ -141,6 +152,8 @@ class RoomManager:
 
     async def stop(self, session_id: str) -> None:
         client = self._clients.pop(session_id, None)
+        if client is None and self._finished.pop(session_id, None) is not None:
+            return  # it had ended already: stopping is idempotent
         if client is None:
             raise UnknownSession(f"没有这个会话 (no such session): {session_id}")
         await client.stop()
@@ -152,7 +165,12 @@ class RoomManager:
             raise UnknownSession(f"没有这个会话 (no such session): {session_id}") from None
 
     def status(self) -> list[dict[str, Any]]:
-        return [client.status() for client in self._clients.values()]
+        return [*self._finished.values(), *(client.status() for client in self._clients.values())]
+
+    @property
+    def client_count(self) -> int:
+        """Room clients held in memory (finished rooms are not)."""
+        return len(self._clients)
 
     async def stop_all(self, *, suspend: bool = False) -> None:
         """Stop every room; with ``suspend`` (the worker is going down) they end ``suspended``, to be resumed."""

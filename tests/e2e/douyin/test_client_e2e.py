@@ -118,7 +118,15 @@ async def test_two_rooms_at_once_are_independent(fake_douyin: FakeDouyinServer) 
     await room_b.wait_done(1)
     assert [e["data"]["content"] for e in emit.of("chat", sa)] == [f"m{i}" for i in range(5)]
     assert [e["data"]["content"] for e in emit.of("chat", sb)] == [f"m{i}" for i in range(5)] + ["m0", "m1"]
-    assert {s["state"] for s in manager.status()} == {"ended"}
+    for _ in range(100):  # the watchers run right after each client's end
+        if manager.client_count == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert manager.client_count == 0  # ended rooms free their clients (sockets, caches) ...
+    assert {s["state"] for s in manager.status()} == {"ended"}  # ... and keep their last status
+    assert {s["session_id"] for s in manager.status()} == {sa, sb}
+    await manager.stop(sa)  # stopping an ended room is fine
+    assert [s["session_id"] for s in manager.status()] == [sb]
     await manager.stop_all()
 
 
