@@ -195,7 +195,7 @@ async def test_a_restarted_fetcher_adopts_its_rooms_and_lets_ended_ones_go(
         events = await stream_events(bus2, "sess")
         states = [e["data"]["state"] for e in events if e["type"] == "service"]
         assert "suspended" in states and "stopped" not in states  # the session was never closed
-        await until(lambda: app2.rooms.get("sess").state is ClientState.ENDED, 30, "the live end")
+        await until(lambda: [r["state"] for r in app2.rooms.status()] == ["ended"], 30, "the live end")
         status = (await app2.commands()["rooms"]({}))["sessions"]
         assert [(s["session_id"], s["state"], s["resumed"]) for s in status] == [("sess", "ended", True)]
         events = await stream_events(bus2, "sess")
