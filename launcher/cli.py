@@ -182,7 +182,7 @@ def _print_log(path: Path, *, follow: bool, lines: int) -> None:
 
 def cmd_fake_douyin(args: argparse.Namespace) -> int:
     try:
-        from services.douyin_fetcher.fake_server import main as fake_main  # type: ignore[attr-defined]
+        from services.douyin_fetcher.fake_server import main as fake_main
     except ImportError:
         print("timao: the fake Douyin server is not part of this build", file=sys.stderr)
         return 2

@@ -60,7 +60,7 @@ class HeartbeatProbe:
             return False, f"redis: {type(exc).__name__}"
         if not raw:
             return False, "no heartbeat"
-        beat = orjson.loads(raw)  # type: ignore[arg-type]
+        beat = orjson.loads(raw)
         if beat.get("pid") != pid:
             return False, "heartbeat from a previous run"
         if time.time() - float(beat.get("ts", 0)) > HEARTBEAT_STALE_S:

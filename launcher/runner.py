@@ -340,7 +340,7 @@ def _heartbeats(client: redis.Redis, snapshot: dict[str, dict[str, Any]]) -> dic
         return {}
     return {
         name: datetime.fromtimestamp(float(orjson.loads(raw).get("ts", 0)), UTC)
-        for name, raw in zip(names, raws, strict=True)  # type: ignore[arg-type]
+        for name, raw in zip(names, raws, strict=True)
         if raw
     }
 

@@ -114,7 +114,7 @@ class Bus:
         if self._backlog:
             log.warning("bus closing with %d unpublished events in memory", len(self._backlog))
         if self._redis is not None:
-            await self._redis.aclose()  # type: ignore[no-untyped-call]
+            await self._redis.aclose()
             self._redis = None
 
     @property

@@ -30,7 +30,7 @@ _lock = threading.Lock()
 def _t2s() -> _Converter:
     import opencc
 
-    return opencc.OpenCC("t2s.json")  # type: ignore[no-any-return]
+    return opencc.OpenCC("t2s.json")
 
 
 def to_simplified(text: str) -> str:

@@ -57,7 +57,7 @@ class SileroModel:
 
     def __init__(self, path: Path) -> None:
         try:
-            import onnxruntime  # type: ignore[import-untyped]
+            import onnxruntime
         except ImportError as exc:
             raise EngineUnavailable("语音检测需要 onnxruntime (pip install onnxruntime)") from exc
         opts = onnxruntime.SessionOptions()
@@ -81,7 +81,7 @@ class SileroModel:
 @functools.cache
 def load_silero() -> SileroModel:
     try:
-        from faster_whisper.utils import get_assets_path  # type: ignore[import-untyped]
+        from faster_whisper.utils import get_assets_path
     except ImportError as exc:
         raise EngineUnavailable("语音检测模型随 faster-whisper 提供 (pip install faster-whisper)") from exc
     path = Path(get_assets_path()) / "silero_vad_v6.onnx"

@@ -21,7 +21,7 @@ __all__ = ["FunAsrEngine"]
 
 def _load_automodel() -> Any:
     try:
-        from funasr import AutoModel  # type: ignore[import-not-found]
+        from funasr import AutoModel
     except ImportError as exc:
         raise EngineUnavailable("FunASR 引擎需要 funasr 和 CPU 版 torch (pip install funasr torch)") from exc
     return AutoModel

@@ -21,7 +21,7 @@ __all__ = ["SenseVoiceEngine", "load_sherpa"]
 
 def load_sherpa() -> Any:
     try:
-        import sherpa_onnx  # type: ignore[import-untyped]
+        import sherpa_onnx
     except ImportError as exc:
         raise EngineUnavailable("SenseVoice 需要 sherpa-onnx (pip install sherpa-onnx)") from exc
     return sherpa_onnx

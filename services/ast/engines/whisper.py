@@ -87,9 +87,9 @@ class WhisperEngine:
         self._options = options or WhisperOptions()
         self.model_name = location.name
         try:
-            import ctranslate2  # type: ignore[import-untyped]
-            from faster_whisper import WhisperModel  # type: ignore[import-untyped]
-            from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
+            import ctranslate2
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
         except ImportError as exc:
             raise EngineUnavailable("需要安装 faster-whisper (pip install faster-whisper)") from exc
         self._ct2 = ctranslate2
