@@ -7,10 +7,11 @@ Commands (from the gateway, over the bus):
 Every event a room client produces goes to the bus's durable log as it is (the decoder already shaped it).
 
 Each room asked for is a durable assignment (``shared/assignments.py``, item = session id, spec = live id and
-config, progress = the cursor of the last frame whose events reached the log). Starting, this process adopts every
-assigned room and resumes it in its session from that cursor: the push server replays the gap, the persister drops
-what was already stored. ``stop_room``, a live end and a fatal failure remove the assignment; a crash or a restart
-leaves it.
+config, progress = the cursor of the last frame whose events reached the log, with the gift tracker's state at that
+point). Starting, this process adopts every assigned room and resumes it in its session from that cursor and that
+gift state: the push server replays the gap, the persister drops what was already stored, and a combo cut by the
+restart goes on counting where it was. ``stop_room``, a live end and a fatal failure remove the assignment; a crash
+or a restart leaves it.
 """
 
 from __future__ import annotations
@@ -127,7 +128,12 @@ class FetcherApp:
             return
         if await self._work.get(item.id) is None:
             return  # stop_room came while the rooms before it were being resumed
-        resume = Resume(str(item.progress.get("cursor", "")), str(item.progress.get("internal_ext", "")))
+        gifts = item.progress.get("gifts")
+        resume = Resume(
+            str(item.progress.get("cursor", "")),
+            str(item.progress.get("internal_ext", "")),
+            gifts if isinstance(gifts, list) else (),
+        )
         session_id = await self.rooms.start(
             live_id,
             session_id=item.id,
@@ -144,8 +150,11 @@ class FetcherApp:
     async def _on_progress(self, session_id: str, resume: Resume) -> None:
         if self._work is None or self._bus is None or self._bus.backlog_size:
             return  # events still waiting in memory are not in the log yet: the cursor must not pass them
+        progress: dict[str, Any] = {"cursor": resume.cursor, "internal_ext": resume.internal_ext}
+        if resume.gifts:
+            progress["gifts"] = resume.gifts
         try:
-            await self._work.update_progress(session_id, {"cursor": resume.cursor, "internal_ext": resume.internal_ext})
+            await self._work.update_progress(session_id, progress)
         except TRANSIENT as exc:
             log.debug("session %s: progress not recorded (%s)", session_id, exc)
 

@@ -8,8 +8,10 @@ the URL re-signed and the last cursor/internal_ext reused. Control status 3/4 en
 
 A client can also resume a room another process was watching (``resume``: the cursor and internal_ext of the last
 frame whose events reached the bus), so the push server replays the gap; it reports ``resuming`` until connected.
-``on_progress`` hears that cursor after each batch of events was handed to ``emit``. ``suspend()`` is ``stop()``
-for a worker going down: the room ends ``suspended``, not ``stopped``, so its session stays open for the next start.
+``on_progress`` hears that cursor after each batch of events was handed to ``emit``, with the gift tracker's
+snapshot as it stood after those events (docs/protocol/douyin.md §5): a resumed client restores it, so a combo cut by
+the crash is not counted again from zero. ``suspend()`` is ``stop()`` for a worker going down: the room ends
+``suspended``, not ``stopped``, so its session stays open for the next start.
 
 Failures, sorted as the architecture asks: transient (network, 1006, stall, HTTP hiccups) → retry with the policy;
 needs-refresh (empty answer, challenge page, DEVICE_BLOCKED) → drop cookies, re-resolve, long backoff for blocks;
@@ -82,10 +84,12 @@ _FINAL = (ClientState.STOPPED, ClientState.ENDED, ClientState.FAILED, ClientStat
 
 @dataclass(frozen=True, slots=True)
 class Resume:
-    """Where a room's event stream was left: the push server's cursor and internal_ext of the last frame."""
+    """Where a room's event stream was left: the push server's cursor and internal_ext of the last frame, and the
+    gift tracker's state after that frame's events (``GiftTracker.snapshot()``; empty in the receive loop)."""
 
     cursor: str = ""
     internal_ext: str = ""
+    gifts: Sequence[Sequence[Any]] = ()
 
 
 @dataclass(slots=True)
@@ -174,6 +178,9 @@ class RoomClient:
         self._cursor = resume.cursor if resume else ""
         self._internal_ext = resume.internal_ext if resume else ""
         self.resumed = resume is not None
+        if resume is not None and resume.gifts:
+            restored = self.decoder.gifts.restore(resume.gifts)
+            log.info("room=%s %d gift group(s) restored from the last progress", live_id, restored)
         self._resuming = self.resumed
         self._suspend = False
         self._on_progress = on_progress
@@ -531,7 +538,9 @@ class RoomClient:
     async def _progress(self, reached: Resume) -> None:
         if self._on_progress is None or not reached.cursor:
             return
+        # Taken now, before anything else is decoded: the tracker as the events up to this cursor left it.
+        gifts = self.decoder.gifts.snapshot()
         try:
-            await self._on_progress(reached)
+            await self._on_progress(Resume(reached.cursor, reached.internal_ext, gifts))
         except Exception:  # losing a progress note only means a longer replay after a crash
             log.exception("%s could not record progress", self._log)

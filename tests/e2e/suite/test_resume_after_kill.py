@@ -5,7 +5,8 @@ and looped speech). Each test plays a scripted live in a room of its own, watche
 through the pid in the launcher's status, then checks that the launcher restarted it and that the work went on: the
 fetcher's room reconnects from its last cursor, the recording goes on in a new segment of the same recording (every
 file a playable MP4), the transcription job runs again and transcribes. Whichever worker died, every scripted chat
-and gift ends up stored exactly once.
+and gift ends up stored exactly once; and a gift combo the fetcher's kill cut in two counts each gift once (the gift
+tracker's state came back with the room's progress).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
 from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
 from shared.db.engine import make_engine
 from shared.db.models import AudioTranscript, CommentData, LiveEvent, LiveSession
+from shared.db.tables_analytics import AnalyticsUser
 from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 from tests.e2e.streamcap.media_checks import assert_playable_mp4
 
@@ -117,12 +119,17 @@ def kill_9(suite: Suite, service: str) -> dict[str, Any]:
     return after
 
 
+# The combo of a scripted live with ``combo``: (gift id, group_count, price in diamonds).
+COMBO_GIFT = (3_389, 10, 5)
+
+
 def scripted_live(
-    web_rid: str, frames: int, *, pause: float = 0.04, end: bool = True
+    web_rid: str, frames: int, *, pause: float = 0.04, end: bool = True, combo: bool = False
 ) -> tuple[list[dict[str, Any]], set[str], set[str]]:
-    """A live of ``frames`` frames ``pause`` apart (a chat in each, a gift in every third), then (``end``) its end;
-    the room's stream is the synthetic live. Answers the steps and the msg_ids of the scripted chats and gifts: the
-    truth the database must hold, each once."""
+    """A live of ``frames`` frames ``pause`` apart (a chat in each, a gift in every third, and with ``combo`` one
+    step of a combo that runs through the whole live, then its summary), then (``end``) its end; the room's stream is
+    the synthetic live. Answers the steps and the msg_ids of the scripted chats and gifts: the truth the database must
+    hold, each once."""
     steps: list[dict[str, Any]] = [{"room": {"web_rid": web_rid, "title": "断线恢复测试", "anchor_name": "猫老师"}}]
     chats: set[str] = set()
     gifts: set[str] = set()
@@ -137,8 +144,14 @@ def scripted_live(
             events.append({"kind": "gift", "user": user, "gift_id": 463, "name": "小心心", "diamonds": 1,
                            "combo": False, "group_id": 9_000 + i, "repeat_count": 1, "msg_id": gift_id})  # fmt: skip
             gifts.add(str(gift_id))
+        if combo:
+            events.append(combo_step(base, i + 1, 5_000 + i, repeat_end=0))
+            gifts.add(str(base + 5_000 + i))
         steps.append({"op": "frame", "events": events})
         steps.append({"op": "sleep", "s": pause})
+    if combo:
+        steps.append({"op": "frame", "events": [combo_step(base, frames, 9_999, repeat_end=1)]})
+        gifts.add(str(base + 9_999))
     if end:
         steps.append({"op": "end"})
     else:  # the room stays live (and its stream plays) after the last frame
@@ -146,11 +159,24 @@ def scripted_live(
     return steps, chats, gifts
 
 
+def combo_step(base: int, count: int, msg_offset: int, *, repeat_end: int) -> dict[str, Any]:
+    gift_id, bundle, price = COMBO_GIFT
+    user = {"id": 29_999, "nickname": "连击王"}
+    return {"kind": "gift", "user": user, "gift_id": gift_id, "name": "玫瑰", "diamonds": price, "combo": True,
+            "group_id": base + 9_000, "group_count": bundle, "repeat_count": count, "repeat_end": repeat_end,
+            "msg_id": base + msg_offset}  # fmt: skip
+
+
 class ScriptedLive:
     """A scripted live played in a room of its own and watched by the fetcher (a session) through the gateway."""
 
     def __init__(self, suite: Suite, fake: FakeDouyinThread, web_rid: str, frames: int, **kwargs: Any) -> None:
         steps, self.chats, self.gifts = scripted_live(web_rid, frames, **kwargs)
+        # What the session's gifts add up to: a single heart (1 diamond) every third frame, and the combo's bundles.
+        singles = len(range(0, frames, 3))
+        _gift_id, bundle, price = COMBO_GIFT
+        combo = frames * bundle if kwargs.get("combo") else 0
+        self.gift_totals = (singles + combo, singles + combo * price)
         self.suite = suite
         self.web_rid = web_rid
         self.room: FakeRoom = fake.load(load_scenario(steps))
@@ -173,6 +199,26 @@ class ScriptedLive:
         assert sorted(gifts) == sorted(self.gifts)
         assert status == ("ended" if ended else "active")  # still open: the crash closed nothing
         assert self.room.errors == []
+
+
+def gift_totals(database_url: str, session_id: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The session's (gifts, diamonds) twice: summed over its stored gift events' deltas, and over the gift
+    ranking's per-user totals."""
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as s:
+            data = s.scalars(
+                select(LiveEvent.data).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+            ).all()
+            ranking = s.execute(
+                select(func.sum(AnalyticsUser.gifts), func.sum(AnalyticsUser.diamonds)).where(
+                    AnalyticsUser.session_id == session_id
+                )
+            ).one()
+            events = (sum(d["delta"] for d in data), sum(d["diamond_delta"] for d in data))
+            return events, (int(ranking[0] or 0), int(ranking[1] or 0))
+    finally:
+        engine.dispose()
 
 
 def stored_ids(database_url: str, session_id: str) -> tuple[list[str], list[str], str | None]:
@@ -216,7 +262,8 @@ def room_status(suite: Suite, session_id: str) -> dict[str, Any] | None:
 
 def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, fake_live: FakeDouyinThread) -> None:
     with LiveFeed(suite) as feed:
-        live = ScriptedLive(suite, fake_live, "300000000001", frames=200)
+        # The combo runs through the whole live: the kill cuts it in two.
+        live = ScriptedLive(suite, fake_live, "300000000001", frames=200, combo=True)
         session_id = live.session_id
         eventually(lambda: len(feed.of("chat", session_id)), lambda n: n >= 30, 30, "the first chats")
 
@@ -247,6 +294,8 @@ def test_fetcher_killed_mid_live_resumes_the_room_from_its_cursor(suite: Suite, 
     assert status["resumed"] is True and status["stats"]["connects"] >= 1
     # None lost in the gap, none doubled by the replay; the session ended with the live, not with the crash.
     live.assert_stored_once(ended=True)
+    # The combo cut by the kill: every gift counted once, in the stored deltas and in the gift ranking alike.
+    assert gift_totals(live.database_url, session_id) == (live.gift_totals, live.gift_totals)
 
 
 def test_streamcap_killed_mid_recording_resumes_in_a_new_segment(suite: Suite, fake_live: FakeDouyinThread) -> None:

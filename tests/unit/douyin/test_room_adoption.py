@@ -235,3 +235,127 @@ async def test_a_stopped_room_is_not_resumed(fake: FakeDouyinServer, redis_url: 
     finally:
         await app2.stop()
         await bus2.close()
+
+
+# Two combos sent side by side, one step a frame: (user id, gift id, group id, group_count, price in diamonds).
+COMBOS = [(31, 463, 5_001, 1, 10), (32, 685, 5_002, 66, 1)]
+COMBO_STEPS = 10
+COMBO_GIFTS = sum(COMBO_STEPS * bundle for *_, bundle, _price in COMBOS)  # 10 × 1 + 10 × 66
+COMBO_DIAMONDS = sum(COMBO_STEPS * bundle * price for *_, bundle, price in COMBOS)
+
+
+def combo_script(web_rid: str, *, pause: float = 0.2) -> list[Any]:
+    """Each combo's cumulative count 1..10, one step a frame, then its ``repeat_end`` summary, then Douyin
+    replaying the room's recent messages (all of them, from before and after any cursor), then the live's end."""
+    steps: list[Any] = [{"room": {"web_rid": web_rid, "title": "连击"}}]
+
+    def gift(n: int, step: int, count: int, end: int) -> dict[str, Any]:
+        user, gift_id, group_id, bundle, price = COMBOS[n]
+        return {
+            "kind": "gift",
+            "user": {"id": user, "nickname": f"连击{n}"},
+            "gift_id": gift_id,
+            "name": "礼物",
+            "diamonds": price,
+            "combo": True,
+            "group_id": group_id,
+            "group_count": bundle,
+            "repeat_count": count,
+            "repeat_end": end,
+            "msg_id": 7_900_000_000_000_000_000 + 100 * n + step,
+        }
+
+    for step in range(1, COMBO_STEPS + 1):
+        steps.append({"op": "frame", "events": [gift(n, step, step, 0) for n in range(len(COMBOS))]})
+        steps.append({"op": "sleep", "s": pause})
+    steps.append({"op": "frame", "events": [gift(n, 99, COMBO_STEPS, 1) for n in range(len(COMBOS))]})
+    steps.append({"op": "replay", "n": 100})
+    steps.append({"op": "sleep", "s": pause})
+    steps.append({"op": "end"})
+    return steps
+
+
+def gift_sums(events: list[dict[str, Any]]) -> tuple[int, int]:
+    """(gifts, diamonds) of a session as the database sums them: one row per msg_id, the first one stored."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event["type"] == "gift":
+            rows.setdefault(event["msg_id"], event["data"])
+    return sum(d["delta"] for d in rows.values()), sum(d["diamond_delta"] for d in rows.values())
+
+
+async def test_a_combo_cut_by_a_kill_counts_each_gift_once(fake: FakeDouyinServer) -> None:
+    fake.load_scenario(load_scenario(combo_script("400000000005")))
+    delivered: list[dict[str, Any]] = []
+    reached: list[Resume] = []
+    hung = asyncio.Event()
+
+    async def dying_emit(events: list[dict[str, Any]]) -> None:
+        if sum(e["type"] == "gift" for e in delivered) >= 3 * len(COMBOS):  # three steps of each combo delivered
+            hung.set()
+            await asyncio.Event().wait()
+        delivered.extend(events)
+
+    async def note(resume: Resume) -> None:
+        reached.append(resume)
+
+    async def service_event(event: dict[str, Any]) -> None:
+        delivered.append(event)
+
+    first = client(fake, "400000000005", service_event, emit_batch=dying_emit, on_progress=note)
+    await first.start()
+    await asyncio.wait_for(hung.wait(), 20)
+    await until(lambda: first.stats.acks_sent >= len(reached) + 2, 10, "combo steps acked but never delivered")
+    assert first._worker_task is not None and first._task is not None
+    first._worker_task.cancel()
+    first._task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await first._task
+    before = {e["msg_id"] for e in delivered if e["type"] == "gift"}
+    assert 0 < sum(e["data"]["delta"] for e in delivered if e["type"] == "gift") < COMBO_GIFTS  # cut mid-combo
+
+    later: list[dict[str, Any]] = []
+
+    async def collect(event: dict[str, Any]) -> None:
+        later.append(event)
+
+    second = client(fake, "400000000005", collect, resume=reached[-1])
+    await second.start()
+    await asyncio.wait_for(second.join(), 30)
+    assert second.state is ClientState.ENDED
+
+    gifts_later = [e for e in later if e["type"] == "gift"]
+    assert any(e["msg_id"] in before for e in gifts_later)  # Douyin's replay brought counted messages again...
+    assert all(e["data"]["delta"] == 0 for e in gifts_later if e["msg_id"] in before)  # ...and they add nothing
+    assert gift_sums([*delivered, *later]) == (COMBO_GIFTS, COMBO_DIAMONDS)
+    # Even summed over every event, replays included, each gift counts once.
+    assert sum(e["data"]["delta"] for e in [*delivered, *later] if e["type"] == "gift") == COMBO_GIFTS
+
+
+async def test_a_combo_cut_by_a_restart_counts_each_gift_once(
+    fake: FakeDouyinServer, redis_url: str, tmp_path: Path
+) -> None:
+    fake.load_scenario(load_scenario(combo_script("400000000006")))
+    settings = fetcher_settings(fake, redis_url, tmp_path)
+    app, bus = await started_app(settings)
+    work = Assignments(bus.redis, "douyin_fetcher")
+    await app.commands()["start_room"]({"live_id": "400000000006", "session_id": "combo", "config": FAST_CONFIG})
+    for _ in range(500):
+        gifts = [e for e in await stream_events(bus, "combo") if e["type"] == "gift"]
+        if len(gifts) >= 3 * len(COMBOS):
+            break
+        await asyncio.sleep(0.02)
+    await app.stop()  # mid-combo: steps 4..10 and the summaries come after the restart
+    item = await work.get("combo")
+    assert item is not None and item.progress.get("cursor")
+    assert 0 < gift_sums(await stream_events(bus, "combo"))[0] < COMBO_GIFTS
+    await bus.close()
+
+    app2, bus2 = await started_app(settings)
+    try:
+        await until(lambda: [r["state"] for r in app2.rooms.status()] == ["ended"], 30, "the live end")
+        events = await stream_events(bus2, "combo")
+        assert gift_sums(events) == (COMBO_GIFTS, COMBO_DIAMONDS)
+    finally:
+        await app2.stop()
+        await bus2.close()
