@@ -196,24 +196,43 @@ class Bus:
                 log.info("redis back; flushed backlog, %d events left", len(self._backlog))
                 attempt = 0
 
-    async def subscribe_live(self) -> AsyncIterator[bytes]:
-        """Yield live events as they are published; resubscribes after a Redis outage (events meanwhile are missed
-        by this view only — the durable log still has them)."""
+    async def subscribe_live(self, on_state: Callable[[bool], None] | None = None) -> AsyncIterator[bytes]:
+        """Yield live events as they are published; resubscribes after a Redis outage. Events published while the
+        subscription is down are missed by this view only (the durable log still has them): ``on_state(True)`` is
+        called once Redis has confirmed the subscription (every event published from then on comes through), and
+        ``on_state(False)`` when it is lost, so a caller can tell its own viewers that they missed some."""
         attempt = 0
         while not self._closing:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.redis.pubsub()
+            subscribed = False
             try:
                 await pubsub.subscribe(LIVE_CHANNEL)
-                attempt = 0
                 while True:
                     msg = await pubsub.get_message(timeout=1.0)
-                    if msg is not None and msg["type"] == "message":
+                    if msg is None:
+                        continue
+                    if msg["type"] == "message":
                         yield msg["data"]
+                    elif msg["type"] == "subscribe":
+                        if subscribed:
+                            # Confirmed again: redis-py reconnected and resubscribed by itself (its retry policy)
+                            # after Redis went away, and what was published meanwhile went by unseen.
+                            log.warning("live subscription was interrupted and is back")
+                            if on_state is not None:
+                                on_state(False)
+                        subscribed, attempt = True, 0
+                        if on_state is not None:
+                            on_state(True)
             except TRANSIENT as exc:
                 attempt += 1
                 log.warning("live subscription lost (%s); retrying", exc)
+                if subscribed and on_state is not None:
+                    subscribed = False
+                    on_state(False)
                 await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
             finally:
+                if subscribed and on_state is not None:
+                    on_state(False)
                 with contextlib.suppress(*TRANSIENT, RedisError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 

@@ -193,6 +193,24 @@ async def test_a_slow_client_is_dropped_without_slowing_others() -> None:
     assert hub.dropped_clients == 1
 
 
+def test_ws_closes_1013_while_the_live_feed_is_down(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.gateway.api.routes import ws as ws_route
+
+    monkeypatch.setattr(ws_route, "LIVE_WAIT_S", 0.3)
+    hub: LiveHub = client.app.state.gw.hub  # type: ignore[attr-defined]
+    wait_for(hub.live.is_set)
+    client.portal.call(hub.live.clear)  # type: ignore[union-attr]  # as if Redis had just gone
+    with (
+        client.websocket_connect(f"ws://127.0.0.1:9019/ws?token={TOKEN}") as ws,
+        pytest.raises(WebSocketDisconnect) as info,
+    ):
+        ws.receive_text()
+    assert info.value.code == 1013 and hub.clients == set()
+    client.portal.call(hub.live.set)  # type: ignore[union-attr]
+    with client.websocket_connect(f"ws://127.0.0.1:9019/ws?token={TOKEN}"):
+        wait_for(lambda: len(hub.clients) == 1)
+
+
 def test_settings_read_and_edit(client: TestClient, tmp_path: Path) -> None:
     view = client.get("/api/settings", headers=AUTH).json()
     assert view["gateway_port"] == 9019 and view["recording_quality"] == "origin" and "token" not in view

@@ -1,4 +1,7 @@
-"""``/ws``: the live event stream (token checked by the guard middleware, optional ``session_id`` filter)."""
+"""``/ws``: the live event stream (token checked by the guard middleware, optional ``session_id`` filter).
+
+Closed with 1013 (try again later) when the client falls behind, or when the gateway's live subscription is lost
+or not up yet: a client that reconnects after a 1013 may have missed events and reads them from the REST API."""
 
 from __future__ import annotations
 
@@ -7,16 +10,25 @@ import contextlib
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from services.gateway.live import WS_CLOSE_TOO_SLOW
+from services.gateway.live import FEED_INTERRUPTED, WS_CLOSE_TOO_SLOW
 from services.gateway.state import GatewayState
 
 router = APIRouter(tags=["live"])
+
+# How long a new client waits for the live subscription (the gateway just started, or Redis is back) before 1013.
+LIVE_WAIT_S = 5.0
 
 
 @router.websocket("/ws")
 async def live_stream(websocket: WebSocket, session_id: str | None = None) -> None:
     state: GatewayState = websocket.app.state.gw
     await websocket.accept()
+    if not state.hub.live.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.hub.live.wait(), LIVE_WAIT_S)
+        if not state.hub.live.is_set():
+            await websocket.close(WS_CLOSE_TOO_SLOW, FEED_INTERRUPTED)
+            return
     client = state.hub.register(session_id)
 
     async def drain_incoming() -> None:
@@ -37,7 +49,10 @@ async def live_stream(websocket: WebSocket, session_id: str | None = None) -> No
             if getter not in done:
                 getter.cancel()
                 if slow in done:
-                    await websocket.close(WS_CLOSE_TOO_SLOW, "client too slow")
+                    if client.reason == FEED_INTERRUPTED:  # what came before the loss still goes out, then 1013
+                        while not client.queue.empty():
+                            await websocket.send_text(client.queue.get_nowait().decode())
+                    await websocket.close(WS_CLOSE_TOO_SLOW, client.reason)
                 break
             await websocket.send_text(getter.result().decode())
     except (WebSocketDisconnect, RuntimeError):
