@@ -1,7 +1,8 @@
 """The suite's bus over Redis: a durable event log, live fan-out, commands with replies, and heartbeats.
 
 - Durable log: one Redis Stream (``timao:events``). Producers ``XADD``; the persister reads it as a consumer group
-  member, acknowledges after the rows are committed, and re-claims what a dead consumer left pending.
+  member, acknowledges after the rows are committed, and re-claims what a dead consumer left pending. What every
+  group has read and acknowledged is trimmed away (``trim_acknowledged``), so the log holds what is still needed.
 - Live fan-out: every published event also goes to a pub/sub channel (``timao:live``) for the ``/ws`` views.
 - Commands: a request (id, command, params, deadline) is pushed onto the worker's list; the worker pushes the reply
   onto a list named after the request id; the caller waits on it with a timeout.
@@ -49,7 +50,8 @@ log = logging.getLogger(__name__)
 EVENTS_STREAM = "timao:events"
 LIVE_CHANNEL = "timao:live"
 LAUNCHER_STATE_KEY = "timao:launcher"
-# Cap on the durable log: far beyond what the persister lags by, so trimming never drops unread entries in practice.
+# Cap on the durable log, a backstop for when nobody consumes it (acknowledged entries are trimmed much earlier):
+# far beyond what the persister lags by, so this cap never drops unread entries in practice.
 EVENTS_MAXLEN = 2_000_000
 BACKLOG_LIMIT = 200_000
 REPLY_TTL_S = 60
@@ -277,6 +279,27 @@ class Bus:
         if entry_ids:
             await self.redis.xack(EVENTS_STREAM, group, *entry_ids)
 
+    async def trim_acknowledged(self) -> int:
+        """Drop the entries every consumer group has read and acknowledged; keep anything a group has not read yet
+        or holds pending. Without it the log grows in Redis's memory (and its append-only file) up to
+        ``EVENTS_MAXLEN``. Approximate (whole internal nodes), so a few acknowledged entries may stay. Answers how
+        many entries went; with no group at all nothing goes."""
+        try:
+            groups = await self.redis.xinfo_groups(EVENTS_STREAM)
+        except ResponseError:
+            return 0  # no stream yet
+        keep_from: tuple[int, int] | None = None
+        for group in groups:
+            oldest = _stream_id(group["last-delivered-id"])
+            if group["pending"]:
+                summary = await self.redis.xpending(EVENTS_STREAM, group["name"])
+                if summary["min"] is not None:
+                    oldest = min(oldest, _stream_id(summary["min"]))
+            keep_from = oldest if keep_from is None else min(keep_from, oldest)
+        if keep_from is None or keep_from == (0, 0):
+            return 0
+        return int(await self.redis.xtrim(EVENTS_STREAM, minid=f"{keep_from[0]}-{keep_from[1]}", approximate=True))
+
     # -- commands --------------------------------------------------------------------------------------
 
     async def call(
@@ -371,6 +394,11 @@ class Bus:
 
 def _s(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    ms, _, seq = _s(value).partition("-")
+    return int(ms), int(seq or 0)
 
 
 def _entries(reply: Any) -> list[StreamEntry]:

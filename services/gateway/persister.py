@@ -2,7 +2,8 @@
 
 Reads batches, writes them in one transaction (duplicates skipped by the unique constraints), and only then
 acknowledges. A crash between write and ack replays the batch on restart — harmless, since a replayed event is
-stored once. Entries another consumer left pending for long are claimed.
+stored once. Entries another consumer left pending for long are claimed. Every ``trim_interval_s`` what has been
+acknowledged is trimmed from the log, so Redis holds only what is not stored yet.
 
 One bad entry must never stop storage: when a batch fails for a reason that is not the database's (a value the
 database refuses, a hook that trips over an odd event), the batch is written again event by event, and each event
@@ -81,6 +82,7 @@ class Persister:
         consumer: str = "gateway",
         batch_size: int = 2000,
         claim_idle_ms: int = 30_000,
+        trim_interval_s: float = 10.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.bus = bus
@@ -88,11 +90,13 @@ class Persister:
         self.consumer = consumer
         self.batch_size = batch_size
         self.claim_idle_ms = claim_idle_ms
+        self.trim_interval_s = trim_interval_s
         self.retry = retry or exponential(base=0.2, cap=5.0)
         self.stored = 0
         self.seen = 0
         self.dead = 0
         self.restarts = 0
+        self.trimmed = 0
         self.state = "starting"  # running | waiting (database or Redis unreachable) | restarting (crashed)
         self.last_error: str | None = None
 
@@ -103,6 +107,7 @@ class Persister:
             "stored": self.stored,
             "dead": self.dead,
             "restarts": self.restarts,
+            "trimmed": self.trimmed,
             "last_error": self.last_error,
         }
 
@@ -123,7 +128,7 @@ class Persister:
     async def _loop(self, stop: asyncio.Event) -> None:
         attempt = 0
         pending_done = False
-        last_claim = 0.0
+        last_claim = last_trim = 0.0
         while not stop.is_set():
             try:
                 await self.bus.ensure_group(GROUP)
@@ -143,6 +148,9 @@ class Persister:
                     entries = await self.bus.read_group(GROUP, self.consumer, count=self.batch_size, block_ms=500)
                 if entries:
                     await self._handle(entries)
+                if time.monotonic() - last_trim > self.trim_interval_s:
+                    last_trim = time.monotonic()
+                    self.trimmed += await self.bus.trim_acknowledged()
                 attempt = 0
                 self.state = "running"
             except Exception as exc:
