@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 # Plausible epoch milliseconds (2001 … 2286) and seconds (same span) for message times.
 _MS_MIN, _MS_MAX = 1_000_000_000_000, 10_000_000_000_000
 _S_MIN, _S_MAX = 1_000_000_000, 10_000_000_000
+# Each known method's number in the dedupe keys.
+_METHOD_INDEX = {method: i for i, method in enumerate(METHODS)}
 
 
 def event_ts(create_time_ms: int, event_time_s: int, received_ms: int) -> int:
@@ -106,6 +108,8 @@ class MessageDecoder:
         now = received_ms if received_ms is not None else time.time_ns() // 1_000_000
         stats = self.stats
         methods = METHODS
+        method_index = _METHOD_INDEX
+        n_methods = len(_METHOD_INDEX)
         dedupe = self._dedupe
         mono = self._clock()
         room_id = self.room_id
@@ -138,8 +142,14 @@ class MessageDecoder:
                 stats.foreign += 1
                 continue
             mid = common.msg_id or message.msg_id
-            msg_id = str(mid) if mid else "h" + hashlib.blake2b(method.encode() + payload, digest_size=8).hexdigest()
-            if dedupe is not None and dedupe.is_duplicate((method, msg_id), mono):
+            if mid:
+                msg_id = str(mid)
+                # (method, msg_id) as one small int: the cache holds one key per event for 15 minutes.
+                key: Hashable = mid * n_methods + method_index[method]
+            else:
+                msg_id = "h" + hashlib.blake2b(method.encode() + payload, digest_size=8).hexdigest()
+                key = (method, msg_id)
+            if dedupe is not None and dedupe.is_duplicate(key, mono):
                 stats.duplicates += 1
                 continue
             built = spec.build(obj, gifts)
