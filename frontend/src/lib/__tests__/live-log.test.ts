@@ -44,14 +44,14 @@ describe('LiveLog', () => {
     expect(log.viewers.map((p) => p.online)).toEqual([100, 120]);
   });
 
-  it('appends 150,000 events into a 100,000 ring quickly with bounded side lists', () => {
+  // How fast is bench/ui_bench.mjs's question; a timed assertion here only flakes on a loaded machine.
+  it('appends 150,000 events into a 100,000 ring, keeping the newest', () => {
     const log = new LiveLog(100_000);
     const batch = Array.from({ length: 150_000 }, (_, i) => chat(`m${i}`));
-    const t0 = performance.now();
-    log.append(batch);
-    const ms = performance.now() - t0;
+    expect(log.append(batch)).toBe(150_000);
     expect(log.size).toBe(100_000);
-    expect(ms).toBeLessThan(1500);
+    expect(log.get(log.firstSeq)).toBe(batch[50_000]);
+    expect(log.get(log.nextSeq - 1)).toBe(batch[149_999]);
   });
 });
 
