@@ -159,12 +159,16 @@ class StreamCapManager:
             self._monitor.core.max_concurrent_checks = new.max_concurrent_checks
         return new
 
-    def _disk(self, settings: StreamCapSettings) -> DiskGuard:
-        return DiskGuard(int(settings.min_free_gb * (1 << 30)), self._free_bytes)
+    def _disk(self) -> DiskGuard:
+        return DiskGuard(self._min_free_bytes, self._free_bytes)
+
+    def _min_free_bytes(self) -> int:
+        # Read at every check: a new minimum applies to the recordings already running, not only to new ones.
+        return int(self._settings.min_free_gb * (1 << 30))
 
     def _make_remuxer(self, settings: StreamCapSettings) -> Remuxer:
         return Remuxer(
-            max_parallel=settings.remux_parallel, delete_ts=settings.delete_ts_after_remux, disk=self._disk(settings)
+            max_parallel=settings.remux_parallel, delete_ts=settings.delete_ts_after_remux, disk=self._disk()
         )
 
     # sources
@@ -201,7 +205,7 @@ class StreamCapManager:
             )
         sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
         target = safe_join(self.root, sub)
-        disk = self._disk(settings)
+        disk = self._disk()
         disk.check(target)
         seg_seconds = float(segment_seconds or settings.segment_seconds)
         recording_id = uuid.uuid4().hex
@@ -289,9 +293,7 @@ class StreamCapManager:
         spec = item.spec
         source = self._source_factory(record.platform, str(spec.get("stream_url") or record.source), record.quality)
         folder = Path(record.folder)
-        recorder = self._new_recorder(
-            record.id, source, folder, spec.get("name"), record.segment_seconds, self._disk(self._settings)
-        )
+        recorder = self._new_recorder(record.id, source, folder, spec.get("name"), record.segment_seconds, self._disk())
         # No journal: it went down before its first file, so there is nothing to continue and it opens its files now.
         journal = _journal_of(folder, record.id)
         recorder.resume_from(journal, duration=record.duration, restarts=record.restarts + 1)

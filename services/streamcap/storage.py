@@ -97,15 +97,20 @@ def default_free_bytes(path: Path) -> int:
 
 @dataclass(frozen=True)
 class DiskGuard:
-    """Refuses to start, and tells a running recording to stop, before the disk fills."""
+    """Refuses to start, and tells a running recording to stop, before the disk fills. The minimum may be a callable,
+    read at every check, so a changed setting reaches the recordings already running."""
 
-    min_free_bytes: int = 1 << 30
+    min_free_bytes: int | Callable[[], int] = 1 << 30
     free_bytes: Callable[[Path], int] = default_free_bytes
 
+    @property
+    def minimum(self) -> int:
+        return self.min_free_bytes() if callable(self.min_free_bytes) else self.min_free_bytes
+
     def has_room(self, path: Path, extra: int = 0) -> bool:
-        return self.free_bytes(path) - extra >= self.min_free_bytes
+        return self.free_bytes(path) - extra >= self.minimum
 
     def check(self, path: Path, extra: int = 0) -> None:
-        free = self.free_bytes(path)
-        if free - extra < self.min_free_bytes:
-            raise StorageFull(str(path), free, self.min_free_bytes)
+        free, minimum = self.free_bytes(path), self.minimum
+        if free - extra < minimum:
+            raise StorageFull(str(path), free, minimum)
