@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 __all__ = [
     "DATA_MODELS",
     "MAX_ID_LENGTH",
+    "MAX_INT",
     "EventType",
     "InvalidEvent",
     "LiveEvent",
@@ -234,6 +235,8 @@ def fast_event_json(
 
 # Ids are stored in 64-character columns (session, msg_id, user id); longer ones are shortened the same way every time.
 MAX_ID_LENGTH = 64
+# Integers in events fit a signed 64-bit column (BIGINT, SQLite INTEGER); producers cap wire counts (uint64) there.
+MAX_INT = 2**63 - 1
 
 
 def clean_text(value: str) -> str:

@@ -4,9 +4,10 @@ A server frame is a serialized ``PushFrame``; its payload is a ``Response`` that
 ``compress_type`` header says ``gzip`` (never by sniffing magic bytes). Client frames are the ACK and the binary
 heartbeat. Everything here is pure and synchronous: the client calls it from its receive loop.
 
-Both the frame and its inflated payload are bounded (``MAX_FRAME_BYTES``, ``MAX_INFLATED_BYTES``): a frame over either
-bound is refused with FrameError, one frame lost and never the connection, so a gzip bomb costs a few MiB and a few
-milliseconds instead of the whole memory and the event loop.
+Both the frame and its inflated payload are bounded (``MAX_FRAME_BYTES``, ``MAX_INFLATED_BYTES``), and so is the number
+of messages in its Response (``MAX_MESSAGES``): a frame over any bound is refused with FrameError, one frame lost and
+never the connection, so a gzip bomb costs a few MiB and a few milliseconds instead of the whole memory and the event
+loop, and 4 KiB of gzip cannot make the decoder walk two million empty messages (seconds of event-loop time).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "HEARTBEAT",
     "MAX_FRAME_BYTES",
     "MAX_INFLATED_BYTES",
+    "MAX_MESSAGES",
     "FrameKind",
     "InboundFrame",
     "build_ack",
@@ -47,6 +49,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # counted as bad, and the connection goes on.
 MAX_FRAME_BYTES = 1 << 20
 MAX_INFLATED_BYTES = 4 << 20
+# The captures carry 1–19 messages per frame. Parsing 4 MiB of Response is cheap (about 0.2 s at worst); walking each
+# of its messages in Python is what costs, so their number is bounded far above any real batch.
+MAX_MESSAGES = 5_000
 
 
 class FrameKind:
@@ -112,6 +117,8 @@ def parse_response(frame: pb.PushFrame) -> pb.Response:
         response.ParseFromString(payload)
     except DecodeError as exc:
         raise FrameError(f"not a Response: {truncate(payload)}") from exc
+    if len(response.messages) > MAX_MESSAGES:
+        raise FrameError(f"Response of {len(response.messages)} messages is over the {MAX_MESSAGES} bound: refused")
     return response
 
 

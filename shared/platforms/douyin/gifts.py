@@ -6,6 +6,8 @@ final count; non-combo gifts are often followed by a ``repeat_end=1`` copy, and 
 Per key (user, gift, group) we remember the highest count seen and report only the positive difference, times
 the bundle size (``group_count``). Summing ``delta`` over a session therefore counts every gift exactly once
 whatever mix of stream messages, summaries and duplicates arrives; a summary only fills a gap the stream left.
+Counts come from the wire as uint64: ``delta`` and ``diamonds`` are capped at ``MAX_INT`` so that a forged count never
+makes an event that cannot be serialised or stored.
 
 The tracker's state travels with the room's progress: ``snapshot()`` lists the live groups (JSON-ready, the most recent
 ``SNAPSHOT_LIMIT``), saved with the cursor after each batch of events; the process that adopts the room ``restore()``s
@@ -20,6 +22,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from shared.events import MAX_INT
 
 __all__ = ["SNAPSHOT_LIMIT", "GiftDelta", "GiftTracker"]
 
@@ -88,8 +92,8 @@ class GiftTracker:
         self._groups[key] = group
         self._groups.move_to_end(key)
         self._evict(now)
-        delta = new * bundle
-        return GiftDelta(delta=delta, count=count, diamonds=delta * diamond_count)
+        delta = min(new * bundle, MAX_INT)
+        return GiftDelta(delta=delta, count=count, diamonds=min(delta * diamond_count, MAX_INT))
 
     def snapshot(self, limit: int = SNAPSHOT_LIMIT) -> list[list[Any]]:
         """The unexpired groups, at most ``limit`` (the most recently updated), oldest first, each as

@@ -3,6 +3,8 @@
 A builder takes the parsed payload and the decoder's context and returns ``(type, data, user)``, or ``None`` when
 the message carries nothing the suite shows (e.g. an unknown control status). Builders never raise on odd values:
 proto3 defaults stand in for missing fields, and masked users (``用户****``, id 111111) are kept as they are.
+Wire strings lose their NULs (``clean_text``) and wire counts are capped at ``MAX_INT``: whatever a frame holds, the
+event it becomes is storable.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.events import bound_id, clean_text
+from shared.events import MAX_INT, bound_id, clean_text
 from shared.platforms.douyin.gifts import GiftTracker
 from shared.platforms.douyin.proto import douyin_pb2 as pb
 
-__all__ = ["CONTROL_STATUS", "METHODS", "Built", "MethodSpec", "user_dict"]
+__all__ = ["CONTROL_STATUS", "MAX_RANKS", "METHODS", "Built", "MethodSpec", "user_dict"]
 
 Built = tuple[str, dict[str, Any], dict[str, Any] | None]
 
 CONTROL_STATUS = {1: "paused", 2: "resumed", 3: "ended", 4: "banned"}
+# A room rank lists the top few viewers. Only this many are kept: 4 KiB of gzip can hold two million empty ranks,
+# which would take seconds to map and make an 80 MB event.
+MAX_RANKS = 20
 
 
 @dataclass(slots=True, frozen=True)
@@ -30,14 +35,19 @@ class MethodSpec:
     has_event_time: bool = False
 
 
+def _count(value: int) -> int:
+    """A uint64 count from the wire, capped to fit a signed 64-bit column (real counts are far below)."""
+    return value if value <= MAX_INT else MAX_INT
+
+
 def user_dict(user: pb.User) -> dict[str, Any]:
     uid = user.id
     return {
         # Wire strings go through clean_text/bound_id: a NUL or an over-long id must not poison storage.
-        "id": str(uid) if uid else bound_id(user.id_str),
+        "id": str(uid) if uid else bound_id(clean_text(user.id_str)),
         "nickname": clean_text(user.nickname),
         "gender": user.gender,
-        "display_id": user.display_id,
+        "display_id": clean_text(user.display_id),
     }
 
 
@@ -75,25 +85,25 @@ def _gift(msg: pb.GiftMessage, gifts: GiftTracker) -> Built:
         "gift_id": str(gift_id),
         "gift_name": clean_text(gift.name),
         "diamond_count": gift.diamond_count,
-        "group_count": msg.group_count or 1,
-        "combo_count": msg.combo_count,
-        "repeat_count": msg.repeat_count,
+        "group_count": _count(msg.group_count) or 1,
+        "combo_count": _count(msg.combo_count),
+        "repeat_count": _count(msg.repeat_count),
         "repeat_end": msg.repeat_end,
         "group_id": str(msg.group_id),
         "delta": result.delta,
         "diamond_delta": result.diamonds,
         "combo": gift.combo,
-        "send_type": msg.send_type,
+        "send_type": _count(msg.send_type),
     }
     return "gift", data, user
 
 
 def _like(msg: pb.LikeMessage, _: GiftTracker) -> Built:
-    return "like", {"count": msg.count, "total": msg.total}, _user(msg)
+    return "like", {"count": _count(msg.count), "total": _count(msg.total)}, _user(msg)
 
 
 def _member(msg: pb.MemberMessage, _: GiftTracker) -> Built:
-    return "member", {"member_count": msg.member_count}, _user(msg)
+    return "member", {"member_count": _count(msg.member_count)}, _user(msg)
 
 
 def _social(msg: pb.SocialMessage, _: GiftTracker) -> Built | None:
@@ -109,14 +119,18 @@ def _user_seq(msg: pb.RoomUserSeqMessage, _: GiftTracker) -> Built:
     data = {
         "online": msg.total,
         "total_pv": msg.total_user,
-        "display": msg.online_user_for_anchor or msg.total_str,
-        "total_pv_display": msg.total_pv_for_anchor,
+        "display": clean_text(msg.online_user_for_anchor or msg.total_str),
+        "total_pv_display": clean_text(msg.total_pv_for_anchor),
     }
     return "room_stats", data, None
 
 
 def _room_stats(msg: pb.RoomStatsMessage, _: GiftTracker) -> Built:
-    return "room_stats", {"online": msg.display_value, "total_pv": msg.total, "display": msg.display_long}, None
+    return (
+        "room_stats",
+        {"online": msg.display_value, "total_pv": msg.total, "display": clean_text(msg.display_long)},
+        None,
+    )
 
 
 def _fansclub(msg: pb.FansclubMessage, _: GiftTracker) -> Built:
@@ -132,8 +146,8 @@ def _control(msg: pb.ControlMessage, _: GiftTracker) -> Built | None:
 
 def _room_rank(msg: pb.RoomRankMessage, _: GiftTracker) -> Built:
     ranks = [
-        {"rank": i, "user": user_dict(r.user) if r.HasField("user") else None, "score": r.score_str}
-        for i, r in enumerate(msg.ranks, start=1)
+        {"rank": i, "user": user_dict(r.user) if r.HasField("user") else None, "score": clean_text(r.score_str)}
+        for i, r in enumerate(msg.ranks[:MAX_RANKS], start=1)
     ]
     return "room_rank", {"ranks": ranks}, None
 
