@@ -131,6 +131,14 @@ class Settings(BaseSettings):
             raise ValueError("must be an SQLAlchemy URL such as sqlite:///path or postgresql+psycopg://...")
         return value
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # No real setting holds a NUL, and a path that does breaks every later mkdir/open (ValueError) for good.
+        if isinstance(value, str | Path) and "\x00" in str(value):
+            raise ValueError("must not contain a NUL character")
+        return value
+
     @field_validator("douyin_signer")
     @classmethod
     def _signer(cls, value: str) -> str:

@@ -140,7 +140,8 @@ def _mount_frontend(app: FastAPI) -> None:
 
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str) -> FileResponse:
-        if path.startswith(("api/", "ws")):
+        # A NUL (%00) is no file name: the path lookup below would raise ValueError on it.
+        if path.startswith(("api/", "ws")) or "\x00" in path:
             raise HTTPException(404, "Not Found")
         # Client-side routes (/dashboard, /settings, ...) all load the SPA; real files are served as they are.
         candidate = (dist / path).resolve()

@@ -9,10 +9,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from shared.db.models import AudioTranscript, CommentData, LiveSession
+from shared.events import MAX_ID_LENGTH
 
 __all__ = ["SessionRepo"]
 
 MAX_PAGE = 500
+
+
+def _storable(text: str) -> bool:
+    """Whether ``text`` can be a stored value at all. Stored ids are at most 64 characters and no stored text has a
+    NUL (the persister removes them), so anything else matches nothing; PostgreSQL would refuse it with an error."""
+    return "\x00" not in text and len(text) <= MAX_ID_LENGTH
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,6 +54,8 @@ class SessionRepo:
             ]
 
     def get_session(self, session_id: str) -> dict[str, Any] | None:
+        if not _storable(session_id):
+            return None
         with Session(self.engine) as s:
             row = s.get(LiveSession, session_id)
             return session_public(row) if row else None
@@ -66,6 +75,8 @@ class SessionRepo:
                 setattr(row, key, value)
 
     def comments(self, session_id: str, *, limit: int, before: int | None, q: str | None) -> list[dict[str, Any]]:
+        if not _storable(session_id) or (q and "\x00" in q):
+            return []
         stmt = select(CommentData).where(CommentData.session_id == session_id)
         if before is not None:
             stmt = stmt.where(CommentData.timestamp < before)
@@ -88,6 +99,8 @@ class SessionRepo:
             ]
 
     def transcripts(self, session_id: str) -> list[dict[str, Any]]:
+        if not _storable(session_id):
+            return []
         stmt = (
             select(AudioTranscript)
             .where(AudioTranscript.session_id == session_id)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Engine, Select, Text, select, type_coerce
+from sqlalchemy import Engine, Select, Text, cast, select
 
 from services.gateway.analytics.aggregator import diamonds_of
 from shared.db.models import AudioTranscript, CommentData, LiveEvent
@@ -48,8 +48,9 @@ def csv_unescape(cell: str) -> str:
 
 
 def _raw(column: Any) -> Any:
-    # The JSON text as stored, decoded below with orjson: SQLAlchemy's JSON type would json.loads every row.
-    return type_coerce(column, Text)
+    # The JSON text as stored, decoded below with orjson: SQLAlchemy's JSON type would json.loads every row. A CAST
+    # in the SQL, not only a Python-side type: psycopg decodes a json column itself, and hands back a dict.
+    return cast(column, Text)
 
 
 def _query(kind: ExportKind, session_id: str) -> Select[*tuple[Any, ...]]:

@@ -27,7 +27,8 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 
 
 async def _known(ctx: AnalyticsContext, session_id: str) -> None:
-    if len(session_id) > 64 or not await asyncio.to_thread(ctx.queries.has_data, session_id):
+    # No stored id is longer than 64 characters or holds a NUL (which PostgreSQL refuses even in a query).
+    if len(session_id) > 64 or "\x00" in session_id or not await asyncio.to_thread(ctx.queries.has_data, session_id):
         raise HTTPException(404, f"没有这个场次 (no such session): {session_id[:64]}")
 
 

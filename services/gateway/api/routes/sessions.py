@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from services.gateway.api.deps import StateDep
+from shared.events import MAX_INT
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
@@ -30,7 +31,7 @@ async def comments(
     state: StateDep,
     session_id: str,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(description="only comments older than this ts (ms)")] = None,
+    before: Annotated[int | None, Query(ge=0, le=MAX_INT, description="only comments older than this ts (ms)")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, Any]:
     rows = await asyncio.to_thread(state.repo.comments, session_id, limit=limit, before=before, q=q)

@@ -61,7 +61,8 @@ async def recordings(state: StateDep) -> Response:
 
 @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
 async def proxy(state: StateDep, path: str, request: Request) -> Response:
-    if ".." in path.split("/") or "\\" in path:
+    # The path arrives percent-decoded: a control character (%00, %0A…) cannot go into the upstream URL at all.
+    if ".." in path.split("/") or "\\" in path or any(c < " " or c == "\x7f" for c in path):
         raise HTTPException(400, "invalid path")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
     return await _forward(
