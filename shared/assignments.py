@@ -17,15 +17,19 @@ from ``INCR`` when a worker adopts an item. Today each service has one worker, a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import redis.asyncio as aioredis
 
-__all__ = ["Assignments", "WorkItem", "work_key"]
+from shared.bus import TRANSIENT
+
+__all__ = ["Assignments", "WorkItem", "adopt_all", "work_key"]
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +118,27 @@ class Assignments:
             log.error("%s: assignment %s unreadable, skipped: %s", self.service, item_id, exc)
             return None
         return WorkItem(item_id, spec, done, int(record.get("assigned_at") or 0))
+
+
+ADOPT_RETRY_S = 1.0
+
+
+async def adopt_all(work: Assignments, resume: Callable[[WorkItem], Awaitable[None]], *, what: str) -> int:
+    """What a worker does at start: read everything assigned to it (retrying while Redis does not answer) and hand
+    each item to ``resume``. An item that fails for a transient reason waits for the next start; the rest go on.
+    Answers how many items were assigned."""
+    while True:
+        try:
+            items = await work.list()
+            break
+        except TRANSIENT as exc:
+            log.warning("cannot read the assigned %s yet (%s); retrying", what, exc)
+            await asyncio.sleep(ADOPT_RETRY_S)
+    for item in items:
+        try:
+            await resume(item)
+        except TRANSIENT as exc:
+            log.error("%s %s could not be resumed: %s", what, item.id, exc)
+    if items:
+        log.info("adopted %d %s assigned before this start", len(items), what)
+    return len(items)

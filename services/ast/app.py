@@ -24,7 +24,7 @@ from services.ast.config import parse_audio_config
 from services.ast.errors import AstError, JobConflict, SourceFailed, SourceUnreadable
 from services.ast.jobs import JobManager
 from services.ast.pipeline import JobState
-from shared.assignments import Assignments, WorkItem
+from shared.assignments import Assignments, WorkItem, adopt_all
 from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
@@ -38,7 +38,6 @@ __all__ = ["AstApp"]
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_FIELDS = ("text", "start_ms", "end_ms", "confidence", "language")
-ADOPT_RETRY_S = 1.0
 # Jobs that ended by themselves no longer need their assignment; stop_job removed it already.
 _RELEASED = (JobState.FINISHED, JobState.FAILED)
 
@@ -89,20 +88,7 @@ class AstApp:
     async def _adopt(self) -> None:
         """Start again every live job assigned to this service (once; retried while Redis does not answer)."""
         assert self._work is not None
-        while True:
-            try:
-                items = await self._work.list()
-                break
-            except TRANSIENT as exc:
-                log.warning("cannot read the assigned jobs yet (%s); retrying", exc)
-                await asyncio.sleep(ADOPT_RETRY_S)
-        for item in items:
-            try:
-                await self._resume(item)
-            except TRANSIENT as exc:  # the rest still start; this one waits for the next start
-                log.error("job=%s could not be resumed: %s", item.id, exc)
-        if items:
-            log.info("adopted %d transcription job(s) assigned before this start", self.adopted)
+        await adopt_all(self._work, self._resume, what="transcription job(s)")
 
     async def _resume(self, item: WorkItem) -> None:
         assert self._work is not None

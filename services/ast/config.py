@@ -33,7 +33,7 @@ Language = Literal["zh", "en", "auto"]
 
 # Protocols a url source may use: ffmpeg as a client fetching a stream, nothing else. Local protocols (file:, pipe:,
 # concat:) go through source=file or nowhere. tcp, udp, srt and rtsp are refused outright: each has a listening mode
-# (``tcp://0.0.0.0:9000?listen=1``, ``srt://:9000?mode=listener``) in which ffmpeg would open a port on every
+# (``tcp://:9000?listen=1``, ``srt://:9000?mode=listener``) in which ffmpeg would open a port on every
 # interface for anyone on the network to feed; a desktop app has no business being a server for a URL a web form sent.
 # HLS is read through http(s) (.m3u8), or ffmpeg's explicit hls+http(s).
 NETWORK_SCHEMES = frozenset({"http", "https", "rtmp", "rtmps", "hls+http", "hls+https"})

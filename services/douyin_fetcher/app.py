@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.douyin_fetcher.client import ClientOptions, ClientState, Resume, RoomClient
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
-from shared.assignments import Assignments, WorkItem
+from shared.assignments import Assignments, WorkItem, adopt_all
 from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 # A first resolution answers the user quickly (unknown room → 404); past this the client keeps trying on its own.
 PRECHECK_TIMEOUT_S = 8.0
-ADOPT_RETRY_S = 1.0
 # Rooms that ended by themselves no longer need their assignment; a user stop removed it already.
 _RELEASED = (ClientState.ENDED, ClientState.FAILED)
 
@@ -102,20 +101,7 @@ class FetcherApp:
     async def _adopt(self) -> None:
         """Resume every room assigned to this service (once; retried while Redis does not answer)."""
         assert self._work is not None
-        while True:
-            try:
-                items = await self._work.list()
-                break
-            except TRANSIENT as exc:
-                log.warning("cannot read the assigned rooms yet (%s); retrying", exc)
-                await asyncio.sleep(ADOPT_RETRY_S)
-        for item in items:
-            try:
-                await self._resume(item)
-            except TRANSIENT as exc:  # the rest still resume; this one waits for the next start
-                log.error("session %s: could not resume: %s", item.id, exc)
-        if items:
-            log.info("adopted %d room(s) assigned before this start", len(items))
+        await adopt_all(self._work, self._resume, what="room(s)")
 
     async def _resume(self, item: WorkItem) -> None:
         assert self._work is not None
