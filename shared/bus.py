@@ -298,7 +298,10 @@ class Bus:
             keep_from = oldest if keep_from is None else min(keep_from, oldest)
         if keep_from is None or keep_from == (0, 0):
             return 0
-        return int(await self.redis.xtrim(EVENTS_STREAM, minid=f"{keep_from[0]}-{keep_from[1]}", approximate=True))
+        # limit=0: no cap on one call (Redis's default stops an approximate trim after 10,000 entries, which a
+        # thousand events a second outgrow, and a backlog left by an outage would never be caught up).
+        minid = f"{keep_from[0]}-{keep_from[1]}"
+        return int(await self.redis.xtrim(EVENTS_STREAM, minid=minid, approximate=True, limit=0))
 
     # -- commands --------------------------------------------------------------------------------------
 
