@@ -57,6 +57,7 @@ At the end (exit 1, with every reason, when a check fails):
     suite as it runs under chaos; a slow leak inside one incarnation shows in the curves;
   * no process leaked: after ``timao stop`` nothing the soak ever saw in the suite's process tree is alive, and no
     process carries this run's ``TIMAO_HOME``;
+  * once everything is stored, Redis keeps (almost) none of the event log: the persister trims what it stored;
   * no service ended ``fatal``, every fault recovered in time, and the fake server's scripts ran without error.
 
 Figures printed: events sent / stored / duplicated / lost per kind, /ws delivered and missed (by reason), faults
@@ -122,6 +123,7 @@ RESTART_TIMEOUT_S = 90.0
 RECOVER_TIMEOUT_S = 120.0
 ORPHAN_GRACE_S = 15.0
 RAMP_S = 45.0  # RSS samples this soon after a service's (re)start are not judged
+LOG_LEFT_MAX = 1000  # entries of the event log Redis may keep once everything is stored (trimming is approximate)
 DISK_MARGIN = 16 * MiB
 FINAL = ("done", "failed")  # a recording's final states
 
@@ -568,6 +570,7 @@ class Soak:
         self.suite: Suite | None = None
         self.sampler: Sampler | None = None
         self.database_url = ""
+        self.log_left: int | None = None
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -926,6 +929,23 @@ class Soak:
             )  # fmt: skip
         return int(chats or 0) + int(others or 0)
 
+    def check_log_trimmed(self) -> int | None:
+        """Everything is stored: Redis must not keep the acknowledged event log (the persister trims it every 10 s)."""
+        assert self.sampler is not None
+        client = self.sampler.redis
+        last: list[int] = []
+
+        def trimmed() -> bool:
+            with contextlib.suppress(redis.RedisError):
+                last.append(int(client.xlen(EVENTS_STREAM)))
+                return last[-1] <= LOG_LEFT_MAX
+            return False
+
+        if not eventually(trimmed, 25, 1.0):
+            held = f"{last[-1]:,} entries" if last else "(length unreadable)"
+            self.fail(f"Redis still holds {held} of the event log 25 s after everything was stored")
+        return last[-1] if last else None
+
     def tally_database(self) -> dict[str, Any]:
         per_kind: dict[str, Counter[str]] = {k: Counter() for k in KINDS}
         with Session(self._engine()) as s:
@@ -1193,6 +1213,7 @@ class Soak:
         bad = [f for f in work["files"] if f[3]]
         print(f"  files checked with ffprobe (+ first second decoded): {len(work['files'])}, not playable: {len(bad)}")
         print(f"transcripts stored: {work['transcripts']}; job {work['ast_job']}")
+        print(f"event log left in Redis once everything was stored: {self.log_left} entries (at most {LOG_LEFT_MAX})")
         self._print_rss(rss)
         self._print_cpu(load_s)
         print(f"\nstop: `timao stop` took {stop['stop_s']:.1f} s; {stop['processes_seen']} processes seen in the "
@@ -1202,7 +1223,7 @@ class Soak:
             "minutes": load_s / 60, "rooms": self.args.rooms, "rate_target": self.args.rate,
             "rate_achieved": sent / max(load_s, 1e-9), "disk": self.disk.why, "database": db, "ws": ws,
             "faults": [f.__dict__ for f in self.faults], "work": {k: v for k, v in work.items() if k != "files"},
-            "files": work["files"], "rss": rss, "stop": stop, "failures": self.failures,
+            "files": work["files"], "rss": rss, "stop": stop, "log_left": self.log_left, "failures": self.failures,
         }  # fmt: skip
 
     def _print_rss(self, verdict: dict[str, Any]) -> None:
@@ -1265,6 +1286,7 @@ class Soak:
             self.chaos()
             self.finish_load()
             db = self.settle_database()
+            self.log_left = self.check_log_trimmed()
             assert self.net is not None
             last, since = -1, time.monotonic()
             while time.monotonic() - since < 5:  # /ws: until nothing new comes for 5 s
