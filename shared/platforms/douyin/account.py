@@ -5,6 +5,11 @@ Since 2026 Douyin sends gift messages only to logged-in viewers; the login sessi
 user imports; either way it is stored in ``$TIMAO_HOME/douyin/account.json`` (folder 0700, file 0600) and every room
 reads it when it (re)connects. The browser profile of that login lives in ``$TIMAO_HOME/browser/douyin``; logging out
 wipes both. The cookies are a credential: they are never logged and never leave the machine except to Douyin.
+
+On the bus (commands to the fetcher, ``Bus.call("douyin_fetcher", ...)``): ``douyin.login`` starts a login in the
+fetcher's browser (the fetcher owns the browser while the suite runs) and answers at once; ``douyin.account_changed``
+(sent after every login, logout and cookie import, no params) tells the fetcher to reconnect its running rooms, which
+re-read the account with ``load_account`` as they connect.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from shared.platforms.douyin.constants import AID, USER_AGENT
 from shared.platforms.douyin.errors import UpstreamError
 
 __all__ = [
+    "ACCOUNT_CHANGED_COMMAND",
     "ACCOUNT_PATH",
+    "LOGIN_COMMAND",
     "PROFILE_PATH",
     "SESSION_COOKIE",
     "AccountSource",
@@ -41,6 +48,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "sessionid"
+LOGIN_COMMAND = "douyin.login"
+ACCOUNT_CHANGED_COMMAND = "douyin.account_changed"
 ACCOUNT_PATH = Path("douyin") / "account.json"  # under $TIMAO_HOME
 PROFILE_PATH = Path("browser") / "douyin"  # under $TIMAO_HOME
 ACCOUNT_ENDPOINT = "/webcast/user/me/"
