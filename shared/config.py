@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     streamcap_port: int = Field(default=6006, ge=1, le=65535)
     douyin_live_url: str = "https://live.douyin.com"
     douyin_www_url: str = "https://www.douyin.com"
+    # Share links: the phone app's short links, and the app-side room API they lead to (docs/protocol/douyin.md §1.6).
+    douyin_share_url: str = "https://v.douyin.com"
+    douyin_reflow_url: str = "https://webcast.amemv.com"
     douyin_ws_url: str = "wss://webcast100-ws-web-lq.douyin.com/webcast/im/push/v2/"
     douyin_signer: str = ""
     recordings_dir: Path | None = None
@@ -238,6 +241,8 @@ class Settings(BaseSettings):
             TIMAO_STREAMCAP_PORT=str(self.streamcap_port),
             TIMAO_DOUYIN_LIVE_URL=self.douyin_live_url,
             TIMAO_DOUYIN_WWW_URL=self.douyin_www_url,
+            TIMAO_DOUYIN_SHARE_URL=self.douyin_share_url,
+            TIMAO_DOUYIN_REFLOW_URL=self.douyin_reflow_url,
             TIMAO_DOUYIN_WS_URL=self.douyin_ws_url,
             TIMAO_DOUYIN_SIGNER=self.effective_signer,
             TIMAO_LOG_LEVEL=self.log_level,

@@ -27,6 +27,7 @@ def test_contract_defaults(tmp_path: Path) -> None:
     assert s.redis_url == ""
     assert s.douyin_live_url == "https://live.douyin.com"
     assert s.douyin_www_url == "https://www.douyin.com"
+    assert (s.douyin_share_url, s.douyin_reflow_url) == ("https://v.douyin.com", "https://webcast.amemv.com")
     assert s.douyin_ws_url == "wss://webcast100-ws-web-lq.douyin.com/webcast/im/push/v2/"
     assert s.effective_signer == "none"
 
