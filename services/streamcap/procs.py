@@ -2,34 +2,25 @@
 
 Children get their own session, so a Ctrl-C in the terminal reaches the service (which stops them in order) rather
 than every ffmpeg at once. On Linux they also get a parent-death signal so a killed service leaves no ffmpeg
-behind. That signal fires when the *thread* that spawned the child exits, so spawn from a thread that outlives the
-child (the recorder's own thread does).
+behind (``shared/procs.py``). That signal fires when the *thread* that spawned the child exits, so spawn from a
+thread that outlives the child (the recorder's own thread does).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import logging
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
-from typing import IO, Any, Protocol
+from typing import IO, Protocol
+
+from shared.procs import spawn  # SIGTERM on parent death: ffmpeg then closes its output cleanly
 
 __all__ = ["ChildProcess", "Spawn", "close_pipes", "spawn", "stop_process"]
 
 log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
-_prctl: Callable[..., int] | None = None
-if sys.platform.startswith("linux"):
-    # Loaded before any fork: the child may only call what is already in memory.
-    _libc_name = ctypes.util.find_library("c")
-    if _libc_name:
-        _prctl = ctypes.CDLL(_libc_name, use_errno=True).prctl
 
 
 class ChildProcess(Protocol):
@@ -48,30 +39,6 @@ class ChildProcess(Protocol):
 
 
 Spawn = Callable[[Sequence[str]], ChildProcess]
-
-
-def _set_parent_death_signal() -> None:
-    if _prctl is not None:
-        # SIGTERM, not SIGKILL: ffmpeg then closes its output cleanly.
-        _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-
-
-def spawn(args: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    """Start ``args`` with pipes for stdin/stdout/stderr unless overridden."""
-    options: dict[str, Any] = {
-        "stdin": subprocess.PIPE,
-        "stdout": subprocess.PIPE,
-        "stderr": subprocess.PIPE,
-    }
-    if os.name == "posix":
-        options["start_new_session"] = True
-        if _prctl is not None:
-            options["preexec_fn"] = _set_parent_death_signal
-    else:  # pragma: no cover - Windows
-        options["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    options.update(kwargs)
-    log.debug("spawn %s", subprocess.list2cmdline(list(args)))
-    return subprocess.Popen(list(args), **options)
 
 
 def _interrupt_signal() -> int:
