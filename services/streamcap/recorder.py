@@ -220,6 +220,7 @@ class Recorder:
         spawn: Callable[..., procs.ChildProcess] = procs.spawn,
         disk: DiskGuard | None = None,
         remuxer: Remuxer | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.recording_id = recording_id
         self.source = source
@@ -233,6 +234,7 @@ class Recorder:
         self._spawn = spawn
         self._disk = disk
         self._remuxer = remuxer
+        self._sleep = sleep  # a fake clock's sleep in scenario tests; None: wait on the stop flag
         self._state = RecState.IDLE
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -443,10 +445,17 @@ class Recorder:
         delay = self._retry(failures, total)
         log.info("recording=%s restarting in %.1fs: %s", self.recording_id, delay, why)
         self._emit(Phase.RESTARTED, reason=why, attempt=failures, delay=round(delay, 3))
-        if self._stop.wait(delay):
+        if self._wait(delay):
             return False
         self._set_state(RecState.STARTING)
         return True
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait ``seconds`` (less when asked to stop); True when the recording was asked to stop."""
+        if self._sleep is None:
+            return self._stop.wait(seconds)
+        self._sleep(seconds)
+        return self._stop.is_set()
 
     def _end(self, reason: StopReason, detail: str) -> None:
         with self._lock:
@@ -508,7 +517,7 @@ class Recorder:
         last_bytes = -1
         cfg = self.config
         while run.proc.poll() is None:
-            if self._stop.wait(cfg.tick):
+            if self._wait(cfg.tick):
                 run.stopped = True
                 procs.stop_process(run.proc, cfg.stop_waits)
                 return
