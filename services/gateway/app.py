@@ -18,7 +18,7 @@ from services.gateway.analytics import AnalyticsWorker
 from services.gateway.analytics.context import AnalyticsContext
 from services.gateway.api.errors import install_error_handlers
 from services.gateway.api.routes import analytics as analytics_routes
-from services.gateway.api.routes import ast, dead_letters, douyin, health, sessions, streamcap, ws
+from services.gateway.api.routes import ast, dead_letters, douyin, douyin_account, health, sessions, streamcap, ws
 from services.gateway.api.routes import settings as settings_routes
 from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
@@ -119,7 +119,18 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     install_error_handlers(app)
-    for module in (health, sessions, analytics_routes, douyin, streamcap, ast, settings_routes, dead_letters, ws):
+    for module in (
+        health,
+        sessions,
+        analytics_routes,
+        douyin,
+        douyin_account,
+        streamcap,
+        ast,
+        settings_routes,
+        dead_letters,
+        ws,
+    ):
         app.include_router(module.router)
     # The UI is served by the gateway itself (or proxied to it by the Vite dev server), so it needs no CORS. A UI on
     # another origin (the Electron shell on the Vite dev server) is trusted only once the user lists it in

@@ -7,7 +7,8 @@ reads it when it (re)connects. The browser profile of that login lives in ``$TIM
 wipes both. The cookies are a credential: they are never logged and never leave the machine except to Douyin.
 
 On the bus (commands to the fetcher, ``Bus.call("douyin_fetcher", ...)``): ``douyin.login`` starts a login in the
-fetcher's browser (the fetcher owns the browser while the suite runs) and answers at once; ``douyin.account_changed``
+fetcher's browser (the fetcher owns the browser while the suite runs) and answers at once; ``douyin.logout`` empties
+that browser's cookies before the account and the profile are removed; ``douyin.account_changed``
 (sent after every login, logout and cookie import, no params) tells the fetcher to reconnect its running rooms, which
 re-read the account with ``load_account`` as they connect.
 """
@@ -33,13 +34,17 @@ __all__ = [
     "ACCOUNT_CHANGED_COMMAND",
     "ACCOUNT_PATH",
     "LOGIN_COMMAND",
+    "LOGIN_STATE_KEY",
+    "LOGOUT_COMMAND",
     "PROFILE_PATH",
     "SESSION_COOKIE",
     "AccountSource",
     "DouyinAccount",
     "account_profile_dir",
+    "account_view",
     "clear_account",
     "fetch_account_nickname",
+    "import_cookie",
     "load_account",
     "parse_cookie_string",
     "save_account",
@@ -49,7 +54,10 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "sessionid"
 LOGIN_COMMAND = "douyin.login"
+LOGOUT_COMMAND = "douyin.logout"
 ACCOUNT_CHANGED_COMMAND = "douyin.account_changed"
+# Redis key where the fetcher says how a login it runs goes: {"pending": bool, "error": str | None}.
+LOGIN_STATE_KEY = "timao:douyin:login"
 ACCOUNT_PATH = Path("douyin") / "account.json"  # under $TIMAO_HOME
 PROFILE_PATH = Path("browser") / "douyin"  # under $TIMAO_HOME
 ACCOUNT_ENDPOINT = "/webcast/user/me/"
@@ -285,3 +293,32 @@ async def fetch_account_nickname(
     nickname = data.get("nickname") if isinstance(data.get("nickname"), str) else None
     user_id = data.get("id_str") if isinstance(data.get("id_str"), str) else None
     return True, nickname or None, user_id or None
+
+
+def account_view(account: DouyinAccount | None) -> dict[str, Any]:
+    """What the API, the CLI and the UI show of an account: never its cookies."""
+    if account is None or not account.logged_in:
+        return {"logged_in": False, "nickname": None, "source": None, "user_id": None, "saved_at_ms": None}
+    return {
+        "logged_in": True,
+        "nickname": account.nickname,
+        "source": account.source,
+        "user_id": account.user_id,
+        "saved_at_ms": account.saved_at_ms,
+    }
+
+
+async def import_cookie(home: Path, live_url: str, text: str, *, user_agent: str = USER_AGENT) -> DouyinAccount:
+    """Parse a pasted cookie string, check with the site that it holds a live login session, and save it.
+
+    Raises ``ValueError`` (Chinese message) for text that is no cookie or a cookie without a live session, and
+    ``UpstreamError`` when the site cannot be asked. Nothing is saved unless the site confirmed the login.
+    """
+    cookies = parse_cookie_string(text)
+    if not cookies.get(SESSION_COOKIE):
+        raise ValueError("Cookie 中没有 sessionid：这是未登录（游客）的 Cookie，请在登录抖音后再复制")
+    logged_in, nickname, user_id = await fetch_account_nickname(live_url, cookies, user_agent=user_agent)
+    if not logged_in:
+        raise ValueError("抖音表示该 Cookie 未登录或登录已过期，请重新登录抖音后再复制 Cookie")
+    account = DouyinAccount(cookies=cookies, nickname=nickname, source="cookie", user_id=user_id)
+    return save_account(home, account)

@@ -6,24 +6,25 @@ import asyncio
 import json
 import os
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from shared.platforms.douyin.account import (
     DouyinAccount,
     account_profile_dir,
+    account_view,
     clear_account,
     fetch_account_nickname,
+    import_cookie,
     load_account,
     parse_cookie_string,
     save_account,
 )
 from shared.platforms.douyin.errors import UpstreamError
+from tests.unit.douyin.account_site import AccountSite, site
+
+__all__ = ["site"]  # the fixture, used by name
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
 
@@ -143,57 +144,18 @@ def test_clear_removes_file_and_profile(tmp_path: Path) -> None:
 # --- the account check against a small account endpoint ------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
-    sessions: ClassVar[dict[str, tuple[str, str]]] = {"good": ("测试主播", "9001")}
-    seen: ClassVar[list[dict[str, str]]] = []
-
-    def do_GET(self) -> None:
-        type(self).seen.append({"path": self.path, "cookie": self.headers.get("Cookie", "")})
-        if self.path.startswith("/broken/"):
-            body, status = b"<html>captcha</html>", 200
-        elif self.path.startswith("/down/"):
-            body, status = b"", 502
-        else:
-            cookies = dict(p.strip().split("=", 1) for p in self.headers.get("Cookie", "").split(";") if "=" in p)
-            user = self.sessions.get(cookies.get("sessionid", ""))
-            answer = (
-                {"status_code": 0, "data": {"id_str": user[1], "nickname": user[0], "avatar_thumb": {"url_list": []}}}
-                if user
-                else {"status_code": 20003, "data": {"prompts": "用户未登录"}}
-            )
-            body, status = json.dumps(answer).encode(), 200
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _Handler.seen.clear()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
 def test_fetch_account_logged_in(site: str) -> None:
     result = asyncio.run(fetch_account_nickname(site, {"sessionid": "good", "ttwid": "t"}, user_agent="UA"))
     assert result == (True, "测试主播", "9001")
-    assert _Handler.seen[-1]["path"].startswith("/webcast/user/me/?aid=6383")
-    assert _Handler.seen[-1]["cookie"] == "sessionid=good; ttwid=t"
+    assert AccountSite.seen[-1]["path"].startswith("/webcast/user/me/?aid=6383")
+    assert AccountSite.seen[-1]["cookie"] == "sessionid=good; ttwid=t"
 
 
 def test_fetch_account_guest_and_expired(site: str) -> None:
     assert asyncio.run(fetch_account_nickname(site, {"sessionid": "stale"}, user_agent="UA")) == (False, None, None)
-    seen = len(_Handler.seen)
+    seen = len(AccountSite.seen)
     assert asyncio.run(fetch_account_nickname(site, {"ttwid": "t"}, user_agent="UA")) == (False, None, None)
-    assert len(_Handler.seen) == seen  # no session, nothing to ask
+    assert len(AccountSite.seen) == seen  # no session, nothing to ask
 
 
 def test_fetch_account_unreachable_or_odd_answers(site: str) -> None:
@@ -203,3 +165,20 @@ def test_fetch_account_unreachable_or_odd_answers(site: str) -> None:
         asyncio.run(fetch_account_nickname(site + "/down", {"sessionid": "good"}, user_agent="UA"))
     with pytest.raises(UpstreamError):
         asyncio.run(fetch_account_nickname("http://127.0.0.1:9", {"sessionid": "good"}, user_agent="UA"))
+
+
+def test_import_cookie_saves_only_a_confirmed_login(site: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="sessionid"):
+        asyncio.run(import_cookie(tmp_path, site, "ttwid=guest-only"))
+    with pytest.raises(ValueError, match="未登录或登录已过期"):
+        asyncio.run(import_cookie(tmp_path, site, "sessionid=stale; ttwid=t"))
+    with pytest.raises(UpstreamError):
+        asyncio.run(import_cookie(tmp_path, site + "/down", "sessionid=good"))
+    assert load_account(tmp_path) is None
+    saved = asyncio.run(import_cookie(tmp_path, site, "sessionid=good; ttwid=t"))
+    assert (saved.nickname, saved.user_id, saved.source) == ("测试主播", "9001", "cookie")
+    assert load_account(tmp_path) == saved
+    view = account_view(saved)
+    assert view["logged_in"] and view["nickname"] == "测试主播" and view["source"] == "cookie"
+    assert "good" not in json.dumps(view)
+    assert account_view(None)["logged_in"] is False
