@@ -2,9 +2,10 @@
 
 SuiteError
 └── DouyinError
-    ├── BadRoomInput          the text is neither a numeric live id nor a live.douyin.com room URL (fatal)
+    ├── BadRoomInput          the text names no room: not a live id, room URL, share text or profile URL (fatal)
     ├── RoomNotFound          web/enter answered 4001038, or no page and no answer knows the room (fatal)
     ├── LiveEnded             the room exists but is not live (status 4 / room_status 2) (fatal for a client)
+    ├── StreamerOffline       a profile URL names a streamer who is not live now: no room to watch (fatal)
     ├── EmptyAnswer           HTTP 200 with an empty body: no ttwid cookie or failed signing (needs refresh)
     ├── ChallengePage         the anti-bot page came back again after the nonce was set (needs refresh)
     ├── RiskControlPage       a room page without embedded state (needs refresh, then transient)
@@ -33,6 +34,7 @@ __all__ = [
     "RoomNotFound",
     "SignatureError",
     "SignerNotConfigured",
+    "StreamerOffline",
     "UpstreamError",
 ]
 
@@ -53,6 +55,10 @@ class RoomNotFound(DouyinError):
 
 class LiveEnded(DouyinError):
     code = "live_ended"
+
+
+class StreamerOffline(DouyinError):
+    code = "streamer_offline"
 
 
 class EmptyAnswer(DouyinError):

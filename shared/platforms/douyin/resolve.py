@@ -1,5 +1,9 @@
 """Room resolution (docs/protocol/douyin.md §1): live id → room id, live status, title, anchor and visitor id.
 
+Any link a user has is first brought to a live id (§1.6, ``live_id_of``): a share link's redirect is read (never
+followed into the app's hosts), a room id goes through the app-side room API, a profile page names the room of a
+streamer who is live.
+
 Steps: the ``ttwid`` cookie from the live site's front page, an ``__ac_nonce`` from the www site, then the room page
 (its Next.js state is embedded as escaped JSON) and the ``web/enter`` API. Either source alone is enough to learn
 the room id; ``web/enter`` is the authority on live / ended / not found. Base URLs come from settings so tests point
@@ -18,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -26,11 +30,14 @@ from shared.platforms.douyin.constants import AID, APP_NAME, USER_AGENT
 from shared.platforms.douyin.errors import (
     BadRoomInput,
     ChallengePage,
+    DouyinError,
     EmptyAnswer,
     RiskControlPage,
     RoomNotFound,
+    StreamerOffline,
     UpstreamError,
 )
+from shared.platforms.douyin.links import LIVE_ID, RefKind, RoomRef, parse_room_ref, ref_from_url
 from shared.platforms.douyin.streams import RoomStreams, parse_streams
 
 __all__ = [
@@ -38,18 +45,22 @@ __all__ = [
     "EnterAnswer",
     "LiveStatus",
     "PageState",
+    "ReflowAnswer",
     "Room",
     "RoomResolver",
     "parse_enter",
     "parse_live_id",
+    "parse_profile_page",
+    "parse_reflow",
     "parse_room_page",
 ]
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND_CODE = 4001038
-_LIVE_ID = re.compile(r"\d{6,20}")
-_ROOM_HOSTS = ("live.douyin.com",)
+# A share link may redirect to another short link before the room; more hops than this is a loop or not a room.
+MAX_LINK_HOPS = 4
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class LiveStatus(StrEnum):
@@ -104,6 +115,17 @@ class EnterAnswer:
 
 
 @dataclass(slots=True, frozen=True)
+class ReflowAnswer:
+    """The app-side room API's answer (``/webcast/room/reflow/info/``): a room id's live id and state."""
+
+    room_id: str
+    web_rid: str
+    status: LiveStatus
+    title: str = ""
+    anchor: Anchor | None = None
+
+
+@dataclass(slots=True, frozen=True)
 class Room:
     live_id: str
     room_id: str
@@ -119,24 +141,15 @@ class Room:
 
 
 def parse_live_id(text: str) -> str:
-    """A numeric live id (web_rid) or a ``https://live.douyin.com/<id>`` URL → the id. Raises BadRoomInput."""
-    raw = (text or "").strip()
-    if _LIVE_ID.fullmatch(raw):
-        return raw
-    candidate = raw if "://" in raw else f"https://{raw}"
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        parts = None
-    if parts is not None and parts.scheme in ("http", "https") and (parts.hostname or "") in _ROOM_HOSTS:
-        segment = parts.path.strip("/").split("/")[0] if parts.path else ""
-        if _LIVE_ID.fullmatch(segment):
-            return segment
-    shown = raw if len(raw) <= 80 else raw[:80] + "…"
-    raise BadRoomInput(
-        f"无法识别的直播间: {shown!r}。请输入直播间号（如 148108118778）或直播间链接（如 https://live.douyin.com/148108118778）"
-        " (expected a numeric room id or a live.douyin.com room URL)"
-    )
+    """A live id (web_rid) from text that names it without a request: a number, a ``live.douyin.com`` or
+    ``www.douyin.com`` live URL, possibly inside other text. Raises BadRoomInput, also for a link that needs a
+    request first (share text, profile URL, room id): ``RoomResolver.live_id_of`` takes those."""
+    ref = parse_room_ref(text)
+    if ref.kind is not RefKind.WEB_RID:
+        raise BadRoomInput(
+            f"这个链接需要先联网解析才能得到直播间号 ({ref.kind.value} link: resolve it with RoomResolver.live_id_of)"
+        )
+    return ref.value
 
 
 _PACE_CHUNK = re.compile(r'self\.__pace_f\.push\(\[1,"((?:[^"\\]|\\.)*)"\]\)')
@@ -206,17 +219,17 @@ def parse_room_page(html: str) -> PageState:
     raise RiskControlPage(f"直播间页面没有房间信息（可能触发了风控）(room page without state, {len(html)} bytes)")
 
 
-def _load_json(body: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+def _load_json(body: bytes | str | Mapping[str, Any], what: str = "web/enter") -> Mapping[str, Any]:
     if isinstance(body, Mapping):
         return body
     if not body or not body.strip():
-        raise EmptyAnswer("web/enter 返回空内容（缺少 ttwid 或签名失败）(empty answer)")
+        raise EmptyAnswer(f"{what} 返回空内容（缺少 ttwid 或签名失败）(empty answer)")
     try:
         data = json.loads(body)
     except ValueError as exc:
-        raise UpstreamError(f"web/enter 返回的不是 JSON (not JSON): {str(body)[:120]!r}") from exc
+        raise UpstreamError(f"{what} 返回的不是 JSON (not JSON): {str(body)[:120]!r}") from exc
     if not isinstance(data, Mapping):
-        raise UpstreamError("web/enter 返回了意外的结构 (unexpected shape)")
+        raise UpstreamError(f"{what} 返回了意外的结构 (unexpected shape)")
     return data
 
 
@@ -254,6 +267,59 @@ def parse_enter(body: bytes | str | Mapping[str, Any], live_id: str) -> EnterAns
     )
 
 
+def parse_reflow(body: bytes | str | Mapping[str, Any], room_id: str) -> ReflowAnswer:
+    """Parse the app-side room API's answer: the room's owner carries the web_rid (§1.6).
+
+    Raises RoomNotFound when the answer names no room or the room has no web live id, UpstreamError otherwise."""
+    data = _load_json(body, "reflow/info")
+    code = data.get("status_code")
+    inner = data.get("data")
+    if code not in (0, None):
+        prompt = inner.get("prompts", "") if isinstance(inner, Mapping) else ""
+        raise UpstreamError(f"reflow/info status_code {code}: {str(prompt)[:120]}")
+    room = inner.get("room") if isinstance(inner, Mapping) else None
+    if not isinstance(room, Mapping) or not str(room.get("id_str") or room.get("id") or "").strip("0"):
+        raise RoomNotFound(f"直播间 {room_id} 不存在或分享已失效 (the room API knows no room {room_id})")
+    owner = room.get("owner")
+    owner = owner if isinstance(owner, Mapping) else {}
+    web_rid = str(owner.get("web_rid") or room.get("web_rid") or "")
+    if not LIVE_ID.fullmatch(web_rid):
+        raise RoomNotFound(f"直播间 {room_id} 没有网页直播间号 (no web_rid in the room API's answer)")
+    status = room.get("status")
+    return ReflowAnswer(
+        room_id=str(room.get("id_str") or room.get("id")),
+        web_rid=web_rid,
+        status=_ROOM_STATUS.get(status if isinstance(status, int) else 0, LiveStatus.UNKNOWN),
+        title=str(room.get("title", "")),
+        anchor=_anchor(owner),
+    )
+
+
+# A profile page names its owner's room only while they are live, in its embedded state (escaped JSON) and as a
+# link to the live site (§1.6). A live id wins over a room id: it needs no further request.
+_PROFILE_WEB_RID = (
+    re.compile(r'\\*"(?:web_rid|webRid)\\*"\s*:\s*\\*"(\d{6,20})\\*"'),
+    re.compile(r"live\.douyin\.com/(\d{6,20})"),
+)
+_PROFILE_ROOM_ID = re.compile(r'\\*"(?:room_id_str|roomIdStr|roomId|room_id)\\*"\s*:\s*\\*"?(\d{16,20})')
+
+
+def parse_profile_page(html: str) -> RoomRef | None:
+    """The live room a streamer's profile page names, or None when it names none (the streamer is not live)."""
+    for pattern in _PROFILE_WEB_RID:
+        match = pattern.search(html)
+        if match:
+            return RoomRef(RefKind.WEB_RID, match.group(1))
+    match = _PROFILE_ROOM_ID.search(html)
+    return RoomRef(RefKind.ROOM_ID, match.group(1)) if match else None
+
+
+def _without_query(url: str) -> str:
+    # Share redirects carry device ids in their query: logs and errors show the host and path only.
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else url[:80]
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -284,12 +350,16 @@ class RoomResolver:
         live_url: str = "https://live.douyin.com",
         www_url: str = "https://www.douyin.com",
         *,
+        share_url: str = "https://v.douyin.com",
+        reflow_url: str = "https://webcast.amemv.com",
         client: httpx.AsyncClient | None = None,
         user_agent: str = USER_AGENT,
         timeout: float = 10.0,
     ) -> None:
         self.live_url = live_url.rstrip("/")
         self.www_url = www_url.rstrip("/")
+        self.share_url = share_url.rstrip("/")
+        self.reflow_url = reflow_url.rstrip("/")
         self.user_agent = user_agent
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True)
@@ -298,6 +368,8 @@ class RoomResolver:
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> RoomResolver:
+        kwargs.setdefault("share_url", getattr(settings, "douyin_share_url", "https://v.douyin.com"))
+        kwargs.setdefault("reflow_url", getattr(settings, "douyin_reflow_url", "https://webcast.amemv.com"))
         return cls(settings.douyin_live_url, settings.douyin_www_url, **kwargs)
 
     async def aclose(self) -> None:
@@ -408,12 +480,105 @@ class RoomResolver:
             self.invalidate()
             raise
 
+    # -------------------------------------------------------------- links (§1.6)
+
+    async def live_id_of(self, text: str) -> str:
+        """The live id (web_rid) that pasted text names: a live id or room URL at once; a share link through its
+        redirect, a room id through the app-side room API, a profile URL through the profile page.
+
+        Raises BadRoomInput, RoomNotFound, StreamerOffline (a profile of a streamer who is not live) or the
+        transport's errors (UpstreamError, EmptyAnswer)."""
+        ref = parse_room_ref(text)
+        from_profile = ref.kind is RefKind.PROFILE
+        seen: set[RoomRef] = set()
+        for _ in range(MAX_LINK_HOPS):
+            if ref.kind is RefKind.WEB_RID:
+                return ref.value
+            if ref.kind is RefKind.ROOM_ID:
+                answer = await self.reflow(ref.value, ref.sec_uid)
+                if from_profile and answer.status is not LiveStatus.LIVE:
+                    raise StreamerOffline("主播当前未开播 (the streamer is not live)")
+                log.info("room id %s → live id %s (%s)", ref.value, answer.web_rid, answer.status.value)
+                return answer.web_rid
+            if ref in seen:
+                break
+            seen.add(ref)
+            ref = await (self.profile_room(ref.value) if ref.kind is RefKind.PROFILE else self.share_target(ref.value))
+        raise BadRoomInput("分享链接反复跳转，没有到达直播间 (the share link loops or never reaches a room)")
+
+    async def share_target(self, code: str) -> RoomRef:
+        """Where a short link leads: its redirect's ``Location``, read but never followed (the app's hosts may
+        not answer a desktop client). Raises RoomNotFound (unknown or expired code) or BadRoomInput (not a room)."""
+        url = f"{self.share_url}/{code}/"
+        response = await self._get(url, follow_redirects=False)
+        if response.status_code == 404:
+            raise RoomNotFound(f"分享链接无效或已过期: v.douyin.com/{code}/ (share link not found)")
+        if response.status_code not in _REDIRECTS:
+            if response.status_code == 200:
+                raise BadRoomInput(f"分享链接没有指向直播间: v.douyin.com/{code}/ (no redirect)")
+            raise UpstreamError(f"GET {url}: HTTP {response.status_code}")
+        location = response.headers.get("location", "").strip()
+        target = urljoin(f"https://v.douyin.com/{code}/", location) if location else ""
+        ref = ref_from_url(target) if target else None
+        if ref is None:
+            raise BadRoomInput(f"分享链接指向的不是直播间: {_without_query(target)!r} (the share link leads elsewhere)")
+        log.info("share link %s → %s (%s)", code, _without_query(target), ref.kind.value)
+        return ref
+
+    async def reflow(self, room_id: str, sec_uid: str = "") -> ReflowAnswer:
+        """The app-side room API for a room id (§1.6). Raises RoomNotFound or UpstreamError."""
+        try:
+            await self.ttwid()  # sent as the page sends it; the API answers without it too
+        except DouyinError as exc:
+            log.info("no ttwid for the room API (%s); asking without it", exc)
+        params = {
+            "type_id": "0",
+            "live_id": "1",
+            "room_id": room_id,
+            "sec_user_id": sec_uid,
+            "version_code": "99.99.99",
+            "app_id": AID,
+        }
+        headers = {"Referer": self.live_url}
+        if self._ttwid:
+            headers["Cookie"] = f"ttwid={self._ttwid}"
+        response = await self._get(f"{self.reflow_url}/webcast/room/reflow/info/", params=params, headers=headers)
+        if response.status_code == 404:
+            raise RoomNotFound(f"直播间 {room_id} 不存在 (room API: HTTP 404)")
+        if response.status_code != 200:
+            raise UpstreamError(f"reflow/info HTTP {response.status_code}")
+        return parse_reflow(response.content, room_id)
+
+    async def profile_room(self, sec_uid: str) -> RoomRef:
+        """The room a streamer's profile page names. Raises StreamerOffline when it names none, RoomNotFound for
+        an unknown profile, ChallengePage when the site keeps answering with its anti-bot page."""
+        await self.ac_nonce()
+        url = f"{self.www_url}/user/{sec_uid}"
+        for attempt in range(2):
+            cookie = f"__ac_nonce={self._nonce}" + (f"; ttwid={self._ttwid}" if self._ttwid else "")
+            response = await self._get(url, headers={"Cookie": cookie, "Referer": f"{self.www_url}/"})
+            if response.status_code == 404:
+                raise RoomNotFound(f"主播主页不存在 (profile not found): {sec_uid[:40]}")
+            if response.status_code != 200:
+                raise UpstreamError(f"GET {self.www_url}/user/…: HTTP {response.status_code}")
+            ref = parse_profile_page(response.text)
+            if ref is not None:
+                log.info("profile %s… → %s %s", sec_uid[:12], ref.kind.value, ref.value)
+                return ref
+            nonce = _cookies_from(response).get("__ac_nonce")
+            if not nonce or nonce == self._nonce:
+                break
+            if attempt:
+                raise ChallengePage("主播主页反复出现验证页 (challenge page again after the nonce)")
+            self._nonce = nonce  # the anti-bot page set a nonce: ask once more with it
+        raise StreamerOffline("主播当前未开播 (the streamer is not live: the profile page names no room)")
+
     async def resolve(self, live_id: str) -> Room:
         """Everything a room client needs. The room may be live or not: check ``Room.status``.
 
         Raises RoomNotFound, or the page's / API's error when neither source could name the room.
         """
-        live_id = parse_live_id(live_id)
+        live_id = await self.live_id_of(live_id)
         page: PageState | None = None
         page_error: Exception | None = None
         try:
