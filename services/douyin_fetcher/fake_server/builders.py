@@ -2,7 +2,9 @@
 
 An event spec is a dict with ``kind`` (chat, screen_chat, emoji_chat, gift, like, member, follow, share, user_seq,
 room_stats, fansclub, control, room_rank, room_message, adaptation, unknown, sync) and the fields of that kind;
-``user`` is ``{"id", "nickname", "gender", "display_id"}`` or ``{"masked": true}``. Field shapes follow the
+``user`` is ``{"id", "nickname", "gender", "display_id"}`` or, for an anonymous viewer, ``{"anonymous": true}`` (or
+``"masked"``): shown as the platform shows them, a masked nickname (``用户****``, ``薛***``), the shared placeholder
+id 111111 and no sec_uid, whatever the connection's login. Field shapes follow the
 docs/protocol/douyin.md §4 and §7.3 (eventTime in seconds, createTime in ms, distinct envelope and Common ids).
 """
 
@@ -28,7 +30,7 @@ class SpecError(ValueError):
 def _user(spec: Any) -> pb.User:
     if not isinstance(spec, Mapping):
         raise SpecError(f"user must be an object, got {spec!r}")
-    if spec.get("masked"):
+    if spec.get("masked") or spec.get("anonymous"):
         return pb.User(id=MASKED_ID, nickname=str(spec.get("nickname", "用户****")), gender=0)
     uid = int(spec.get("id", 0))
     return pb.User(

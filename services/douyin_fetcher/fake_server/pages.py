@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 import time
@@ -9,13 +10,21 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "SDK_PATH",
     "RoomInfo",
+    "account_answer",
+    "anchor_sec_uid",
+    "captcha_page",
     "challenge_page",
     "ended_page",
     "enter_answer",
     "enter_not_found",
+    "home_page",
     "missing_page",
     "nonce_cookie",
+    "profile_page",
+    "reflow_answer",
+    "reflow_not_found",
     "risk_page",
     "room_page",
     "ttwid_cookie",
@@ -38,12 +47,14 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+SDK_PATH = "/fake-sdk/webmssdk.js"
+
+
 def ttwid_cookie() -> str:
+    # The real one carries Domain=.douyin.com, Secure and SameSite=None; without them a browser on http://127.0.0.1
+    # keeps it, so the page's own fetch of web/enter works in a browser too.
     token = secrets.token_urlsafe(24)
-    return (
-        f"ttwid=1%7C{token}%7C{int(time.time())}%7C{secrets.token_hex(32)}; Domain=.douyin.com; Path=/; "
-        "HttpOnly; Secure; SameSite=None"
-    )
+    return f"ttwid=1%7C{token}%7C{int(time.time())}%7C{secrets.token_hex(32)}; Path=/; HttpOnly"
 
 
 def new_nonce() -> str:
@@ -51,13 +62,17 @@ def new_nonce() -> str:
 
 
 def nonce_cookie(nonce: str) -> str:
-    return f"__ac_nonce={nonce}; Path=/; Secure"
+    return f"__ac_nonce={nonce}; Path=/"  # no Secure: a browser on http://127.0.0.1 must keep it
+
+
+def anchor_sec_uid(room: RoomInfo) -> str:
+    return "MS4wLjABAAAA" + room.anchor_id
 
 
 def _anchor(room: RoomInfo) -> dict[str, Any]:
     return {
         "id_str": room.anchor_id,
-        "sec_uid": "MS4wLjABAAAA" + room.anchor_id,
+        "sec_uid": anchor_sec_uid(room),
         "nickname": room.anchor_name,
         "avatar_thumb": {"url_list": ["https://p3.douyinpic.com/aweme/100x100/avatar.jpeg"]},
     }
@@ -72,7 +87,34 @@ def _pace_chunk(payload: str) -> str:
     return f'<script nonce="timao">self.__pace_f.push([1,{json.dumps(payload, ensure_ascii=False)}])</script>'
 
 
-def room_page(room: RoomInfo, user_unique_id: str) -> str:
+def _script_json(obj: Any) -> str:
+    return _compact(obj).replace("</", "<\\/")
+
+
+def _page_head(title: str, config: dict[str, Any]) -> str:
+    # The page's own script (sdk.js) reads its settings from window.__FAKE_PAGE__: login state, and for a room page
+    # where its push client connects.
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<script>window.__FAKE_PAGE__={_script_json(config)}</script>"
+        f'<script src="{SDK_PATH}"></script></head>'
+    )
+
+
+def _login_bar(nickname: str | None) -> str:
+    if nickname is not None:
+        return f'<div id="login_state" data-logged-in="1">{html.escape(nickname)}</div>'
+    return '<div id="login_state" data-logged-in="0"><button id="login_button" type="button">登录</button></div>'
+
+
+def home_page(nickname: str | None) -> str:
+    config = {"logged_in": nickname is not None, "nickname": nickname, "room": None}
+    return f"{_page_head('抖音直播', config)}<body>{_login_bar(nickname)}<p>抖音直播</p></body></html>"
+
+
+def room_page(
+    room: RoomInfo, user_unique_id: str, *, nickname: str | None = None, push: dict[str, Any] | None = None
+) -> str:
     status = 2 if room.live else 4
     early = {"roomStore": {"roomInfo": {}, "emojiList": []}, "roomId": "$undefined"}
     state = {
@@ -102,9 +144,14 @@ def room_page(room: RoomInfo, user_unique_id: str) -> str:
         _pace_chunk('6:["$","$L1",null,' + _compact(state) + "]"),
     ]
     ended = f'<div id="gift_effect_bg_{room.room_id}">直播已结束</div>' if not room.live else ""
+    page_room = {"room_id": room.room_id, "web_rid": room.web_rid, "title": room.title, "live": room.live}
+    config = {
+        "logged_in": nickname is not None,
+        "nickname": nickname,
+        "room": {**page_room, **push} if push is not None else None,
+    }
     return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>'
-        f"{room.anchor_name}的抖音直播间 - 抖音直播</title></head><body>{ended}"
+        f"{_page_head(f'{room.anchor_name}的抖音直播间 - 抖音直播', config)}<body>{_login_bar(nickname)}{ended}"
         f"{''.join(chunks)}</body></html>"
     )
 
@@ -121,6 +168,84 @@ def challenge_page() -> str:
         '<html><head><meta charset="utf-8"></head><body><script>'
         "window.byted_acrawler&&window.byted_acrawler.init({aid:99999999,dfp:0});"
         "document.cookie='__ac_signature=_02B4Z6wo00f01'; location.reload();</script></body></html>"
+    )
+
+
+def captcha_page() -> str:
+    """The platform's verification middle page (a slider captcha in real life)."""
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>验证码中间页</title></head><body>'
+        '<div id="captcha_container"><p>请完成下列验证后继续</p></div></body></html>'
+    )
+
+
+def account_answer(user_id: str | None, nickname: str | None) -> dict[str, Any]:
+    """``/webcast/user/me/``: the logged-in account, or the platform's "not logged in" (20003)."""
+    if user_id is None:
+        return {"data": {"prompts": "用户未登录"}, "extra": {"now": _now_ms()}, "status_code": 20003}
+    return {
+        "data": {
+            "id_str": user_id,
+            "nickname": nickname,
+            "avatar_thumb": {"url_list": ["https://p3.douyinpic.com/aweme/100x100/avatar.jpeg"]},
+        },
+        "extra": {"now": _now_ms()},
+        "status_code": 0,
+    }
+
+
+def reflow_answer(room: RoomInfo) -> dict[str, Any]:
+    """The app-side room API (``/webcast/room/reflow/info/``) in the shape of tests/fixtures/douyin/S05-reflow-*:
+    ``data.room`` with ids, status 2 (live) or 4 (ended), title and the owner with its ``web_rid``."""
+    owner = {**_anchor(room), "id": int(room.anchor_id), "web_rid": room.web_rid, "display_id": room.anchor_id}
+    return {
+        "data": {
+            "room": {
+                "id": int(room.room_id),
+                "id_str": room.room_id,
+                "status": 2 if room.live else 4,
+                "owner_user_id": int(room.anchor_id),
+                "title": room.title,
+                "user_count": room.user_count if room.live else 0,
+                "live_id": 1,
+                "share_url": f"https://webcast.amemv.com/douyin/webcast/reflow/{room.room_id}",
+                "owner": owner,
+            },
+            "user": {"id": 0, "nickname": "", "sec_uid": "", "web_rid": ""},
+        },
+        "extra": {"now": _now_ms()},
+        "status_code": 0,
+    }
+
+
+def reflow_not_found() -> dict[str, Any]:
+    return {"data": {"prompts": "直播间不存在"}, "extra": {"now": _now_ms()}, "status_code": 4001038}
+
+
+def profile_page(room: RoomInfo | None, sec_uid: str) -> str:
+    """A streamer's profile page (www.douyin.com/user/<sec_uid>). Like the real one, its state travels in
+    ``self.__pace_f`` chunks; a live streamer's user object carries ``roomIdStr`` and ``roomData``, a JSON string
+    whose ``owner.web_rid`` is the live room's id (docs/protocol/douyin.md §7.6)."""
+    if room is None:
+        return missing_page()
+    live = room.live
+    user: dict[str, Any] = {
+        "uid": room.anchor_id,
+        "secUid": sec_uid,
+        "nickname": room.anchor_name,
+        "roomId": int(room.room_id) if live else 0,
+        "roomIdStr": room.room_id if live else "0",
+        "liveStatus": 1 if live else 0,
+    }
+    if live:
+        user["roomData"] = _compact(
+            {"status": 2, "id_str": room.room_id, "owner": {"web_rid": room.web_rid, "sec_uid": sec_uid}}
+        )
+    state = {"user": {"user": user, "statusCode": 0}}
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{html.escape(room.anchor_name)}的抖音 - 抖音</title></head><body>"
+        f"{_pace_chunk('7:' + _compact(state))}</body></html>"
     )
 
 

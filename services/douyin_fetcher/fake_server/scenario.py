@@ -22,6 +22,8 @@ faults    ``drop``         — abort the TCP connection without a close frame (c
           ``truncated_frame`` — a frame whose Response bytes are cut short (whole frame unreadable)
           ``end``          — ControlMessage status 3 and the room flips to ended (web/enter answers status 4)
           ``set_live``     ``{"live": false}`` — flip the HTTP status only
+login     ``expire_login`` — every login session becomes invalid; logged-in sockets are closed
+          ``verify``       ``{"on": true}`` — verification mode on/off (captcha page, 10011, refused handshakes)
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ OPS = frozenset(
         "truncated_frame",
         "end",
         "set_live",
+        "expire_login",
+        "verify",
     }
 )
 

@@ -1,5 +1,8 @@
 """The fake Douyin server (docs/protocol/douyin.md §7): room page, challenge page, web/enter and the push WebSocket
-on one loopback port, driven by scenarios (scenario.py) or a demo generator (demo.py).
+on one loopback port, driven by scenarios (scenario.py) or a demo generator (demo.py). It keeps 2026's rules: a
+connection without a login session (login.py) gets no gift messages, anonymous viewers are masked, the room page's
+own script (sdk.js) signs and runs its push client, and the strict mode checks the WebSocket signature and
+``web/enter``'s ``a_bogus``.
 
 Programmatic use (tests)::
 
@@ -23,20 +26,23 @@ import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidMessage
 from websockets.http11 import Request, Response
+from websockets.protocol import Protocol
 
 from services.douyin_fetcher.fake_server import pages
 from services.douyin_fetcher.fake_server.builders import MessageFactory
+from services.douyin_fetcher.fake_server.login import DEFAULT_NICKNAME, Sessions, cookie_value
 from services.douyin_fetcher.fake_server.scenario import Scenario
-from services.douyin_fetcher.fake_server.signing import expected_signature
+from services.douyin_fetcher.fake_server.signing import a_bogus_ok, expected_signature
 from shared.platforms.douyin.errors import FrameError
 from shared.platforms.douyin.frames import (
     FrameKind,
@@ -55,6 +61,10 @@ log = logging.getLogger(__name__)
 
 WS_PATH = "/webcast/im/push/v2/"
 ENTER_PATH = "/webcast/room/web/enter/"
+FETCH_PATH = "/webcast/im/fetch/"
+GIFT_METHOD = "WebcastGiftMessage"
+SDK_JS = Path(__file__).with_name("sdk.js")
+MAX_BODY = 64 * 1024
 _CURSOR_VERSION = re.compile(r"(?:^|_)r-(\d+)")
 
 
@@ -72,12 +82,42 @@ def parse_query(query: str) -> dict[str, str]:
     return params
 
 
-def _cookie_value(header: str, name: str) -> str:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return ""
+def _parse_with_body(protocol: Any) -> Generator[None]:
+    """websockets' own request parser, plus a small body (the fake's POST test endpoints); websockets refuses any
+    request body. Installed by ``_BodyConnection`` before the first byte arrives."""
+    lengths: list[int] = []
+
+    def read_line(limit: int, too_long: type[Exception]) -> Generator[None, None, bytes | bytearray]:
+        line: bytes | bytearray = yield from protocol.reader.read_line(limit, too_long)
+        if line.lower().startswith(b"content-length:"):
+            lengths.append(int(line.split(b":", 1)[1].strip() or b"0"))
+            return b"X-Fake-Body: 1\r\n"
+        return line
+
+    try:
+        request = yield from Request.parse(read_line)
+        length = sum(lengths)
+        if length > MAX_BODY:
+            raise ValueError(f"request body over {MAX_BODY} bytes")
+        body = bytes((yield from protocol.reader.read_exact(length))) if length else b""
+    except Exception as exc:
+        protocol.handshake_exc = InvalidMessage("did not receive a valid HTTP request")
+        protocol.handshake_exc.__cause__ = exc
+        protocol.send_eof()
+        protocol.parser = protocol.discard()
+        next(protocol.parser)
+        yield
+        return
+    request.body = body  # type: ignore[attr-defined]
+    protocol.events.append(request)
+    yield from Protocol.parse(protocol)
+
+
+class _BodyConnection(ServerConnection):
+    def __init__(self, protocol: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(protocol, *args, **kwargs)
+        protocol.parser = _parse_with_body(protocol)
+        next(protocol.parser)
 
 
 @dataclass(slots=True)
@@ -88,6 +128,7 @@ class ConnectionRecord:
     params: dict[str, str]
     accepted: bool
     reason: str = ""
+    logged_in: bool = False  # the handshake carried a live session cookie: gifts are sent
     opened_at: float = field(default_factory=time.monotonic)
     closed_at: float | None = None
 
@@ -247,7 +288,10 @@ class FakeRoom:
         return response, headers
 
     async def _send(self, conn: _Conn, messages: list[pb.Message], *, gzip: bool = True, need_ack: bool = True) -> None:
-        response, headers = self._response(conn, messages, need_ack)
+        # 2026: a guest never receives gift messages. The room's own records (replay, resume) keep them all: a
+        # logged-in client that resumes gets what the platform persisted.
+        wire = messages if conn.record.logged_in else [m for m in messages if m.method != GIFT_METHOD]
+        response, headers = self._response(conn, wire, need_ack)
         self.sent.append((self.wrds_version, messages))
         log_id = random.getrandbits(63)
         data = build_msg_frame(conn.next_seq(), log_id, response, headers, gzip=gzip)
@@ -309,100 +353,143 @@ class FakeRoom:
             self.done.set()
 
     async def _step(self, step: Mapping[str, Any]) -> None:
-        op = step["op"]
-        if op == "sleep":
-            await asyncio.sleep(float(step.get("s", 0.1)))
-        elif op == "set_live":
-            self.info.live = bool(step.get("live", True))
-        elif op == "reject":
-            self.reject_next += int(step.get("n", 1))
-            self.reject_status = int(step.get("status", 415))
-        elif op == "frame":
-            messages = [self.factory.build(e) for e in step.get("events", [])]
-            await self._send(
-                await self.active(), messages, gzip=step.get("gzip", True), need_ack=step.get("need_ack", True)
-            )
-        elif op == "replay":
-            n = int(step.get("n", 5))
-            await self._send(await self.active(), list(self.history)[-n:])
-        elif op == "dup_frame":
-            conn = await self.active()
-            if self.last_frame:
-                await self._send_raw(conn, self.last_frame, None, [])
-        elif op == "wait_acks":
-            await self.wait_acks(await self.active(), float(step.get("timeout", 5.0)))
-        elif op == "corrupt_gzip":
-            conn = await self.active()
-            frame = pb.PushFrame(
-                seq_id=conn.next_seq(),
-                log_id=random.getrandbits(63),
-                service=8888,
-                method=8,
-                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
-                payload_encoding="pb",
-                payload_type=FrameKind.MSG,
-                payload=gzip_bytes(b"\x0a\x05hello")[:-9] + b"\x00garbage",
-            )
-            await self._send_raw(conn, frame.SerializeToString(), None, [])
-        elif op == "gzip_bomb":
-            conn = await self.active()
-            # Built off the loop: 512 MiB of inflated bytes take a second or two to compress.
-            bomb = await asyncio.to_thread(gzip_bomb, int(step.get("mib", 512)) << 20)
-            frame = pb.PushFrame(
-                seq_id=conn.next_seq(),
-                log_id=random.getrandbits(63),
-                service=8888,
-                method=8,
-                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
-                payload_encoding="pb",
-                payload_type=FrameKind.MSG,
-                payload=bomb,
-            )
-            await self._send_raw(conn, frame.SerializeToString(), None, [])
-        elif op == "truncated":
-            conn = await self.active()
-            good = [self.factory.build(e) for e in step.get("events", [])]
-            bad = self.factory.build({"kind": "chat", "user": {"id": 1, "nickname": "x"}, "content": "截断的消息"})
-            bad.payload = bad.payload[: max(1, len(bad.payload) // 2)]
-            await self._send(conn, [bad, *good])
-        elif op == "truncated_frame":
-            conn = await self.active()
-            response, _headers = self._response(conn, [self.factory.build({"kind": "sync"})], True)
-            raw = response.SerializeToString()[:-7]
-            frame = pb.PushFrame(
-                seq_id=conn.next_seq(),
-                log_id=random.getrandbits(63),
-                service=8888,
-                method=8,
-                headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
-                payload_encoding="pb",
-                payload_type=FrameKind.MSG,
-                payload=gzip_bytes(raw),
-            )
-            await self._send_raw(conn, frame.SerializeToString(), None, [])
-        elif op in ("drop", "stall", "close_frame", "change_room_id"):
-            conn = await self.active()
-            if op != "drop" or step.get("wait_acks", True):  # a drop without waiting hits frames still in flight
-                await self.wait_acks(conn, 3.0)
-            if op == "drop":
-                conn.abort()
-            elif op == "stall":
-                conn.stalled = True
-                conn.retired = True
-            elif op == "close_frame":
-                conn.retired = True
-                with contextlib.suppress(ConnectionClosed):
-                    await conn.ws.send(build_close(conn.next_seq()))
-            else:
-                self.server.rename_room(self, str(step.get("room_id") or self.info.room_id + "1"))
-                conn.abort()
-        elif op == "end":
-            conn = await self.active()
-            await self._send(conn, [self.factory.build({"kind": "control", "status": int(step.get("status", 3))})])
-            await self.wait_acks(conn, 3.0)
-            self.info.live = False
-        else:  # load_scenario validated the op names
-            raise ValueError(f"unknown op {op!r}")
+        handler = STEP_HANDLERS.get(step["op"])
+        if handler is None:  # load_scenario validated the op names
+            raise ValueError(f"unknown op {step['op']!r}")
+        await handler(self, step)
+
+
+# ------------------------------------------------------------ scenario steps (scenario.py lists them)
+
+StepHandler = Callable[[FakeRoom, Mapping[str, Any]], Awaitable[None]]
+
+
+async def _sleep(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    await asyncio.sleep(float(step.get("s", 0.1)))
+
+
+async def _set_live(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    room.info.live = bool(step.get("live", True))
+
+
+async def _reject(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    room.reject_next += int(step.get("n", 1))
+    room.reject_status = int(step.get("status", 415))
+
+
+async def _frame(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    messages = [room.factory.build(e) for e in step.get("events", [])]
+    await room._send(await room.active(), messages, gzip=step.get("gzip", True), need_ack=step.get("need_ack", True))
+
+
+async def _replay(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    await room._send(await room.active(), list(room.history)[-int(step.get("n", 5)) :])
+
+
+async def _dup_frame(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    if room.last_frame:
+        await room._send_raw(conn, room.last_frame, None, [])
+
+
+async def _wait_acks(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    await room.wait_acks(await room.active(), float(step.get("timeout", 5.0)))
+
+
+def _raw_frame(conn: _Conn, payload: bytes) -> bytes:
+    frame = pb.PushFrame(
+        seq_id=conn.next_seq(),
+        log_id=random.getrandbits(63),
+        service=8888,
+        method=8,
+        headers=[pb.HeaderEntry(key="compress_type", value="gzip")],
+        payload_encoding="pb",
+        payload_type=FrameKind.MSG,
+        payload=payload,
+    )
+    return bytes(frame.SerializeToString())
+
+
+async def _corrupt_gzip(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    await room._send_raw(conn, _raw_frame(conn, gzip_bytes(b"\x0a\x05hello")[:-9] + b"\x00garbage"), None, [])
+
+
+async def _gzip_bomb(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    # Built off the loop: 512 MiB of inflated bytes take a second or two to compress.
+    bomb = await asyncio.to_thread(gzip_bomb, int(step.get("mib", 512)) << 20)
+    await room._send_raw(conn, _raw_frame(conn, bomb), None, [])
+
+
+async def _truncated(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    good = [room.factory.build(e) for e in step.get("events", [])]
+    bad = room.factory.build({"kind": "chat", "user": {"id": 1, "nickname": "x"}, "content": "截断的消息"})
+    bad.payload = bad.payload[: max(1, len(bad.payload) // 2)]
+    await room._send(conn, [bad, *good])
+
+
+async def _truncated_frame(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    response, _headers = room._response(conn, [room.factory.build({"kind": "sync"})], True)
+    await room._send_raw(conn, _raw_frame(conn, gzip_bytes(response.SerializeToString()[:-7])), None, [])
+
+
+async def _connection_fault(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    op = step["op"]
+    conn = await room.active()
+    if op != "drop" or step.get("wait_acks", True):  # a drop without waiting hits frames still in flight
+        await room.wait_acks(conn, 3.0)
+    if op == "drop":
+        conn.abort()
+    elif op == "stall":
+        conn.stalled = True
+        conn.retired = True
+    elif op == "close_frame":
+        conn.retired = True
+        with contextlib.suppress(ConnectionClosed):
+            await conn.ws.send(build_close(conn.next_seq()))
+    else:  # change_room_id
+        room.server.rename_room(room, str(step.get("room_id") or room.info.room_id + "1"))
+        conn.abort()
+
+
+async def _end(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    conn = await room.active()
+    await room._send(conn, [room.factory.build({"kind": "control", "status": int(step.get("status", 3))})])
+    await room.wait_acks(conn, 3.0)
+    room.info.live = False
+
+
+async def _expire_login(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    room.server.expire_logins()
+
+
+async def _verify(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    room.server.verification = bool(step.get("on", True))
+
+
+STEP_HANDLERS: dict[str, StepHandler] = {
+    "sleep": _sleep,
+    "set_live": _set_live,
+    "reject": _reject,
+    "frame": _frame,
+    "replay": _replay,
+    "dup_frame": _dup_frame,
+    "wait_acks": _wait_acks,
+    "corrupt_gzip": _corrupt_gzip,
+    "gzip_bomb": _gzip_bomb,
+    "truncated": _truncated,
+    "truncated_frame": _truncated_frame,
+    "drop": _connection_fault,
+    "stall": _connection_fault,
+    "close_frame": _connection_fault,
+    "change_room_id": _connection_fault,
+    "end": _end,
+    "expire_login": _expire_login,
+    "verify": _verify,
+}
 
 
 class FakeDouyinServer:
@@ -417,6 +504,9 @@ class FakeDouyinServer:
         idle_timeout: float = 25.0,
         host: str = "127.0.0.1",
         stream_base: str | None = None,
+        verification: bool = False,
+        page_idle_timeout: float = 600.0,
+        enter_needs_a_bogus: bool | None = None,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the fake Douyin server binds loopback only")
@@ -425,6 +515,14 @@ class FakeDouyinServer:
         self.strict = strict
         self.demo = demo
         self.idle_timeout = idle_timeout
+        # Room pages, web/enter and the push handshake answer with the platform's verification (captcha) instead.
+        self.verification = verification
+        # The room page's push client closes after this long without trusted user activity (the real page does).
+        self.page_idle_timeout = page_idle_timeout
+        # web/enter answers an empty 200 without a valid a_bogus; follows ``strict`` unless set.
+        self.enter_needs_a_bogus = strict if enter_needs_a_bogus is None else enter_needs_a_bogus
+        self.sessions = Sessions()
+        self.shares: dict[str, FakeRoom] = {}  # share-link code → room (/v/<code>/)
         # Where the rooms' stream URLs point (the demo's synthetic live stream); None = unplayable placeholders.
         self.stream_base = stream_base
         self.observed = Observed()
@@ -446,6 +544,7 @@ class FakeDouyinServer:
             process_request=self._process_request,
             ping_interval=None,  # Douyin does not ping clients
             max_size=2**22,
+            create_connection=_BodyConnection,
         )
         sock = next(iter(self._server.sockets))
         self.port = sock.getsockname()[1]
@@ -476,7 +575,26 @@ class FakeDouyinServer:
             "douyin_live_url": base,
             "douyin_www_url": f"{base}/www",
             "douyin_ws_url": f"ws://127.0.0.1:{self.port}{WS_PATH}",
+            "douyin_share_url": f"{base}/v",
+            "douyin_reflow_url": base,
         }
+
+    # ------------------------------------------------------------ login and verification
+
+    def issue_login(self, nickname: str | None = None) -> str:
+        """A logged-in cookie string, as a browser would hold after a QR login (tests, the demo)."""
+        return self.sessions.issue(nickname).cookie_header()
+
+    def expire_logins(self) -> None:
+        """Every issued session becomes invalid; open logged-in push sockets are closed."""
+        self.sessions.expire_all()
+        for conn in list(self._conns):
+            if conn.record.logged_in:
+                conn.record.logged_in = False
+                conn.record.reason = "login expired"
+                conn.retired = True
+                asyncio.get_running_loop().create_task(conn.ws.close(1000, "login expired"))
+        log.info("fake douyin: every login session expired")
 
     # ------------------------------------------------------------ rooms
 
@@ -493,6 +611,10 @@ class FakeDouyinServer:
         room.info.room_id = new_room_id
         room.factory.room_id = int(new_room_id)
         self._by_room_id[new_room_id] = room
+
+    def add_share(self, code: str, room: FakeRoom | str) -> None:
+        """Register a share-link code (``/v/<code>/``) for a room (a FakeRoom or its web_rid)."""
+        self.shares[code] = room if isinstance(room, FakeRoom) else self.rooms[room]
 
     def load_scenario(self, scenario: Scenario, web_rid: str | None = None) -> FakeRoom:
         """Create (or reuse) the scenario's room and start feeding it the scenario's steps."""
@@ -531,30 +653,119 @@ class FakeDouyinServer:
             headers["Set-Cookie"] = cookie
         for key, value in extra.items():
             headers[key] = value
-        reason = {200: "OK", 404: "Not Found", 502: "Bad Gateway"}.get(status, "OK")
+        reason = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found", 502: "Bad Gateway"}.get(status, "OK")
         return Response(status, reason, headers, data)
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
         cookie = request.headers.get("Cookie", "")
         self.observed.http_requests.append(path)
-        html = "text/html; charset=utf-8"
         if path == WS_PATH:
             return self._check_handshake(connection, parse_query(query), cookie)
+        if request.method == "POST":
+            return self._post(path, getattr(request, "body", b""))
+        if path.startswith("/passport/web/"):
+            return self._passport(path, parse_query(query))
+        return self._get(path, query, cookie, request.headers.get("User-Agent", ""))
+
+    def _json(self, body: Any, cookies: Iterable[str] = (), status: int = 200) -> Response:
+        return self._respond(status, json.dumps(body, ensure_ascii=False), "application/json; charset=utf-8", cookies)
+
+    def _get(self, path: str, query: str, cookie: str, user_agent: str) -> Response:
+        html = "text/html; charset=utf-8"
+        account = self.sessions.account(cookie)
+        nickname = account.nickname if account else None
         if path == "/":
-            return self._respond(200, "<html><body>抖音直播</body></html>", html, [pages.ttwid_cookie()])
+            return self._respond(200, pages.home_page(nickname), html, [pages.ttwid_cookie()])
+        if path == pages.SDK_PATH:
+            return self._respond(200, SDK_JS.read_bytes(), "application/javascript; charset=utf-8")
         if path in ("/www", "/www/"):
             return self._respond(200, "<html><body>抖音</body></html>", html, [self._issue_nonce()])
+        if path.startswith("/www/user/"):
+            sec_uid = path.removeprefix("/www/user/").strip("/")
+            room = next((r for r in self.rooms.values() if pages.anchor_sec_uid(r.info) == sec_uid), None)
+            return self._respond(200 if room else 404, pages.profile_page(room.info if room else None, sec_uid), html)
         if path == ENTER_PATH:
-            return self._enter(parse_query(query), cookie)
+            return self._enter(query, cookie, user_agent)
+        if path == FETCH_PATH:
+            return self._fetch(parse_query(query), account is not None)
+        if path == "/webcast/user/me/":
+            return self._json(pages.account_answer(account.user_id if account else None, nickname))
+        if path == "/webcast/room/reflow/info/":
+            room = self._by_room_id.get(parse_query(query).get("room_id", ""))
+            return self._json(pages.reflow_answer(room.info) if room else pages.reflow_not_found())
+        if path.startswith("/v/"):
+            return self._share(path.removeprefix("/v/").strip("/"))
         segment = path.strip("/")
         if segment.isdigit():
-            if _cookie_value(cookie, "__ac_nonce") not in self._nonces:
-                return self._respond(200, pages.challenge_page(), html, [self._issue_nonce()])
-            room = self._room_for_page(segment)
-            if room is None:
-                return self._respond(200, pages.missing_page(), html)
-            return self._respond(200, pages.room_page(room.info, room.user_unique_id), html)
+            return self._room_page(segment, cookie, nickname)
+        return self._respond(404, "not found", "text/plain; charset=utf-8")
+
+    def _room_page(self, web_rid: str, cookie: str, nickname: str | None) -> Response:
+        html = "text/html; charset=utf-8"
+        if self.verification:
+            return self._respond(200, pages.captcha_page(), html)
+        if cookie_value(cookie, "__ac_nonce") not in self._nonces:
+            return self._respond(200, pages.challenge_page(), html, [self._issue_nonce()])
+        room = self._room_for_page(web_rid)
+        if room is None:
+            return self._respond(200, pages.missing_page(), html)
+        push = {
+            "ws_url": f"ws://127.0.0.1:{self.port}{WS_PATH}",
+            "user_unique_id": room.user_unique_id,
+            "idle_timeout_s": self.page_idle_timeout,
+        }
+        body = pages.room_page(room.info, room.user_unique_id, nickname=nickname, push=push)
+        cookies = [] if "ttwid=" in cookie else [pages.ttwid_cookie()]
+        return self._respond(200, body, html, cookies)
+
+    def _share(self, code: str) -> Response:
+        room = self.shares.get(code)
+        if room is None:
+            return self._respond(404, "not found", "text/plain; charset=utf-8")
+        # The real redirect's shape; the device ids are random, as each share gets its own.
+        location = (
+            f"https://webcast.amemv.com/douyin/webcast/reflow/{room.info.room_id}?u_code={secrets.token_hex(6)}"
+            f"&did={secrets.token_hex(8)}&iid={secrets.token_hex(8)}&with_sec_did=1&use_link_command=1"
+            f"&sec_user_id={quote(pages.anchor_sec_uid(room.info))}&timestamp={int(time.time())}"
+            "&utm_source=copy&utm_campaign=client_share&utm_medium=android&share_app_name=douyin"
+        )
+        return self._respond(302, "", "text/html; charset=utf-8", extra={"Location": location})
+
+    def _passport(self, path: str, params: Mapping[str, str]) -> Response:
+        # The QR login flow (real shape simplified): get a token, poll it; a confirmed poll sets the session cookies.
+        if path == "/passport/web/get_qrcode/":
+            token = self.sessions.new_qr()
+            qrcode_url = f"https://aweme.snssdk.com/magic/page/ejs/qrcode?token={token}"
+            return self._json({"data": {"token": token, "qrcode_index_url": qrcode_url}, "message": "success"})
+        if path == "/passport/web/check_qrconnect/":
+            status, account = self.sessions.poll(params.get("token", ""))
+            data: dict[str, Any] = {"status": status}
+            if account is not None:
+                data["redirect_url"] = "/"
+                log.info("fake douyin: QR login of %s", account.nickname)
+            return self._json({"data": data, "message": "success"}, account.set_cookies() if account else ())
+        return self._respond(404, "not found", "text/plain; charset=utf-8")
+
+    def _post(self, path: str, body: bytes) -> Response:
+        try:
+            data = json.loads(body) if body.strip() else {}
+            if not isinstance(data, dict):
+                raise ValueError("body must be a JSON object")
+        except ValueError as exc:
+            return self._json({"ok": False, "error": f"请求体不是 JSON 对象 (bad JSON body): {exc}"}, status=400)
+        if path == "/__fake__/login/scan":
+            if not self.sessions.scan(data.get("token"), data.get("nickname") or DEFAULT_NICKNAME):
+                return self._json({"ok": False, "error": "没有待扫描的二维码 (no pending QR code)"}, status=404)
+            return self._json({"ok": True})
+        if path == "/__fake__/login/issue":
+            return self._json({"cookie": self.issue_login(data.get("nickname"))})
+        if path == "/__fake__/login/expire":
+            self.expire_logins()
+            return self._json({"ok": True})
+        if path == "/__fake__/verification":
+            self.verification = bool(data.get("on", True))
+            return self._json({"ok": True, "on": self.verification})
         return self._respond(404, "not found", "text/plain; charset=utf-8")
 
     def _issue_nonce(self) -> str:
@@ -562,13 +773,33 @@ class FakeDouyinServer:
         self._nonces.add(nonce)
         return pages.nonce_cookie(nonce)
 
-    def _enter(self, params: Mapping[str, str], cookie: str) -> Response:
-        json_type = "application/json; charset=utf-8"
+    def _enter(self, query: str, cookie: str, user_agent: str) -> Response:
+        params = parse_query(query)
+        if self.verification:
+            return self._json({"data": {"prompts": "请完成验证"}, "extra": {"now": _now_ms()}, "status_code": 10011})
         if "ttwid=" not in cookie:
-            return self._respond(200, b"", json_type)  # the real answer without ttwid: 200 and nothing
+            return self._respond(200, b"", "application/json; charset=utf-8")  # the real answer without ttwid
+        if self.enter_needs_a_bogus and not a_bogus_ok(query, user_agent):
+            log.info("fake douyin: web/enter without a valid a_bogus refused")
+            return self._respond(200, b"", "application/json; charset=utf-8")  # how the real API refuses
         room = self._room_for_page(params.get("web_rid", ""))
-        body = pages.enter_not_found() if room is None else pages.enter_answer(room.info, self.stream_base)
-        return self._respond(200, json.dumps(body, ensure_ascii=False), json_type)
+        return self._json(pages.enter_not_found() if room is None else pages.enter_answer(room.info, self.stream_base))
+
+    def _fetch(self, params: Mapping[str, str], logged_in: bool) -> Response:
+        """``/webcast/im/fetch/``: the room's recent messages as a protobuf Response (the HTTP way to poll)."""
+        room = self._by_room_id.get(params.get("room_id", ""))
+        if room is None:
+            return self._respond(200, b"", "application/protobuf")
+        messages = [m for m in room.history if logged_in or m.method != GIFT_METHOD]
+        now = _now_ms()
+        response = pb.Response(
+            messages=messages[-50:],
+            cursor=f"t-{now}_r-{room.wrds_version}_d-1_u-1",
+            fetch_interval=1000,
+            now=now,
+            internal_ext=f"internal_src:dim|wrds_v:{room.wrds_version}",
+        )
+        return self._respond(200, response.SerializeToString(), "application/protobuf")
 
     def _check_handshake(self, connection: ServerConnection, params: dict[str, str], cookie: str) -> Response | None:
         self._conn_ids += 1
@@ -578,7 +809,9 @@ class FakeDouyinServer:
         )
         self.observed.connections.append(record)
         reason = ""
-        if room is None:
+        if self.verification:
+            reason = "verification"
+        elif room is None:
             reason = "unknown room_id"
         elif not params.get("user_unique_id", "").isdigit():
             reason = "no user_unique_id"
@@ -604,6 +837,7 @@ class FakeDouyinServer:
                 },
             )
         record.accepted = True
+        record.logged_in = self.sessions.account(cookie) is not None
         connection.timao_record = record  # type: ignore[attr-defined]
         return None
 

@@ -1,17 +1,17 @@
-"""The strict mode's signature check: the Python twin of ``test_sign.js`` over the X-MS-STUB.
-
-The stub is the one of docs/protocol/douyin.md §2.4.
-"""
+"""The strict mode's checks: the Python twin of ``test_sign.js`` over the X-MS-STUB (docs/protocol/douyin.md §2.4),
+and the fake's ``a_bogus`` (the same rounds over a request's query and User-Agent, §7.6), which the room page's script
+(``sdk.js``) computes in the browser."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 from shared.platforms.douyin.signer import x_ms_stub
 
-__all__ = ["TEST_SIGNER_JS", "expected_signature", "reference_signature"]
+__all__ = ["TEST_SIGNER_JS", "a_bogus_ok", "expected_signature", "fake_a_bogus", "reference_signature"]
 
 TEST_SIGNER_JS = Path(__file__).with_name("test_sign.js")
 
@@ -30,3 +30,16 @@ def reference_signature(stub: str) -> str:
 
 def expected_signature(params: Mapping[str, str]) -> str:
     return reference_signature(x_ms_stub(params))
+
+
+def fake_a_bogus(query: str, user_agent: str) -> str:
+    """The fake's ``a_bogus`` for a query string (as sent, without ``a_bogus``) and the request's User-Agent."""
+    return reference_signature(f"{query}|{user_agent}")
+
+
+def a_bogus_ok(raw_query: str, user_agent: str) -> bool:
+    """Whether a raw query carries the right ``a_bogus`` (appended last, as the page's fetch wrapper does)."""
+    parts = raw_query.split("&")
+    signed = [p for p in parts if not p.startswith("a_bogus=")]
+    given = [unquote(p[len("a_bogus=") :]) for p in parts if p.startswith("a_bogus=")]
+    return len(given) == 1 and given[0] == fake_a_bogus("&".join(signed), user_agent)
