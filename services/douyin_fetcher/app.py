@@ -30,7 +30,8 @@ from shared.assignments import Assignments, WorkItem, adopt_all
 from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
-from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound
+from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
+from shared.platforms.douyin.links import parse_room_ref
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
 from shared.retry import exponential
 from shared.worker import CommandFn
@@ -179,15 +180,20 @@ class FetcherApp:
 
     async def _start_room(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            live_id = parse_live_id(str(params.get("live_id", "")))
+            parse_room_ref(str(params.get("live_id", "")))  # bad input fails before any request
             config = RoomConfig.model_validate(params.get("config") or {})
         except BadRoomInput as exc:
             raise CommandError("invalid", str(exc)) from exc
         except ValidationError as exc:
             problems = "; ".join(f"config.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise CommandError("invalid", problems) from exc
-        info: dict[str, Any] = {"live_id": live_id}
         resolver = RoomResolver.from_settings(self.settings)
+        try:
+            live_id = await self._live_id_of(resolver, str(params.get("live_id", "")))
+        except BaseException:
+            await resolver.aclose()
+            raise
+        info: dict[str, Any] = {"live_id": live_id}
         try:
             room = await asyncio.wait_for(resolver.resolve(live_id), PRECHECK_TIMEOUT_S)
             anchor = room.anchor.nickname if room.anchor else ""
@@ -218,6 +224,22 @@ class FetcherApp:
         if session_id != requested:  # the room was already watched, in that session
             await self._work.remove(requested)
         return {"session_id": session_id, **info}
+
+    @staticmethod
+    async def _live_id_of(resolver: RoomResolver, text: str) -> str:
+        """The live id a pasted link names (a share link or profile is followed first: docs/protocol/douyin.md
+        §1.6). Without it there is no room to start, so every failure is the command's error."""
+        try:
+            return await asyncio.wait_for(resolver.live_id_of(text), PRECHECK_TIMEOUT_S)
+        except BadRoomInput as exc:
+            raise CommandError("invalid", str(exc)) from exc
+        except RoomNotFound as exc:
+            raise CommandError("not_found", str(exc)) from exc
+        except StreamerOffline as exc:
+            raise CommandError("conflict", str(exc)) from exc
+        except (DouyinError, OSError, TimeoutError) as exc:
+            reason = f"链接解析失败，请稍后重试 (could not follow the link): {exc}"
+            raise CommandError("upstream_error", reason) from exc
 
     async def _stop_room(self, params: dict[str, Any]) -> dict[str, Any]:
         session_id = str(params.get("session_id", ""))

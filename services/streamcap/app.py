@@ -31,7 +31,7 @@ from shared.config import Settings
 from shared.db.engine import make_engine
 from shared.events import EventType, LiveEvent
 from shared.platforms.douyin.errors import LiveEnded, NoStream
-from shared.platforms.douyin.resolve import LiveStatus, RoomResolver, parse_live_id
+from shared.platforms.douyin.resolve import LiveStatus, RoomResolver
 from shared.websec import LocalGuard, request_validation_handler, ui_origins
 from shared.worker import SYSTEM_SESSION, CommandFn
 
@@ -153,7 +153,7 @@ class StreamcapApp:
         """Stream candidates per quality for a Douyin room; an empty mapping while it is not live."""
         resolver = RoomResolver.from_settings(self.settings)
         try:
-            resolved = await resolver.resolve(parse_live_id(room))
+            resolved = await resolver.resolve(room)  # any link a user has (docs/protocol/douyin.md §1.6)
         except LiveEnded:
             return DouyinStreams(streams={})
         finally:

@@ -18,7 +18,13 @@ START_TIMEOUT_S = 20.0
 
 
 class DouyinStart(BaseModel):
-    live_id: str = Field(min_length=1, max_length=300, description="room id (148108118778) or room URL")
+    # Any link a user has: the fetcher finds the room in it (docs/protocol/douyin.md §1.6).
+    live_id: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="room id (148108118778), room URL, share text copied from the app (with its v.douyin.com link)"
+        " or the profile URL of a streamer who is live",
+    )
     config: dict[str, Any] = Field(default_factory=dict)
 
 
