@@ -113,7 +113,7 @@ class Harness:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = FakeDouyinServer(strict=True, idle_timeout=25.0)
+        self.server = FakeDouyinServer(strict=True, idle_timeout=25.0, enter_needs_a_bogus=False)
         self.received: list[tuple[int, str, str]] = []  # (receive ns, session_id, chat content)
         self.tapped: list[tuple[int, str, str]] = []  # the same, seen on the bus's live channel
         self._bus: Bus | None = None

@@ -225,7 +225,9 @@ class Net:
     def __init__(self, stream_base: str) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="soak-net", daemon=True)
-        self.server = FakeDouyinServer(strict=True, idle_timeout=25.0, stream_base=stream_base)
+        self.server = FakeDouyinServer(
+            strict=True, idle_timeout=25.0, stream_base=stream_base, enter_needs_a_bogus=False
+        )
         self.conns: list[WsConn] = []
         self.room_of_session: dict[str, int] = {}
         self.other_events: Counter[str] = Counter()

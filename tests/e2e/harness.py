@@ -145,7 +145,7 @@ class FakeDouyinThread:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.server = FakeDouyinServer(strict=True, idle_timeout=5.0)
+        self.server = FakeDouyinServer(strict=True, idle_timeout=5.0, enter_needs_a_bogus=False)
 
     def run(self, coro: Any) -> Any:
         future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self.loop)

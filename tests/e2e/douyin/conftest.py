@@ -10,7 +10,7 @@ from services.douyin_fetcher.fake_server import FakeDouyinServer
 
 @pytest_asyncio.fixture
 async def fake_douyin() -> AsyncIterator[FakeDouyinServer]:
-    server = FakeDouyinServer(strict=True, idle_timeout=5.0)
+    server = FakeDouyinServer(strict=True, idle_timeout=5.0, enter_needs_a_bogus=False)
     await server.start()
     try:
         yield server
