@@ -43,17 +43,14 @@ export function toMillis(v: number | string | null | undefined): number | null {
   return Number.isFinite(t) ? t : null;
 }
 
-/** A Douyin room: a bare id, or a live.douyin.com URL; returns the id or null. */
+/** A Douyin room: a bare id or a live.douyin.com URL gives the id; text holding another Douyin link (share text
+ * copied from the app, a www.douyin.com live or profile URL) is sent whole, for the server to follow
+ * (docs/protocol/douyin.md §1.6); null for anything else. */
 export function parseLiveId(input: string): string | null {
   const s = input.trim();
-  if (!s) return null;
+  if (!s || s.length > 2000) return null;
   if (/^[A-Za-z0-9_-]{1,64}$/.test(s)) return s;
-  try {
-    const url = new URL(s.includes('://') ? s : `https://${s}`);
-    const seg = url.pathname.split('/').filter(Boolean);
-    const last = seg[seg.length - 1];
-    return last && /^[A-Za-z0-9_-]{1,64}$/.test(last) ? last : null;
-  } catch {
-    return null;
-  }
+  const live = /^(?:https?:\/\/)?live\.douyin\.com\/([A-Za-z0-9_-]{1,64})(?:[/?#]|$)/i.exec(s);
+  if (live) return live[1];
+  return /(?:douyin\.com|amemv\.com)\//i.test(s) ? s : null;
 }

@@ -51,6 +51,8 @@ export interface DouyinStatusResponse {
 export interface StartResponse {
   success: boolean;
   session_id: string;
+  /** The room's live id, once the server has followed whatever link was pasted (Douyin rooms). */
+  live_id?: string;
 }
 
 export interface SuccessResponse {

@@ -78,6 +78,19 @@ describe('monitor', () => {
     await waitFor(() => expect(socket()!.url).toContain('session_id=s9'));
   });
 
+  it('starts a room from share text copied from the app and follows the live id the server found', async () => {
+    const share = '7- 长按复制此条消息，打开抖音搜索，查看TA的更多作品。 https://v.douyin.com/iAbCdEf/ 1@2.com :9pm';
+    const { fetchImpl } = renderApp('/', (url, init) => {
+      if (url.pathname === '/api/douyin/start' && init.method === 'POST') return { body: { success: true, session_id: 's7', live_id: '547977714661' } };
+      return route(url);
+    });
+    fireEvent.change(await screen.findByTestId('room-input'), { target: { value: share } });
+    fireEvent.click(screen.getByTestId('room-start'));
+    await waitFor(() => expect(useAppStore.getState().liveId).toBe('547977714661'));
+    const call = fetchImpl.calls.find((c) => c.url.endsWith('/api/douyin/start'));
+    expect(JSON.parse(String(call!.init.body))).toEqual({ live_id: share.trim() });
+  });
+
   it('shows "service not running" when the fetcher answers 503', async () => {
     renderApp('/', (url) => (url.pathname === '/api/douyin/status' ? { status: 503, body: { detail: 'douyin_fetcher is not running' } } : undefined));
     const banner = await screen.findByTestId('service-unavailable');

@@ -68,7 +68,8 @@ export function RoomControl() {
     setError(null);
     try {
       const res = await startDouyin(api, liveId);
-      follow(res.session_id, liveId);
+      // A share text or profile URL is followed by the server; it answers with the room's own id.
+      follow(res.session_id, res.live_id || liveId);
       status.reload();
     } catch (err) {
       setError(isApiError(err) ? t('common.error', { detail: err.detail || err.kind }) : String(err));
