@@ -1,6 +1,7 @@
 """The fake Douyin server (docs/protocol/douyin.md §7), for tests, demos and offline development.
 
-CLI: ``timao fake-douyin [--port N] [--scenario FILE] [--demo] [--strict] [--web-rid ID] [--idle-timeout S]``.
+CLI: ``timao fake-douyin [--port N] [--scenario FILE] [--demo] [--strict] [--web-rid ID] [--idle-timeout S]
+[--verification] [--page-idle-timeout S]``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scenario", help="JSONL scenario file to play")
     parser.add_argument("--web-rid", help="room id the scenario plays in (default: the file's room or 100000000001)")
     parser.add_argument("--demo", action="store_true", help="every room id is a lively demo room, forever")
-    parser.add_argument("--strict", action="store_true", help=f"verify the WebSocket signature ({TEST_SIGNER_JS.name})")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"verify the WebSocket signature ({TEST_SIGNER_JS.name}) and web/enter's a_bogus (the page script's)",
+    )
+    parser.add_argument(
+        "--verification", action="store_true", help="answer with the verification (captcha) page, as under suspicion"
+    )
+    parser.add_argument(
+        "--page-idle-timeout",
+        type=float,
+        default=600.0,
+        help="the room page's push client closes after this long without user activity (s)",
+    )
     parser.add_argument("--idle-timeout", type=float, default=25.0, help="drop connections silent this long (s)")
     parser.add_argument("--stream-base", help="stream URL prefix for every room (BASE.flv, BASE_hd.flv, BASE.m3u8 ...)")
     return parser
@@ -40,6 +54,8 @@ async def _serve(args: argparse.Namespace) -> int:
         demo=args.demo or not args.scenario,
         idle_timeout=args.idle_timeout,
         stream_base=args.stream_base,
+        verification=args.verification,
+        page_idle_timeout=args.page_idle_timeout,
     )
     port = await server.start()
     if args.scenario:
