@@ -318,12 +318,14 @@ class RoomClient:
                     ended_answers = 0
                     if self._stop_event.is_set():
                         break
-                    await self._connect(room)
+                    try:
+                        await self._connect(room)
+                    finally:
+                        if self._healthy:  # messages flowed: earlier failures are forgiven, even if this one stalled
+                            attempt = 0
                     if self._end_status:
                         final, reason = ClientState.ENDED, self._end_status
                         return
-                    if self._healthy:
-                        attempt = 0
                     raise _ServerClosed(self._abort_reason or "connection closed")
                 except (BadRoomInput, RoomNotFound, SignatureError) as exc:
                     final, reason = ClientState.FAILED, f"{exc.code}: {exc}"
