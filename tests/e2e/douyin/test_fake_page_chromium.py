@@ -1,0 +1,126 @@
+"""The fake Douyin server's room page in the real Debian Chromium, headless (docs/protocol/douyin.md §7.6): its own
+push client signs with frontierSign and passes the strict handshake, receives and acks frames, heartbeats, signs its
+fetches with a_bogus, logs in through the QR panel, and closes after the idle timeout without user activity."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from playwright.async_api import Page, async_playwright
+
+from services.douyin_fetcher.fake_server import FakeDouyinServer, load_scenario
+from services.douyin_fetcher.fake_server.signing import reference_signature
+from shared.platforms.douyin.signer import x_ms_stub
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = os.environ.get("TIMAO_TEST_CHROMIUM", "/usr/bin/chromium")
+CHAT = {"kind": "chat", "user": {"anonymous": True}, "content": "主播好"}
+GIFT = {"kind": "gift", "user": {"id": 7, "nickname": "送礼的人"}, "gift_id": 463, "name": "小心心", "diamonds": 1}
+IDLE_S = 6.0
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDouyinServer]:
+    server = FakeDouyinServer(strict=True, page_idle_timeout=IDLE_S, idle_timeout=25.0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            context = await browser.new_context()
+            yield await context.new_page()
+        finally:
+            await browser.close()
+
+
+async def push_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = await page.evaluate("() => ({...window.__fakePush})")
+    return state
+
+
+async def test_the_room_page_signs_connects_acks_logs_in_and_pauses_when_idle(
+    fake: FakeDouyinServer, page: Page
+) -> None:
+    frames: list[dict[str, Any]] = [{"op": "frame", "events": [CHAT, GIFT]}, {"op": "sleep", "s": 0.2}] * 4
+    room = fake.load_scenario(load_scenario([{"op": "sleep", "s": 1.0}, *frames, {"op": "wait_acks"}]), "200000000001")
+    await page.goto(f"{fake.urls['douyin_live_url']}/200000000001")  # the challenge page reloads into the room page
+    await page.wait_for_function("window.__fakePush && window.__fakePush.acks >= 4", timeout=30_000)
+    await room.wait_done()
+    assert await page.title() == room.info.title
+
+    # The strict handshake accepted the page's own signature, over the real parameters.
+    guest = fake.observed.accepted[0]
+    assert not fake.observed.rejected and not guest.logged_in
+    assert guest.params["user_unique_id"] == room.user_unique_id and guest.params["room_id"] == room.info.room_id
+    state = await push_state(page)
+    assert state["stub"] == x_ms_stub(guest.params)  # the page's own md5 over the real parameters
+    assert guest.params["signature"] == state["signature"] == reference_signature(state["stub"])
+    sign = await page.evaluate("window.byted_acrawler.frontierSign({'X-MS-STUB': 'abc123'})")
+    assert sign == {"X-Bogus": reference_signature("abc123")}
+
+    # Every need_ack frame acked; as a guest, no gift ever reached the page.
+    assert not fake.observed.unacked() and len(fake.observed.acks) >= 4
+    assert state["methods"] == ["WebcastChatMessage"] * 4
+
+    # The page's fetch adds a_bogus, which the strict web/enter demands.
+    enter = await page.evaluate("fetch('/webcast/room/web/enter/?aid=6383&web_rid=200000000001').then(r => r.json())")
+    assert enter["data"]["data"][0]["id_str"] == room.info.room_id
+    async with httpx.AsyncClient() as http:
+        unsigned = await http.get(
+            f"{fake.urls['douyin_live_url']}/webcast/room/web/enter/?aid=6383&web_rid=200000000001",
+            headers={"Cookie": "ttwid=x"},
+        )
+    assert unsigned.content == b""
+
+    # The QR panel: a simulated scan logs the page in; it reloads and its new socket carries the session.
+    await page.wait_for_selector("#login_qrcode[data-token]", timeout=10_000)
+    async with httpx.AsyncClient() as http:
+        scanned = await http.post(f"{fake.urls['douyin_live_url']}/__fake__/login/scan", json={"nickname": "页面登录"})
+    assert scanned.json() == {"ok": True}
+    await page.wait_for_selector("#login_state[data-logged-in='1']", timeout=15_000)
+    assert await page.inner_text("#login_state") == "页面登录"
+    assert {"sessionid", "sessionid_ss", "uid_tt"} <= {c["name"] for c in await page.context.cookies()}
+    await page.wait_for_function("window.__fakePush && window.__fakePush.state === 'connected'", timeout=15_000)
+    assert fake.observed.accepted[-1].logged_in
+
+    # No trusted activity: the page closes its socket after the idle timeout and says so.
+    banner = await page.wait_for_selector("#idle_banner", timeout=int(IDLE_S * 1000 * 4))
+    assert banner is not None and await banner.inner_text() == "长时间未操作，直播已暂停"
+    state = await push_state(page)
+    assert state["idle"] and state["state"] == "idle"
+    await page.wait_for_timeout(500)
+    assert all(c.closed_at is not None for c in fake.observed.accepted)
+
+
+async def test_synthetic_events_do_not_keep_the_page_awake_and_real_activity_does(
+    fake: FakeDouyinServer, page: Page
+) -> None:
+    fake.add_room("200000000002")
+    await page.goto(f"{fake.urls['douyin_live_url']}/200000000002")
+    await page.wait_for_function("window.__fakePush && window.__fakePush.state === 'connected'", timeout=30_000)
+    # Script-made events are not trusted: the real page ignores them, so the page still pauses.
+    await page.evaluate("setInterval(() => window.dispatchEvent(new MouseEvent('mousemove')), 300)")
+    await page.wait_for_selector("#idle_banner", timeout=int(IDLE_S * 1000 * 4))
+    # A real (trusted) mouse move brings the live back.
+    await page.mouse.move(50, 50)
+    await page.mouse.move(80, 90)
+    await page.wait_for_function("window.__fakePush.state === 'connected'", timeout=15_000)
+    assert await page.query_selector("#idle_banner") is None
+    assert len(fake.observed.accepted) == 2
+    # Kept awake by real activity, the page heartbeats every 10 s like the real one, and the server answers.
+    for _ in range(12):
+        await page.mouse.move(60 + _, 60)
+        await page.wait_for_timeout(1000)
+    assert fake.observed.heartbeats >= 1
+    assert (await push_state(page))["heartbeat_replies"] >= 1
