@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 __all__ = [
     "DATA_MODELS",
+    "MASKED_USER_ID",
     "MAX_ID_LENGTH",
     "MAX_INT",
     "EventType",
@@ -27,6 +29,7 @@ __all__ = [
     "bound_id",
     "clean_text",
     "fast_event_json",
+    "is_masked",
     "new_msg_id",
     "now_ms",
     "sanitize_event",
@@ -155,6 +158,19 @@ class User(BaseModel):
     nickname: str = ""
     gender: int = 0
     display_id: str = ""
+    # A viewer the platform hides (``用户****``): no id of their own, so never one person across events.
+    masked: bool | None = None
+
+
+# The id Douyin gives every masked viewer (docs/protocol/douyin.md §4.1): it names no one.
+MASKED_USER_ID = "111111"
+
+
+def is_masked(user: Mapping[str, Any]) -> bool:
+    """Whether an event's user is no identifiable person: marked masked, or without an id of their own (events
+    stored before the mark carry the shared placeholder id). Per-person figures leave such users out."""
+    uid = user.get("id")
+    return user.get("masked") is True or not uid or str(uid) == MASKED_USER_ID
 
 
 class LiveEvent(BaseModel):

@@ -5,6 +5,8 @@ export interface LiveUser {
   nickname: string;
   gender?: number;
   display_id?: string;
+  /** A viewer the platform masks (用户****): empty id, never one person (docs/protocol/douyin.md §4.1). */
+  masked?: boolean;
 }
 
 interface EventBase<T extends string, D> {
@@ -105,6 +107,7 @@ export function parseLiveEvent(raw: unknown): LiveEvent | null {
         nickname: String(raw.user.nickname ?? ''),
         gender: typeof raw.user.gender === 'number' ? raw.user.gender : undefined,
         display_id: raw.user.display_id == null ? undefined : String(raw.user.display_id),
+        masked: raw.user.masked === true ? true : undefined,
       }
     : null;
   return {

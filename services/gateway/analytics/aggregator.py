@@ -1,5 +1,8 @@
 """The incremental aggregates: folds each batch of newly stored events into minute buckets and per-user totals.
 
+Masked viewers (``user.masked``, or no id of their own: docs/protocol/douyin.md §4.1) count in the minute totals
+(comments, gifts, diamonds) but get no per-user row: they are not one person, and not countable as chatters.
+
 ``Aggregator.on_new`` is the EventStore hook: it runs inside the persister's write transaction with exactly the
 events that were not stored before, so the additive upserts below commit (or roll back) together with the events
 and a replayed event never counts twice. Nothing of the aggregates lives in memory: a restarted gateway simply
@@ -19,6 +22,7 @@ from sqlalchemy import Connection, event
 from services.gateway.analytics.hotwords import HotWords
 from services.gateway.analytics.questions import is_question
 from shared.db.store import LOGGED_AT
+from shared.events import is_masked
 
 __all__ = ["Aggregator", "diamonds_of"]
 
@@ -168,10 +172,12 @@ class Aggregator:
             if kind == "chat" or kind == "emoji_chat":
                 bucket.counts[_COMMENTS] += 1
                 user = ev.get("user") or {}
-                entry = self._user(users, sid, user, ts)
-                entry.comments += 1
-                if entry.first_comment_minute is None or key[1] < entry.first_comment_minute:
-                    entry.first_comment_minute = key[1]
+                # A masked viewer counts in the totals but is no person: one row for all of them would rank a crowd.
+                if not is_masked(user):
+                    entry = self._user(users, sid, user, ts)
+                    entry.comments += 1
+                    if entry.first_comment_minute is None or key[1] < entry.first_comment_minute:
+                        entry.first_comment_minute = key[1]
                 content = data.get("content")
                 if kind == "chat" and isinstance(content, str) and content:
                     texts.append((sid, ts, ev["msg_id"], content))
@@ -185,9 +191,11 @@ class Aggregator:
                 diamonds = diamonds_of(data, delta)
                 bucket.counts[_GIFTS] += delta
                 bucket.counts[_DIAMONDS] += diamonds
-                entry = self._user(users, sid, ev.get("user") or {}, ts)
-                entry.gifts += delta
-                entry.diamonds += diamonds
+                giver = ev.get("user") or {}
+                if not is_masked(giver):
+                    entry = self._user(users, sid, giver, ts)
+                    entry.gifts += delta
+                    entry.diamonds += diamonds
             elif kind == "like":
                 count = data.get("count")
                 if isinstance(count, int) and count > 0:

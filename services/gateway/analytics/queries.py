@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 
 from shared.db.models import CommentData, LiveSession
 from shared.db.tables_analytics import AnalyticsMinute, AnalyticsQuestion, AnalyticsUser
+from shared.events import MASKED_USER_ID
 
 __all__ = ["MAX_POINTS", "AnalyticsQueries", "ResolutionError"]
 
@@ -120,7 +121,7 @@ class AnalyticsQueries:
     def gift_ranking(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
         stmt = (
             select(AnalyticsUser.user_id, AnalyticsUser.nickname, AnalyticsUser.diamonds, AnalyticsUser.gifts)
-            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.gifts > 0)
+            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.gifts > 0, _a_person())
             .order_by(AnalyticsUser.diamonds.desc(), AnalyticsUser.gifts.desc(), AnalyticsUser.user_id)
             .limit(limit)
         )
@@ -133,7 +134,7 @@ class AnalyticsQueries:
     def top_chatters(self, session_id: str, limit: int = 20) -> list[dict[str, Any]]:
         stmt = (
             select(AnalyticsUser.user_id, AnalyticsUser.nickname, AnalyticsUser.comments)
-            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.comments > 0)
+            .where(AnalyticsUser.session_id == session_id, AnalyticsUser.comments > 0, _a_person())
             .order_by(AnalyticsUser.comments.desc(), AnalyticsUser.user_id)
             .limit(limit)
         )
@@ -191,6 +192,11 @@ class AnalyticsQueries:
             minute = {"t": m["minute"], **{k: m[k] for k in _SUMS}, "online": m["online"]}
             minute["chatters"] = minute.pop("new_chatters")
         return {"totals": self.totals(session_id), "minute": minute}
+
+
+def _a_person() -> ColumnElement[bool]:
+    # Rows aggregated before masked viewers were kept apart may hold them all under the placeholder id (or none).
+    return AnalyticsUser.user_id.not_in(("", MASKED_USER_ID))
 
 
 def _empty_point(t: int) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 A builder takes the parsed payload and the decoder's context and returns ``(type, data, user)``, or ``None`` when
 the message carries nothing the suite shows (e.g. an unknown control status). Builders never raise on odd values:
-proto3 defaults stand in for missing fields, and masked users (``用户****``, id 111111) are kept as they are.
+proto3 defaults stand in for missing fields. Masked users (``用户****``, the shared id 111111, or no id at all) keep
+their masked name but carry ``masked: true`` and an empty id (docs/protocol/douyin.md §4.1): they are never one person.
 Wire strings lose their NULs (``clean_text``) and wire counts are capped at ``MAX_INT``: whatever a frame holds, the
 event it becomes is storable.
 """
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.events import MAX_INT, bound_id, clean_text
+from shared.events import MASKED_USER_ID, MAX_INT, bound_id, clean_text
 from shared.platforms.douyin.gifts import GiftTracker
 from shared.platforms.douyin.proto import douyin_pb2 as pb
 
@@ -40,11 +41,19 @@ def _count(value: int) -> int:
     return value if value <= MAX_INT else MAX_INT
 
 
+_MASKED_ID = 111111
+
+
 def user_dict(user: pb.User) -> dict[str, Any]:
     uid = user.id
+    # Wire strings go through clean_text/bound_id: a NUL or an over-long id must not poison storage.
+    user_id = str(uid) if uid else bound_id(clean_text(user.id_str))
+    if uid == _MASKED_ID or not user_id or user_id == MASKED_USER_ID:
+        # Every masked viewer shares the placeholder id: it is dropped so no one mistakes them for one person.
+        nickname = clean_text(user.nickname)
+        return {"id": "", "nickname": nickname, "gender": user.gender, "display_id": "", "masked": True}
     return {
-        # Wire strings go through clean_text/bound_id: a NUL or an over-long id must not poison storage.
-        "id": str(uid) if uid else bound_id(clean_text(user.id_str)),
+        "id": user_id,
         "nickname": clean_text(user.nickname),
         "gender": user.gender,
         "display_id": clean_text(user.display_id),

@@ -69,8 +69,8 @@ async def test_showcase_scenario_end_to_end(fake_douyin: FakeDouyinServer) -> No
     assert kinds["follow"] == 1 and kinds["share"] == 1 and kinds["like"] == 1 and kinds["member"] == 1
     assert kinds["emoji_chat"] == 1 and kinds["fansclub"] == 1 and kinds["room_rank"] == 1
     assert kinds["room_stats"] == 2
-    masked = [e for e in emit.of("chat") if e["user"]["id"] == "111111"]
-    assert masked and masked[0]["user"]["nickname"] == "薛***"
+    masked = [e for e in emit.of("chat") if e["user"].get("masked")]
+    assert masked and masked[0]["user"]["nickname"] == "薛***" and masked[0]["user"]["id"] == ""
     statuses = [e["data"]["status"] for e in emit.of("control")]
     assert statuses == ["paused", "resumed", "ended"]
 

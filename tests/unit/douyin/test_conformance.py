@@ -59,6 +59,7 @@ def test_s13_audience_counts_per_room() -> None:
     frame_count: Counter[str] = Counter()
     raw_chats: Counter[str] = Counter()
     delivered: Counter[str] = Counter()
+    masked: Counter[str] = Counter()
     for frame in frames("S13-audience"):
         if frame["dir"] != "in":
             continue
@@ -71,7 +72,11 @@ def test_s13_audience_counts_per_room() -> None:
         for event in events:
             if event["type"] == "chat":
                 delivered[room] += 1
-                assert event["msg_id"].isdigit() and event["user"]["id"] and event["data"]["content"]
+                assert event["msg_id"].isdigit() and event["data"]["content"]
+                # A real guest capture: masked viewers (placeholder id 111111) lose the shared id and are marked.
+                user = event["user"]
+                assert (user["id"] and user["id"] != "111111") or (user["masked"] is True and user["id"] == "")
+                masked[room] += bool(user.get("masked"))
     for room, info in meta.items():
         assert frame_count[room] == info["frames"], room
         assert raw_chats[room] == info["chats"], room
@@ -79,6 +84,7 @@ def test_s13_audience_counts_per_room() -> None:
     # 8 chats came twice with the same msgId (meta note): each is delivered once.
     assert sum(raw_chats.values()) - sum(delivered.values()) == 8
     assert sum(d.stats.duplicates for d in decoders.values()) == 8
+    assert sum(masked.values()) > 0  # the capture holds masked viewers: the rule above was exercised
 
 
 VECTORS_FAIL = {"malformed-frames"}
