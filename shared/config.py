@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     douyin_reflow_url: str = "https://webcast.amemv.com"
     douyin_ws_url: str = "wss://webcast100-ws-web-lq.douyin.com/webcast/im/push/v2/"
     douyin_signer: str = ""
+    # Real rooms (contracts: Douyin account and transports): how rooms connect, and the browser that serves them.
+    douyin_transport: Literal["auto", "direct", "browser"] = "auto"
+    browser: str = ""  # TIMAO_BROWSER: chrome, msedge, chromium or an executable's path; empty: auto-detect
+    browser_headless: bool = False
     recordings_dir: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Defaults for new recordings and transcriptions (the UI's settings page edits them; no restart needed).
@@ -162,6 +166,11 @@ class Settings(BaseSettings):
             return self.douyin_signer
         default_js = self.home / "signer" / "sign.js"
         return f"js:{default_js}" if default_js.is_file() else "none"
+
+    @property
+    def page_signing(self) -> bool:
+        """No signer set and no sign.js: the push URL is signed by the live site's own page in a browser."""
+        return not self.douyin_signer and not (self.home / "signer" / "sign.js").is_file()
 
     @property
     def effective_recordings_dir(self) -> Path:
@@ -244,12 +253,21 @@ class Settings(BaseSettings):
             TIMAO_DOUYIN_SHARE_URL=self.douyin_share_url,
             TIMAO_DOUYIN_REFLOW_URL=self.douyin_reflow_url,
             TIMAO_DOUYIN_WS_URL=self.douyin_ws_url,
-            TIMAO_DOUYIN_SIGNER=self.effective_signer,
+            TIMAO_DOUYIN_TRANSPORT=self.douyin_transport,
             TIMAO_LOG_LEVEL=self.log_level,
             PYTHONUNBUFFERED="1",
         )
         if self.redis_url:
             env["TIMAO_REDIS_URL"] = self.redis_url
+        # Passed on only when chosen: unset, the services sign with sign.js if present, else through the page.
+        if self.douyin_signer:
+            env["TIMAO_DOUYIN_SIGNER"] = self.douyin_signer
+        else:
+            env.pop("TIMAO_DOUYIN_SIGNER", None)
+        if self.browser:
+            env["TIMAO_BROWSER"] = self.browser
+        if self.browser_headless:
+            env["TIMAO_BROWSER_HEADLESS"] = "1"
         env.update(extra)
         return env
 

@@ -1,9 +1,13 @@
 """The fetcher process: lifecycle, health and command handlers around the room clients.
 
 Commands (from the gateway, over the bus):
-    start_room {live_id, session_id, config?} → {session_id, live_id, room_id, title, anchor_name, status}
+    start_room {live_id, session_id, config?, transport?} → {session_id, live_id, room_id, title, anchor_name,
+                                                          status, transport}
     stop_room  {session_id}                   → {}
     rooms      {}                             → {sessions: [...]}
+    douyin.account_changed {}                 → {rooms}: every running room reconnects with the account as it is now
+The process owns one browser (``shared/browser.py``, on the account's profile), started only when something needs
+it: page signing, a room on the browser transport, a login window.
 Every event a room client produces goes to the bus's durable log as it is (the decoder already shaped it).
 
 Each room asked for is a durable assignment (``shared/assignments.py``, item = session id, spec = live id and
@@ -24,12 +28,19 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.douyin_fetcher.client import ClientOptions, ClientState, Resume, RoomClient
+from services.douyin_fetcher.client import TRANSPORTS, ClientOptions, ClientState, Resume, RoomClient
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.assignments import Assignments, WorkItem, adopt_all
+from shared.browser import BrowserOwner
 from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
 from shared.errors import CommandError
+from shared.platforms.douyin.account import (
+    ACCOUNT_CHANGED_COMMAND,
+    DouyinAccount,
+    account_profile_dir,
+    load_account,
+)
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import parse_room_ref
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
@@ -75,6 +86,7 @@ class FetcherApp:
         self._work: Assignments | None = None
         self._adopter: asyncio.Task[None] | None = None
         self.adopted = 0
+        self._browser: BrowserOwner | None = None  # the rooms' browser (transports, page signing)
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
@@ -85,6 +97,8 @@ class FetcherApp:
             emit_batch=self._emit_batch,
             on_progress=self._on_progress,
             on_finished=self._on_finished,
+            browser=self._rooms_browser(),
+            account=self.account,
         )
         self._adopter = asyncio.create_task(self._adopt(), name="douyin-adopt")
 
@@ -95,7 +109,33 @@ class FetcherApp:
         if self._rooms is not None:
             # Suspended, not stopped: the assignments stay and the sessions stay open for the next start.
             await self._rooms.stop_all(suspend=True)
+        if self._browser is not None:
+            await self._browser.close()
+            self._browser = None
         self._bus = None
+
+    # -- the Douyin account (#11) ----------------------------------------------------------------------
+
+    def _rooms_browser(self) -> BrowserOwner:
+        """The worker's browser on the account's profile; nothing starts until a page is asked for."""
+        if self._browser is None:
+            self._browser = BrowserOwner(
+                account_profile_dir(self.settings.home),
+                choice=self.settings.browser or None,
+                headless=self.settings.browser_headless,
+                logger=log,
+            )
+        return self._browser
+
+    def account(self) -> DouyinAccount | None:
+        """The login as saved now (re-read by each room as it connects)."""
+        return load_account(self.settings.home)
+
+    async def _rooms_account_changed(self, _params: dict[str, Any]) -> dict[str, Any]:
+        rooms = self.rooms
+        rooms.account_changed()
+        log.info("douyin account changed; %d room(s) reconnect", rooms.client_count)
+        return {"rooms": rooms.client_count}
 
     # -- durable assignments ---------------------------------------------------------------------------
 
@@ -109,6 +149,7 @@ class FetcherApp:
         try:
             live_id = parse_live_id(str(item.spec.get("live_id", "")))
             config = RoomConfig.model_validate(item.spec.get("config") or {})
+            transport = _transport(item.spec.get("transport"))
         except (BadRoomInput, ValidationError) as exc:
             log.error("session %s: assignment unusable, dropped: %s", item.id, exc)
             await self._work.remove(item.id)
@@ -127,6 +168,7 @@ class FetcherApp:
             options=config.client_options(),
             retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
             resume=resume,
+            transport=transport,
         )
         if session_id != item.id:  # a start_room during adoption watches the room already, in a new session
             log.info("room=%s session %s superseded by session %s", live_id, item.id, session_id)
@@ -162,7 +204,12 @@ class FetcherApp:
         await self._bus.publish_many([orjson.dumps(e) for e in events])
 
     def commands(self) -> dict[str, CommandFn]:
-        return {"start_room": self._start_room, "stop_room": self._stop_room, "rooms": self._list_rooms}
+        return {
+            "start_room": self._start_room,
+            "stop_room": self._stop_room,
+            "rooms": self._list_rooms,
+            ACCOUNT_CHANGED_COMMAND: self._rooms_account_changed,
+        }
 
     def health(self) -> dict[str, Any]:
         rooms = self._rooms.status() if self._rooms else []
@@ -182,6 +229,7 @@ class FetcherApp:
         try:
             parse_room_ref(str(params.get("live_id", "")))  # bad input fails before any request
             config = RoomConfig.model_validate(params.get("config") or {})
+            transport = _transport(params.get("transport"))
         except BadRoomInput as exc:
             raise CommandError("invalid", str(exc)) from exc
         except ValidationError as exc:
@@ -193,7 +241,7 @@ class FetcherApp:
         except BaseException:
             await resolver.aclose()
             raise
-        info: dict[str, Any] = {"live_id": live_id}
+        info: dict[str, Any] = {"live_id": live_id, "transport": transport or self.rooms.transport}
         try:
             room = await asyncio.wait_for(resolver.resolve(live_id), PRECHECK_TIMEOUT_S)
             anchor = room.anchor.nickname if room.anchor else ""
@@ -210,13 +258,17 @@ class FetcherApp:
         assert self._work is not None
         requested = str(params.get("session_id") or uuid.uuid4().hex)
         # Desired state first: from here on a crash leaves the room to be resumed, never forgotten.
-        await self._work.put(requested, {"live_id": live_id, "config": config.model_dump()})
+        spec: dict[str, Any] = {"live_id": live_id, "config": config.model_dump()}
+        if transport:
+            spec["transport"] = transport
+        await self._work.put(requested, spec)
         try:
             session_id = await self.rooms.start(
                 live_id,
                 session_id=requested,
                 options=config.client_options(),
                 retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+                transport=transport,
             )
         except BaseException:
             await self._work.remove(requested)
@@ -254,3 +306,12 @@ class FetcherApp:
 
     async def _list_rooms(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {"sessions": self.rooms.status()}
+
+
+def _transport(value: Any) -> str | None:
+    """A room's own transport (``auto``, ``direct``, ``browser``), or None for the worker's setting."""
+    if value in (None, ""):
+        return None
+    if value not in TRANSPORTS:
+        raise BadRoomInput(f"未知的连接方式 (unknown transport) {value!r}：可选 auto、direct 或 browser")
+    return str(value)

@@ -16,6 +16,14 @@ the crash is not counted again from zero. ``suspend()`` is ``stop()`` for a work
 Failures, sorted as the architecture asks: transient (network, 1006, stall, HTTP hiccups) → retry with the policy;
 needs-refresh (empty answer, challenge page, DEVICE_BLOCKED) → drop cookies, re-resolve, long backoff for blocks;
 fatal (bad input, room not found, signer not usable, live ended) → stop and report.
+
+Transports (contracts: Douyin account and transports): ``direct`` is our own WebSocket; ``browser`` reads the
+frames the room's own page receives (``browser_room.py``); ``auto`` starts direct and moves the room to the browser
+when the platform refuses it (DEVICE_BLOCKED, repeated handshake failures, a signer error). Either way every frame
+goes through the same decoder, dedupe and gift tracker, so a room that changes transport counts nothing twice.
+The account (``account()``, re-read at each connect) sends its cookies with ``web/enter`` and the handshake; a
+socket that closes under a login is followed by a check of the account, and an expired login becomes the room
+state ``login_expired`` (the room goes on as a guest until the next login).
 """
 
 from __future__ import annotations
@@ -32,7 +40,10 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from services.douyin_fetcher.browser_room import PageFault, PageOptions, RoomPage
+from shared.browser import BrowserOwner
 from shared.events import new_msg_id, now_ms
+from shared.platforms.douyin.account import DouyinAccount, fetch_account_nickname
 from shared.platforms.douyin.constants import USER_AGENT
 from shared.platforms.douyin.errors import (
     BadRoomInput,
@@ -45,7 +56,7 @@ from shared.platforms.douyin.errors import (
     SignatureError,
     UpstreamError,
 )
-from shared.platforms.douyin.frames import HEARTBEAT, FrameKind, decode_inbound
+from shared.platforms.douyin.frames import HEARTBEAT, FrameKind, InboundFrame, decode_inbound
 from shared.platforms.douyin.messages import MessageDecoder
 from shared.platforms.douyin.proto import douyin_pb2 as pb
 from shared.platforms.douyin.resolve import LiveStatus, Room, RoomResolver, parse_live_id
@@ -77,9 +88,31 @@ class ClientState(StrEnum):
     ENDED = "ended"
     FAILED = "failed"
     SUSPENDED = "suspended"  # the worker went down; the room stays assigned and the next start resumes it
+    # Waiting to reconnect after a named fault (each with a Chinese reason in the status and the service event).
+    VERIFICATION = "verification"  # the platform showed its verification (captcha) page
+    LOGIN_EXPIRED = "login_expired"  # the account's session is no longer valid; going on as a guest
+    BROWSER_CRASHED = "browser_crashed"
+    PAGE_CRASHED = "page_crashed"
+    PAGE_IDLE = "page_idle"  # the page paused the live for lack of user activity
+    SOCKET_SILENT = "socket_silent"  # the page's push socket delivered nothing for too long
 
 
 _FINAL = (ClientState.STOPPED, ClientState.ENDED, ClientState.FAILED, ClientState.SUSPENDED)
+_WAITING = (
+    ClientState.BACKOFF,
+    *(
+        s
+        for s in ClientState
+        if s.value in {"verification", "login_expired", "browser_crashed", "page_crashed", "page_idle", "socket_silent"}
+    ),
+)
+Transport = str  # "direct" or "browser" for a running room; a room may be asked for "auto"
+TRANSPORTS = ("auto", "direct", "browser")
+GUEST_REASON = "未登录：礼物与昵称不可见"
+EXPIRED_REASON = "登录已失效：请重新登录抖音账号（现以游客身份继续，礼物与昵称不可见）"
+# Handshakes refused in a row before an auto room stops trying its own socket.
+HANDSHAKE_FAILURES_TO_BROWSER = 3
+AccountSource = Callable[[], "DouyinAccount | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +135,7 @@ class ClientOptions:
     ended_confirmations: int = 2  # consecutive "ended" answers before giving up on a reconnecting room
     user_agent: str = USER_AGENT
     max_frame_bytes: int = 8 * 1024 * 1024
+    page: PageOptions = field(default_factory=PageOptions)
 
 
 @dataclass(slots=True)
@@ -124,6 +158,10 @@ class _Stalled(Exception):
 
 class _ServerClosed(Exception):
     pass
+
+
+class _Refused(Exception):
+    """The platform refused our own socket (auto rooms move to the browser on this)."""
 
 
 class _EndRequested(Exception):
@@ -151,8 +189,18 @@ class RoomClient:
         emit_batch: EmitBatch | None = None,
         resume: Resume | None = None,
         on_progress: OnProgress | None = None,
+        transport: Transport = "direct",
+        account: AccountSource | None = None,
+        browser: BrowserOwner | None = None,
+        live_url: str = "https://live.douyin.com",
+        prepare_page: Callable[[Any], Awaitable[None]] | None = None,
+        transport_reason: str = "",
     ) -> None:
         live_id = parse_live_id(live_id)  # raises BadRoomInput before anything starts
+        if transport not in TRANSPORTS:
+            raise BadRoomInput(f"未知的连接方式 (unknown transport) {transport!r}: auto、direct 或 browser")
+        if transport == "browser" and browser is None:
+            raise BadRoomInput("浏览器连接不可用 (no browser for the browser transport)")
         self.live_id = live_id
         self.session_id = session_id
         self.room_id = ""
@@ -174,6 +222,7 @@ class RoomClient:
         self._worker_task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[tuple[Sequence[pb.Message], int, Resume] | None] = asyncio.Queue()
         self._stop_event = asyncio.Event()
+        self._wake = asyncio.Event()  # set by account_changed(): cut a backoff short
         self._ws: ClientConnection | None = None
         self._cursor = resume.cursor if resume else ""
         self._internal_ext = resume.internal_ext if resume else ""
@@ -190,6 +239,25 @@ class RoomClient:
         self._end_status = ""
         self._abort_reason = ""
         self._log = f"room={live_id}"
+        self.requested_transport = transport
+        self.transport = "browser" if transport == "browser" else "direct"
+        self.transport_reason = (
+            transport_reason
+            or {
+                "auto": "自动：直连（被拒绝时改用浏览器）(auto: direct first)",
+                "direct": "指定直连 (direct chosen)",
+                "browser": "指定浏览器 (browser chosen)",
+            }[transport]
+        )
+        self._account_source = account
+        self._account: DouyinAccount | None = None
+        self._login_expired = False
+        self._browser = browser
+        self._live_url = live_url.rstrip("/")
+        self._prepare_page = prepare_page
+        self._page: RoomPage | None = None
+        self._handshake_failures = 0
+        self._fault_state: ClientState | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -246,8 +314,12 @@ class RoomClient:
             "state": ClientState.RESUMING.value if self.resuming else self._state.value,
             "phase": self._state.value,
             "resumed": self.resumed,
-            # Why the room is not connected (backoff, failed), in the words of the last error.
-            "error": self.stats.last_error if self._state in (ClientState.BACKOFF, ClientState.FAILED) else "",
+            # Why the room is not connected (backoff, a named fault, failed), in the words of the last error.
+            "error": self.stats.last_error if self._state in (*_WAITING, ClientState.FAILED) else "",
+            "transport": self.transport,
+            "transport_reason": self.transport_reason,
+            "logged_in": self.logged_in,
+            "reason": self.guest_reason,
             "stats": {
                 "frames": self.stats.frames,
                 "bad_frames": self.stats.bad_frames,
@@ -305,8 +377,10 @@ class RoomClient:
         try:
             while not self._stop_event.is_set():
                 delay: float | None = None
+                waiting = ClientState.BACKOFF
                 try:
                     await self._set_state(ClientState.RESOLVING)
+                    self._load_account()
                     room = await self._resolver.resolve(self.live_id)
                     if room.status is LiveStatus.ENDED:
                         ended_answers += 1
@@ -331,6 +405,14 @@ class RoomClient:
                     final, reason = ClientState.FAILED, f"{exc.code}: {exc}"
                     self.stats.last_error = reason
                     return
+                except _Refused as exc:
+                    await self._move_to_browser(str(exc))
+                    attempt = 0
+                    continue
+                except PageFault as exc:
+                    waiting = ClientState(exc.state)
+                    delay = exc.min_delay or None
+                    reason = f"{exc.state}: {exc.reason}"
                 except DeviceBlocked as exc:
                     self._resolver.invalidate()
                     delay = self.options.device_blocked_backoff
@@ -349,6 +431,8 @@ class RoomClient:
                     FrameError,
                 ) as exc:
                     reason = f"{type(exc).__name__}: {exc}"
+                    if not self._wake.is_set() and await self._login_gone():
+                        waiting, reason = ClientState.LOGIN_EXPIRED, EXPIRED_REASON
                 if self._stop_event.is_set():
                     break
                 self.stats.last_error = reason
@@ -356,10 +440,12 @@ class RoomClient:
                 total += 1
                 policy_delay = self._policy(attempt, total)
                 delay = policy_delay if delay is None else max(delay, policy_delay)
+                if self._wake.is_set():  # the account changed: reconnect with it now
+                    delay, reason = 0.0, "账号已变更，重新连接 (account changed)"
+                self._wake.clear()
                 self.stats.reconnects += 1
-                await self._set_state(ClientState.BACKOFF, f"{reason}; retry in {delay:.1f}s")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop_event.wait(), delay)
+                await self._set_state(waiting, f"{reason}; retry in {delay:.1f}s")
+                await self._pause(delay)
         finally:
             await self._finish(final, reason)
 
@@ -383,24 +469,38 @@ class RoomClient:
         self.title = room.title or self.title
         self.anchor = (room.anchor.nickname if room.anchor else "") or self.anchor
         self.decoder.room_id = int(room.room_id) if room.room_id.isdigit() else 0
+        if self.transport == "browser":
+            await self._connect_page()
+        else:
+            await self._connect_direct(room)
+
+    async def _connect_direct(self, room: Room) -> None:
         self._ttwid = room.ttwid
-        url = await signed_ws_url(
-            self._ws_url,
-            self._signer,
-            room.room_id,
-            room.user_unique_id,
-            cursor=self._cursor,
-            internal_ext=self._internal_ext,
-            user_agent=self.options.user_agent,
-        )
+        try:
+            url = await signed_ws_url(
+                self._ws_url,
+                self._signer,
+                room.room_id,
+                room.user_unique_id,
+                cursor=self._cursor,
+                internal_ext=self._internal_ext,
+                user_agent=self.options.user_agent,
+            )
+        except SignatureError as exc:
+            if self._can_fall_back:
+                raise _Refused(f"签名失败，改用浏览器 (signer failed: {exc})") from exc
+            raise
         await self._set_state(ClientState.CONNECTING)
         headers = {
             "User-Agent": self.options.user_agent,
             "Origin": "https://live.douyin.com",
             "Referer": f"https://live.douyin.com/{self.live_id}",
         }
-        if room.ttwid:
-            headers["Cookie"] = f"ttwid={room.ttwid}"
+        cookies = {"ttwid": room.ttwid} if room.ttwid else {}
+        if self._account is not None and self.logged_in:
+            cookies.update(self._account.cookies)  # the login: gifts and real names come only with it
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         try:
             ws = await connect(
                 url,
@@ -414,10 +514,19 @@ class RoomClient:
             )
         except InvalidStatus as exc:
             response = exc.response
+            self._handshake_failures += 1
             if response.headers.get("handshake-status") == "415" or "DEVICE_BLOCKED" in str(response.headers):
+                if self._can_fall_back:
+                    raise _Refused(f"直连被拒绝（DEVICE_BLOCKED），改用浏览器 (HTTP {response.status_code})") from exc
                 hint = " (未配置签名器？ configure TIMAO_DOUYIN_SIGNER)" if self._signer.name == "none" else ""
                 raise DeviceBlocked(f"handshake refused: HTTP {response.status_code} DEVICE_BLOCKED{hint}") from exc
+            self._refused_too_often(exc)
             raise
+        except InvalidHandshake as exc:
+            self._handshake_failures += 1
+            self._refused_too_often(exc)
+            raise
+        self._handshake_failures = 0
         self._ws = ws
         if self._stop_event.is_set():
             self._abort("stopped")
@@ -448,30 +557,41 @@ class RoomClient:
             async for data in ws:
                 if not isinstance(data, bytes):
                     continue
-                self.stats.frames += 1
-                try:
-                    inbound = decode_inbound(data)
-                except FrameError as exc:
-                    self.stats.bad_frames += 1
-                    log.warning("%s unreadable frame skipped: %s", self._log, exc)
+                inbound = self._decode_frame(data)
+                if inbound is None:
                     continue
                 if inbound.ack is not None:  # ACK first, before anything else happens to the frame
                     await ws.send(inbound.ack)
                     self.stats.acks_sent += 1
-                if inbound.kind == FrameKind.MSG and inbound.response is not None:
-                    response = inbound.response
-                    self._last_msg = self._clock()
-                    self._healthy = True
-                    if response.cursor:
-                        self._cursor = response.cursor
-                    if response.internal_ext:
-                        self._internal_ext = response.internal_ext
-                    self._queue.put_nowait((response.messages, now_ms(), Resume(self._cursor, self._internal_ext)))
-                elif inbound.kind == FrameKind.HEARTBEAT:
-                    self.stats.heartbeat_replies += 1
-                elif inbound.kind == FrameKind.CLOSE:
-                    self._abort_reason = "server sent close"
+                if self._accept(inbound):
                     return
+
+    def _decode_frame(self, data: bytes) -> InboundFrame | None:
+        self.stats.frames += 1
+        try:
+            return decode_inbound(data)
+        except FrameError as exc:
+            self.stats.bad_frames += 1
+            log.warning("%s unreadable frame skipped: %s", self._log, exc)
+            return None
+
+    def _accept(self, inbound: InboundFrame) -> bool:
+        """Queue a frame's messages for the decoder, from either transport. True: the server closed the stream."""
+        if inbound.kind == FrameKind.MSG and inbound.response is not None:
+            response = inbound.response
+            self._last_msg = self._clock()
+            self._healthy = True
+            if response.cursor:
+                self._cursor = response.cursor
+            if response.internal_ext:
+                self._internal_ext = response.internal_ext
+            self._queue.put_nowait((response.messages, now_ms(), Resume(self._cursor, self._internal_ext)))
+        elif inbound.kind == FrameKind.HEARTBEAT:
+            self.stats.heartbeat_replies += 1
+        elif inbound.kind == FrameKind.CLOSE:
+            self._abort_reason = "server sent close"
+            return True
+        return False
 
     async def _heartbeat(self, ws: ClientConnection) -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -494,6 +614,148 @@ class RoomClient:
         ws = self._ws
         if ws is not None and ws.transport is not None:
             ws.transport.abort()
+        if self._page is not None:
+            self._page.abort(reason)
+
+    # ------------------------------------------------------------ the browser transport
+
+    async def _connect_page(self) -> None:
+        assert self._browser is not None
+        # Frames the page receives are acked by the page itself; we only decode them.
+
+        def on_frame(data: bytes) -> None:
+            inbound = self._decode_frame(data)
+            if inbound is not None:
+                self._accept(inbound)  # a close frame is the page's to act on: it reconnects itself
+
+        async def on_open() -> None:
+            self._healthy = False
+            self._abort_reason = ""
+            self._last_msg = self._clock()
+            self.stats.connects += 1
+            await self._set_state(ClientState.CONNECTED)
+
+        options = PageOptions(
+            open_timeout=self.options.page.open_timeout,
+            keepalive_interval=self.options.page.keepalive_interval,
+            silence_timeout=self.options.stall_timeout,
+            verification_backoff=self.options.page.verification_backoff,
+            tick=self.options.page.tick,
+        )
+
+        async def on_closed() -> PageFault | None:
+            # The page reopens its socket itself; a login that died with it is ours to notice.
+            if await self._login_gone():
+                return PageFault(ClientState.LOGIN_EXPIRED.value, EXPIRED_REASON)
+            return None
+
+        page = RoomPage(
+            self._browser,
+            f"{self._live_url}/{self.live_id}",
+            on_frame=on_frame,
+            on_open=on_open,
+            on_closed=on_closed,
+            options=options,
+            prepare=self._prepare_page,
+            log_prefix=self._log,
+        )
+        await self._set_state(ClientState.CONNECTING)
+        self._page = page
+        try:
+            if self._stop_event.is_set():
+                return
+            await page.run()
+        finally:
+            self._page = None
+            self.stats.extra.update(page.stats())
+        self._abort_reason = self._abort_reason or "page socket closed"
+
+    # ------------------------------------------------------------ transport choice and the account
+
+    @property
+    def _can_fall_back(self) -> bool:
+        return self.requested_transport == "auto" and self.transport == "direct" and self._browser is not None
+
+    def _refused_too_often(self, exc: Exception) -> None:
+        if self._can_fall_back and self._handshake_failures >= HANDSHAKE_FAILURES_TO_BROWSER:
+            raise _Refused(
+                f"直连握手连续失败 {self._handshake_failures} 次，改用浏览器 (handshake refused: {exc})"
+            ) from exc
+
+    async def _move_to_browser(self, why: str) -> None:
+        log.warning("%s moves to the browser transport: %s", self._log, why)
+        self.transport = "browser"
+        self.transport_reason = why
+        self._handshake_failures = 0
+        self._resolver.invalidate()
+        await self._send_event(
+            self._event(
+                "service",
+                {
+                    "service": SERVICE,
+                    "state": self._state.value,
+                    "transport": "browser",
+                    "reason": why,
+                    "room_id": self.room_id,
+                },
+            )
+        )
+
+    def _load_account(self) -> None:
+        if self._account_source is None:
+            return
+        try:
+            self._account = self._account_source()
+        except Exception:  # a broken store means "no login" for this connect, never a dead room
+            log.exception("%s account could not be read", self._log)
+            self._account = None
+        cookies = dict(self._account.cookies) if self._account is not None and self.logged_in else {}
+        setter = getattr(self._resolver, "set_account_cookies", None)
+        if setter is not None:
+            setter(cookies)
+
+    @property
+    def logged_in(self) -> bool:
+        return self._account is not None and self._account.logged_in and not self._login_expired
+
+    @property
+    def guest_reason(self) -> str:
+        if self.logged_in:
+            return ""
+        return EXPIRED_REASON if self._login_expired else GUEST_REASON
+
+    async def _login_gone(self) -> bool:
+        """After a socket closed under a login: does the site still know the session? (network trouble: yes)"""
+        if not self.logged_in or self._account is None:
+            return False
+        try:
+            logged_in, _, _ = await fetch_account_nickname(
+                self._live_url, self._account.cookies, user_agent=self.options.user_agent
+            )
+        except (UpstreamError, OSError) as exc:
+            log.info("%s account check failed (%s); assuming the login still holds", self._log, exc)
+            return False
+        if not logged_in:
+            log.warning("%s the login expired; going on as a guest", self._log)
+            self._login_expired = True
+            self._load_account()
+        return not logged_in
+
+    def account_changed(self) -> None:
+        """A login, logout or import happened: reconnect now with the account as it is."""
+        self._login_expired = False
+        self._wake.set()
+        if self._ws is not None or self._page is not None:
+            self._abort("account changed")
+
+    async def _pause(self, delay: float) -> None:
+        stop = asyncio.ensure_future(self._stop_event.wait())
+        wake = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({stop, wake}, timeout=delay, return_when="FIRST_COMPLETED")
+        finally:
+            stop.cancel()
+            wake.cancel()
 
     # ------------------------------------------------------------ decoding and emitting
 

@@ -15,9 +15,13 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.douyin_fetcher.client import ClientOptions, Emit, EmitBatch, Resume, RoomClient
-from shared.platforms.douyin.errors import DouyinError
-from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
+from services.douyin_fetcher.browser_room import AccountCookies
+from services.douyin_fetcher.client import TRANSPORTS, AccountSource, ClientOptions, Emit, EmitBatch, Resume, RoomClient
+from services.douyin_fetcher.resolver import AccountResolver
+from services.douyin_fetcher.site_page import SitePage
+from shared.browser import BrowserOwner
+from shared.platforms.douyin.errors import BadRoomInput, DouyinError
+from shared.platforms.douyin.resolve import parse_live_id
 from shared.platforms.douyin.signer import Signer, make_signer
 from shared.retry import RetryPolicy
 
@@ -50,8 +54,18 @@ class RoomManager:
         emit_batch: EmitBatch | None = None,
         on_progress: RoomProgress | None = None,
         on_finished: OnFinished | None = None,
+        transport: str = "direct",
+        browser: BrowserOwner | None = None,
+        site: SitePage | None = None,
+        account: AccountSource | None = None,
     ) -> None:
         self._emit = emit
+        # Real rooms: the default transport, the worker's browser, the signing page and the login (client.py).
+        self.transport = transport
+        self.browser = browser
+        self.site = site
+        self._account = account
+        self._prepare_page = AccountCookies(account, live_url) if account is not None else None
         self._on_progress = on_progress
         self._on_finished = on_finished
         self._watchers: set[asyncio.Task[None]] = set()
@@ -72,7 +86,15 @@ class RoomManager:
     @classmethod
     def from_settings(cls, settings: Any, emit: Emit, **kwargs: Any) -> RoomManager:
         """Build from ``shared.config.Settings``. Raises SignerNotConfigured when no signer is set up."""
-        signer = kwargs.pop("signer", None) or make_signer(settings.effective_signer)
+        browser = kwargs.get("browser")
+        signer = kwargs.pop("signer", None)
+        if signer is None and settings.page_signing and browser is not None:
+            # No sign.js: the live site's own page signs, and its fetch carries web/enter (site_page.py).
+            account = kwargs.get("account")
+            prepare = AccountCookies(account, settings.douyin_live_url) if account is not None else None
+            kwargs["site"] = signer = SitePage(browser, settings.douyin_live_url, prepare=prepare)
+        signer = signer or make_signer(settings.effective_signer)
+        kwargs.setdefault("transport", settings.douyin_transport)
         return cls(
             emit,
             live_url=settings.douyin_live_url,
@@ -90,11 +112,15 @@ class RoomManager:
         options: ClientOptions | None = None,
         retry_policy: RetryPolicy | None = None,
         resume: Resume | None = None,
+        transport: str | None = None,
     ) -> str:
         """Start watching a room (id or URL). Returns the session id; raises BadRoomInput for bad input.
         ``options`` and ``retry_policy`` override the manager's defaults for this room; ``resume`` continues a
         session a previous process was watching, from its last delivered cursor."""
         live_id = parse_live_id(live_id)
+        transport = transport or self.transport
+        if transport not in TRANSPORTS:
+            raise BadRoomInput(f"未知的连接方式 (unknown transport) {transport!r}: auto、direct 或 browser")
         async with self._lock:
             for client in self._clients.values():
                 if client.live_id == live_id and client.is_running:
@@ -109,7 +135,7 @@ class RoomManager:
                 live_id,
                 session_id=session_id,
                 emit=self._emit,
-                resolver=RoomResolver(self._live_url, self._www_url),
+                resolver=AccountResolver(self._live_url, self._www_url, site=self.site),
                 own_resolver=True,
                 signer=self._signer,
                 ws_url=self._ws_url,
@@ -117,6 +143,12 @@ class RoomManager:
                 retry_policy=retry_policy or self._policy,
                 options=options or self._options,
                 resume=resume,
+                transport=transport,
+                account=self._account,
+                browser=self.browser,
+                live_url=self._live_url,
+                prepare_page=self._prepare_page,
+                transport_reason=self._why(transport),
                 **kwargs,
             )
             self._clients[session_id] = client
@@ -126,6 +158,17 @@ class RoomManager:
             watcher.add_done_callback(self._watchers.discard)
             log.info("room=%s session %s %s", live_id, session_id, "resumed" if resume else "started")
             return session_id
+
+    def _why(self, transport: str) -> str:
+        if transport == "auto":
+            signer = "页面签名" if isinstance(self._signer, SitePage) else f"签名器 {self._signer.name}"
+            return f"自动：先直连（{signer}），被拒绝时改用浏览器 (auto: direct first)"
+        return {"direct": "指定直连 (direct chosen)", "browser": "指定浏览器 (browser chosen)"}[transport]
+
+    def account_changed(self) -> None:
+        """After a login, logout or import: every running room reconnects with the account as it is now."""
+        for client in self._clients.values():
+            client.account_changed()
 
     def _progress_hook(self, session_id: str) -> Callable[[Resume], Awaitable[None]]:
         hook = self._on_progress
@@ -179,3 +222,5 @@ class RoomManager:
         await asyncio.gather(*(c.suspend() if suspend else c.stop() for c in clients), return_exceptions=True)
         if self._watchers:
             await asyncio.gather(*self._watchers, return_exceptions=True)
+        if self.site is not None:
+            await self.site.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -26,6 +26,11 @@ class DouyinStart(BaseModel):
         " or the profile URL of a streamer who is live",
     )
     config: dict[str, Any] = Field(default_factory=dict)
+    transport: Literal["auto", "direct", "browser"] | None = Field(
+        default=None,
+        description="how this room connects: our own socket (direct), the room page in a browser (browser), or direct"
+        " moving to the browser when refused (auto); default: TIMAO_DOUYIN_TRANSPORT",
+    )
 
 
 class DouyinStop(BaseModel):
@@ -37,12 +42,10 @@ async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     requested = uuid.uuid4().hex
     # The fetcher validates and resolves the room; a bad id comes back as a 422, an unknown room as a 404.
-    result = await state.bus.call(
-        SERVICE,
-        "start_room",
-        {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config},
-        timeout=START_TIMEOUT_S,
-    )
+    params: dict[str, Any] = {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config}
+    if body.transport:
+        params["transport"] = body.transport
+    result = await state.bus.call(SERVICE, "start_room", params, timeout=START_TIMEOUT_S)
     # A room the fetcher watches already (e.g. resumed after a restart) answers with its session: no new one.
     session_id = str(result.get("session_id") or requested)
     if session_id == requested:

@@ -1,0 +1,271 @@
+"""The browser transport: a room's own page in the worker's browser, its push frames read through DevTools.
+
+The page opens the push socket itself (its SDK signs, its login cookies go along), acks and heartbeats on its own;
+we only listen to the frames it receives (Playwright's ``websocket`` / ``framereceived``, i.e. the DevTools
+``Network.webSocketFrameReceived`` events) and hand each one to the same decoder as our own WebSocket client.
+Around it: the page is kept awake with trusted input (the real page closes a socket after a while without user
+activity), and what stops it from delivering becomes a ``PageFault`` with a named state and a Chinese reason:
+a verification page, a crash of the page or the browser, a page gone idle, a silent socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from shared.browser import BrowserOwner
+from shared.platforms.douyin.account import DouyinAccount
+
+if TYPE_CHECKING:
+    from playwright.async_api import BrowserContext, Page, WebSocket
+
+__all__ = ["AccountCookies", "PageFault", "PageOptions", "RoomPage"]
+
+log = logging.getLogger(__name__)
+
+VERIFY_TITLE = "验证码中间页"
+PUSH_PATH = "/webcast/im/push"
+
+
+class PageFault(Exception):
+    """The page cannot deliver: ``state`` names it (a room state), ``reason`` says why in Chinese."""
+
+    def __init__(self, state: str, reason: str, *, min_delay: float = 0.0) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+        self.min_delay = min_delay
+
+
+@dataclass(slots=True)
+class PageOptions:
+    open_timeout: float = 30.0
+    # Trusted input this often; the real page pauses after minutes without activity, the fake after its setting.
+    keepalive_interval: float = 60.0
+    silence_timeout: float = 60.0
+    verification_backoff: float = 300.0
+    tick: float = 0.5
+
+
+Prepare = Callable[["BrowserContext"], Awaitable[None]]
+
+
+class RoomPage:
+    """One opening of a room's page: ``run()`` returns when ``abort()`` was called and raises ``PageFault`` when
+    the page cannot deliver; the page is closed either way. A socket the page loses is its own to reopen (it keeps
+    its cursor, so the server replays the gap); ``on_closed`` is asked each time whether that means a fault (an
+    expired login), and a page that stays without frames for ``silence_timeout`` is one."""
+
+    def __init__(
+        self,
+        owner: BrowserOwner,
+        url: str,
+        *,
+        on_frame: Callable[[bytes], None],
+        on_open: Callable[[], Awaitable[None]],
+        options: PageOptions,
+        on_closed: Callable[[], Awaitable[PageFault | None]] | None = None,
+        prepare: Prepare | None = None,
+        log_prefix: str = "",
+    ) -> None:
+        self.owner = owner
+        self.url = url
+        self._on_frame = on_frame
+        self._on_open = on_open
+        self._on_closed = on_closed
+        self._checks: set[asyncio.Task[None]] = set()
+        self.closes = 0
+        self.options = options
+        self._prepare = prepare
+        self._log = log_prefix
+        self._fault: PageFault | None = None
+        self._done = asyncio.Event()
+        self._opened = asyncio.Event()
+        self._socket_closed = False
+        self.last_frame = time.monotonic()
+        self.frames = 0
+        self.keepalives = 0
+        self.page: Page | None = None
+
+    def abort(self, reason: str = "") -> None:
+        self._done.set()
+
+    def _fail(self, fault: PageFault) -> None:
+        if self._fault is None:
+            self._fault = fault
+        self._done.set()
+
+    def _on_socket(self, ws: WebSocket) -> None:
+        if PUSH_PATH not in ws.url:
+            return
+        self._socket_closed = False
+        self._opened.set()
+        ws.on("framereceived", self._frame)
+        ws.on("close", lambda _ws: self._closed())
+
+    def _frame(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):  # the push socket speaks binary protobuf; text frames are not ours
+            self.frames += 1
+            self.last_frame = time.monotonic()
+            self._on_frame(payload)
+
+    def _closed(self) -> None:
+        self._socket_closed = True
+        self.closes += 1
+        if self._on_closed is not None and not self._done.is_set():
+            task = asyncio.get_running_loop().create_task(self._check_closed(self._on_closed))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def _check_closed(self, check: Callable[[], Awaitable[PageFault | None]]) -> None:
+        try:
+            fault = await check()
+        except Exception:
+            log.exception("%s socket close check failed", self._log)
+            return
+        if fault is not None:
+            self._fail(fault)
+
+    async def run(self) -> None:
+        remove = self.owner.add_crash_listener(
+            lambda: self._fail(PageFault("browser_crashed", "浏览器意外退出，正在重新打开 (browser exited)"))
+        )
+        try:
+            page = await self.owner.new_page()
+        except Exception:
+            remove()
+            raise
+        self.page = page
+        page.on("websocket", self._on_socket)
+        page.on("crash", lambda _p: self._fail(PageFault("page_crashed", "直播页面崩溃，正在重新打开 (page crashed)")))
+        try:
+            if self._prepare is not None:
+                await self._prepare(page.context)
+            await page.goto(self.url, wait_until="domcontentloaded", timeout=self.options.open_timeout * 1000)
+            await self._check_verification(page)
+            await self._wait_open(page)
+            await self._on_open()
+            await self._watch(page)
+        except PageFault:
+            raise
+        except Exception as exc:
+            if self._fault is not None:  # the browser or page died under us: say that, not the side effect
+                raise self._fault from exc
+            raise
+        finally:
+            remove()
+            for task in list(self._checks):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await page.close()
+        if self._fault is not None:
+            raise self._fault
+
+    async def _check_verification(self, page: Page) -> None:
+        if VERIFY_TITLE in await page.title():
+            raise PageFault(
+                "verification",
+                "抖音要求验证（验证码中间页）：请在浏览器中打开直播间完成验证，稍后自动重试 (verification page)",
+                min_delay=self.options.verification_backoff,
+            )
+
+    async def _wait_open(self, page: Page) -> None:
+        waiter = asyncio.ensure_future(self._opened.wait())
+        stopper = asyncio.ensure_future(self._done.wait())
+        try:
+            await asyncio.wait({waiter, stopper}, timeout=self.options.open_timeout, return_when="FIRST_COMPLETED")
+        finally:
+            waiter.cancel()
+            stopper.cancel()
+        if self._fault is not None:
+            raise self._fault
+        if not self._opened.is_set() and not self._done.is_set():
+            await self._check_verification(page)
+            raise PageFault(
+                "socket_silent",
+                f"直播页面 {self.options.open_timeout:g} 秒内没有建立消息连接，正在重新打开 (no push socket)",
+            )
+        self.last_frame = time.monotonic()
+
+    async def _watch(self, page: Page) -> None:
+        last_input = time.monotonic()
+        while not self._done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), self.options.tick)
+            if self._done.is_set():
+                break
+            now = time.monotonic()
+            if now - last_input >= self.options.keepalive_interval:
+                await self._keep_awake(page)
+                last_input = now
+            if now - self.last_frame > self.options.silence_timeout:
+                if await self._idle_banner(page):
+                    raise PageFault("page_idle", "直播页面因长时间未操作暂停了直播，正在重新打开 (page went idle)")
+                raise PageFault(
+                    "socket_silent",
+                    f"直播页面 {self.options.silence_timeout:g} 秒没有收到消息，正在重新打开 (silent socket)",
+                )
+
+    async def _keep_awake(self, page: Page) -> None:
+        # Trusted input through CDP (Input.dispatchMouseEvent): the page counts it as the user's.
+        size = page.viewport_size or {"width": 800, "height": 600}
+        x = random.uniform(10, max(20, size["width"] - 10))
+        y = random.uniform(10, max(20, size["height"] - 10))
+        try:
+            await page.mouse.move(x, y, steps=2)
+            self.keepalives += 1
+        except Exception as exc:
+            log.debug("%s keep-awake input failed: %s", self._log, exc)
+
+    async def _idle_banner(self, page: Page) -> bool:
+        with contextlib.suppress(Exception):
+            return bool(await page.evaluate("() => !!document.getElementById('idle_banner')"))
+        return False
+
+    def stats(self) -> dict[str, Any]:
+        return {"page_frames": self.frames, "keepalives": self.keepalives, "page_socket_closes": self.closes}
+
+
+_SESSION_COOKIES = re.compile(r"^(sessionid|sessionid_ss|sid_tt|sid_guard|uid_tt|uid_tt_ss)$")
+
+
+class AccountCookies:
+    """Keeps the browser's cookie jar in step with the account before a page opens: an imported cookie string is
+    put in (a login made in this browser is there already), and after a logout the session cookies go."""
+
+    def __init__(self, account: Callable[[], DouyinAccount | None], live_url: str) -> None:
+        self._account = account
+        self._live_url = live_url.rstrip("/")
+        self._applied: tuple[int, int] | None = None
+
+    def _place(self) -> dict[str, Any]:
+        host = urlsplit(self._live_url).hostname or ""
+        if host == "douyin.com" or host.endswith(".douyin.com"):
+            return {"domain": ".douyin.com", "path": "/"}  # the push socket's host must get them too
+        return {"url": f"{self._live_url}/"}
+
+    async def __call__(self, context: BrowserContext) -> None:
+        try:
+            account = self._account()
+        except Exception:
+            log.exception("account could not be read for the browser")
+            return
+        key = (id(context), account.saved_at_ms if account is not None and account.logged_in else 0)
+        if key == self._applied:
+            return
+        if account is not None and account.logged_in:
+            place = self._place()
+            await context.add_cookies(
+                [{"name": name, "value": value, **place} for name, value in account.cookies.items()]  # type: ignore[typeddict-item]
+            )
+        else:
+            await context.clear_cookies(name=_SESSION_COOKIES)
+        self._applied = key
