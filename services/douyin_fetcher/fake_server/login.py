@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 __all__ = ["DEFAULT_NICKNAME", "QR_LIFETIME_S", "Account", "Sessions", "cookie_value"]
 
 DEFAULT_NICKNAME = "测试主播小助手"
+SESSION_MAX_AGE_S = 60 * 24 * 3600
 QR_LIFETIME_S = 180.0  # the real QR code expires after a few minutes; the page then offers a new one
 
 
@@ -31,10 +32,11 @@ class Account:
 
     def set_cookies(self) -> list[str]:
         # No Domain and no Secure: a browser on http://127.0.0.1 keeps them (the real ones carry .douyin.com).
+        # Persistent, as the real login's are (about 60 days): a browser profile keeps the login across restarts.
         return [
-            f"sessionid={self.sessionid}; Path=/; HttpOnly",
-            f"sessionid_ss={self.sessionid}; Path=/; HttpOnly",
-            f"uid_tt={self.uid_tt}; Path=/; HttpOnly",
+            f"sessionid={self.sessionid}; Path=/; Max-Age={SESSION_MAX_AGE_S}; HttpOnly",
+            f"sessionid_ss={self.sessionid}; Path=/; Max-Age={SESSION_MAX_AGE_S}; HttpOnly",
+            f"uid_tt={self.uid_tt}; Path=/; Max-Age={SESSION_MAX_AGE_S}; HttpOnly",
         ]
 
     def cookie_header(self) -> str:

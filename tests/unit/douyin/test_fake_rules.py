@@ -141,7 +141,8 @@ async def test_a_scanned_qr_code_sets_the_session_cookies_on_the_next_poll(fake:
         assert confirmed.json()["data"]["status"] == "3"
         cookies = confirmed.headers.get_list("set-cookie")
         assert [c.split("=")[0] for c in cookies] == ["sessionid", "sessionid_ss", "uid_tt"]
-        assert all(c.endswith("; Path=/; HttpOnly") for c in cookies)
+        # Persistent (a browser profile keeps the login across restarts), for the whole loopback host.
+        assert all("; Path=/; Max-Age=" in c and c.endswith("; HttpOnly") and "Domain" not in c for c in cookies)
         session = cookies[0].split(";")[0]
         me = (await http.get(f"{base(fake)}/webcast/user/me/", headers={"Cookie": session})).json()
         assert me["data"]["nickname"] == "扫码的人"
