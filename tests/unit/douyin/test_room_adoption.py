@@ -1,6 +1,7 @@
 """Rooms resumed after a worker restart: the client from its delivered cursor, the process from its assignments.
 
-Against the fake Douyin server in this process (no signature check) and a real Redis.
+Against the fake Douyin server in this process (no signature check) and a real Redis. The gift tests watch logged in
+(a cookie the fake issued, as the account store holds it): since 2026 a guest receives no gifts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from services.douyin_fetcher.fake_server import FakeDouyinServer, load_scenario
 from shared.assignments import Assignments
 from shared.bus import EVENTS_STREAM, Bus
 from shared.config import Settings
+from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
 from shared.platforms.douyin.resolve import RoomResolver
 from shared.platforms.douyin.signer import make_signer
 from shared.retry import constant
@@ -51,6 +53,13 @@ def script(web_rid: str, frames: int, *, pause: float = 0.02, end: bool = True) 
     if end:
         steps.append({"op": "end"})
     return steps, truth
+
+
+def logged_in(server: FakeDouyinServer) -> DouyinAccount:
+    """The streamer's account after a login on the fake (a cookie import, as the account store keeps it)."""
+    return DouyinAccount(
+        cookies=parse_cookie_string(server.issue_login("提猫测试号")), nickname="提猫测试号", source="cookie"
+    )
 
 
 def client(server: FakeDouyinServer, web_rid: str, emit: Callable[..., Any], **kwargs: Any) -> RoomClient:
@@ -302,7 +311,10 @@ async def test_a_combo_cut_by_a_kill_counts_each_gift_once(fake: FakeDouyinServe
     async def service_event(event: dict[str, Any]) -> None:
         delivered.append(event)
 
-    first = client(fake, "400000000005", service_event, emit_batch=dying_emit, on_progress=note)
+    account = logged_in(fake)
+    first = client(
+        fake, "400000000005", service_event, emit_batch=dying_emit, on_progress=note, account=lambda: account
+    )
     await first.start()
     await asyncio.wait_for(hung.wait(), 20)
     await until(lambda: first.stats.acks_sent >= len(reached) + 2, 10, "combo steps acked but never delivered")
@@ -319,7 +331,7 @@ async def test_a_combo_cut_by_a_kill_counts_each_gift_once(fake: FakeDouyinServe
     async def collect(event: dict[str, Any]) -> None:
         later.append(event)
 
-    second = client(fake, "400000000005", collect, resume=reached[-1])
+    second = client(fake, "400000000005", collect, resume=reached[-1], account=lambda: account)
     await second.start()
     await asyncio.wait_for(second.join(), 30)
     assert second.state is ClientState.ENDED
@@ -337,6 +349,7 @@ async def test_a_combo_cut_by_a_restart_counts_each_gift_once(
 ) -> None:
     fake.load_scenario(load_scenario(combo_script("400000000006")))
     settings = fetcher_settings(fake, redis_url, tmp_path)
+    save_account(tmp_path, logged_in(fake))
     app, bus = await started_app(settings)
     work = Assignments(bus.redis, "douyin_fetcher")
     await app.commands()["start_room"]({"live_id": "400000000006", "session_id": "combo", "config": FAST_CONFIG})
