@@ -276,6 +276,8 @@ def parse_reflow(body: bytes | str | Mapping[str, Any], room_id: str) -> ReflowA
     inner = data.get("data")
     if code not in (0, None):
         prompt = inner.get("prompts", "") if isinstance(inner, Mapping) else ""
+        if code == NOT_FOUND_CODE:
+            raise RoomNotFound(f"直播间 {room_id} 不存在或分享已失效 ({str(prompt)[:80]}, status_code {code})")
         raise UpstreamError(f"reflow/info status_code {code}: {str(prompt)[:120]}")
     room = inner.get("room") if isinstance(inner, Mapping) else None
     if not isinstance(room, Mapping) or not str(room.get("id_str") or room.get("id") or "").strip("0"):
@@ -302,10 +304,14 @@ _PROFILE_WEB_RID = (
     re.compile(r"live\.douyin\.com/(\d{6,20})"),
 )
 _PROFILE_ROOM_ID = re.compile(r'\\*"(?:room_id_str|roomIdStr|roomId|room_id)\\*"\s*:\s*\\*"?(\d{16,20})')
+# The page's own word that its owner is not live (``liveStatus`` 0) wins over any id it may still carry.
+_PROFILE_NOT_LIVE = re.compile(r'\\*"(?:liveStatus|live_status)\\*"\s*:\s*0\s*[,}]')
 
 
 def parse_profile_page(html: str) -> RoomRef | None:
     """The live room a streamer's profile page names, or None when it names none (the streamer is not live)."""
+    if _PROFILE_NOT_LIVE.search(html):
+        return None
     for pattern in _PROFILE_WEB_RID:
         match = pattern.search(html)
         if match:

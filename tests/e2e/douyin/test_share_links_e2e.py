@@ -1,0 +1,112 @@
+"""Any link a user has, through the whole suite (docs/protocol/douyin.md §1.6): the share text copied from the phone
+app is pasted into ``POST /api/douyin/start``; the fetcher reads the short link's redirect (its Location names the real
+app host, which is never contacted), asks the app-side room API for the live id, starts the room, and its events reach
+``/ws`` — masked viewers marked and without the shared placeholder id. A profile URL leads to the same room; a
+streamer who is not live and an expired link are clear Chinese errors.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from websockets.sync.client import connect
+
+from services.douyin_fetcher.fake_server import load_scenario
+from services.douyin_fetcher.fake_server.pages import anchor_sec_uid
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+
+pytestmark = pytest.mark.e2e
+
+WEB_RID = "311111111101"
+CHATS = ["分享链接进来的", "我是匿名的", "下播前最后一句"]
+STEPS: list[dict[str, Any]] = [
+    {"room": {"web_rid": WEB_RID, "title": "分享测试直播间", "anchor_name": "分享主播", "anchor_id": "31000000001"}},
+    {"op": "frame", "events": [
+        {"kind": "chat", "user": {"id": 30001, "nickname": "小鱼干"}, "content": CHATS[0]},
+        {"kind": "chat", "user": {"masked": True, "nickname": "薛***"}, "content": CHATS[1]},
+    ]},
+    {"op": "wait_acks"},
+    {"op": "frame", "events": [{"kind": "chat", "user": {"masked": True}, "content": CHATS[2]}]},
+    {"op": "wait_acks"},
+    {"op": "end"},
+]  # fmt: skip
+SHARE_TEXT = (
+    "7- #在抖音，记录美好生活#【分享主播】正在直播，来和我一起支持Ta吧。复制下方链接，打开【抖音】，直接观看直播！"
+    " https://v.douyin.com/iShAre01/ 8@5.com :9pm"
+)
+
+
+def _start(suite: Suite, live_id: str) -> httpx.Response:
+    return httpx.post(
+        suite.base_url + "/api/douyin/start",
+        json={"live_id": live_id, "config": FAST_ROOM_CONFIG},
+        headers=suite.auth,
+        timeout=30,
+    )
+
+
+def test_share_text_starts_the_room_and_its_events_arrive(douyin_suite: Suite, fake: FakeDouyinThread) -> None:
+    room = fake.load(load_scenario(STEPS))
+
+    async def share_and_offline_room() -> Any:
+        fake.server.add_share("iShAre01", room)
+        return fake.server.add_room("311111111102", anchor_id="31000000002", anchor_name="没开播的主播", live=False)
+
+    offline = fake.run(share_and_offline_room())
+    events: list[dict[str, Any]] = []
+    ready = threading.Event()
+    holder: dict[str, str] = {}
+
+    def watch() -> None:
+        with connect(
+            f"ws://127.0.0.1:{douyin_suite.gateway_port}/ws?token={douyin_suite.token}", open_timeout=10
+        ) as ws:
+            ready.set()
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    event = orjson.loads(ws.recv(timeout=1))
+                except TimeoutError:
+                    continue
+                events.append(event)
+                if (
+                    event["type"] == "control"
+                    and event["data"]["status"] == "ended"
+                    and event["session_id"] == holder.get("id")
+                ):
+                    return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert ready.wait(10)
+
+    started = _start(douyin_suite, SHARE_TEXT)
+    assert started.status_code == 200, started.text
+    body = started.json()
+    holder["id"] = body["session_id"]
+    assert (body["live_id"], body["room_id"]) == (WEB_RID, room.info.room_id)
+
+    # The streamer's profile URL names the same room: the fetcher answers with the session already watching it.
+    profile = _start(douyin_suite, f"https://www.douyin.com/user/{anchor_sec_uid(room.info)}?from_tab_name=main")
+    assert profile.status_code == 200, profile.text
+    assert (profile.json()["live_id"], profile.json()["session_id"]) == (WEB_RID, body["session_id"])
+
+    watcher.join(90)
+    assert not watcher.is_alive(), "the live end never reached /ws"
+    chats = [e for e in events if e["session_id"] == body["session_id"] and e["type"] == "chat"]
+    assert [e["data"]["content"] for e in chats] == CHATS
+    assert [e["user"].get("masked", False) for e in chats] == [False, True, True]
+    assert [e["user"]["id"] for e in chats] == ["30001", "", ""]
+
+    # Clear errors: a streamer who is not live, an expired share link, a Douyin link that is no room.
+    not_live = _start(douyin_suite, f"https://www.douyin.com/user/{anchor_sec_uid(offline.info)}")
+    assert not_live.status_code == 409 and "主播当前未开播" in not_live.json()["detail"]
+    expired = _start(douyin_suite, "复制打开抖音 https://v.douyin.com/gone404/ 看直播")
+    assert expired.status_code == 404 and "分享链接" in expired.json()["detail"]
+    video = _start(douyin_suite, "https://www.douyin.com/video/7300000000000000000")
+    assert video.status_code == 422 and "不是直播间" in video.json()["detail"]
