@@ -12,6 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from services.douyin_fetcher.fake_server.pages import RoomInfo, anchor_sec_uid, profile_page
 from shared.platforms.douyin.errors import BadRoomInput, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import RefKind, RoomRef, parse_room_ref
 from shared.platforms.douyin.resolve import LiveStatus, RoomResolver, parse_live_id, parse_profile_page, parse_reflow
@@ -114,6 +115,22 @@ def test_profile_page_shapes() -> None:
     )
     assert parse_profile_page(f'{{"roomIdStr":"{LIVE_ROOM}","liveStatus":1}}') == RoomRef(RefKind.ROOM_ID, LIVE_ROOM)
     assert parse_profile_page("<html><title>主页</title>没有直播</html>") is None
+    # The page's own "not live" wins over any id it still carries.
+    assert parse_profile_page(f'{{"roomIdStr":"{LIVE_ROOM}","liveStatus":0,"web_rid":"547977714661"}}') is None
+
+
+def test_profile_pages_of_the_fake_server() -> None:
+    # The fake's pages follow the real page's shape (docs/protocol/douyin.md §7.7): roomData is a JSON string inside
+    # the escaped state, so its web_rid is escaped twice.
+    live = RoomInfo(web_rid=LIVE_WEB_RID, room_id=LIVE_ROOM, anchor_id="42")
+    assert parse_profile_page(profile_page(live, anchor_sec_uid(live))) == RoomRef(RefKind.WEB_RID, LIVE_WEB_RID)
+    offline = RoomInfo(web_rid=LIVE_WEB_RID, room_id=LIVE_ROOM, anchor_id="42", live=False)
+    assert parse_profile_page(profile_page(offline, anchor_sec_uid(offline))) is None
+
+
+def test_reflow_not_found_code() -> None:
+    with pytest.raises(RoomNotFound, match="不存在"):
+        parse_reflow(b'{"status_code": 4001038, "data": {"prompts": "room not found"}}', "1")
 
 
 Handler = Callable[[httpx.Request], httpx.Response]
