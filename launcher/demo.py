@@ -93,6 +93,9 @@ def plan_demo(settings: Settings, deps: tuple[str, ...]) -> Demo:
     overrides = {
         "douyin_live_url": base,
         "douyin_www_url": f"{base}/www",
+        # Share links and the app-side room API stay on the fake too: the demo never reaches the real site.
+        "douyin_share_url": f"{base}/v",
+        "douyin_reflow_url": base,
         "douyin_ws_url": f"ws://127.0.0.1:{douyin_port}/webcast/im/push/v2/",
         # The fake server checks no signature in demo mode; a real room needs TIMAO_DOUYIN_SIGNER.
         "douyin_signer": "none",
