@@ -1,4 +1,6 @@
-"""The room client against the fake Douyin server over real loopback sockets (strict signature checking)."""
+"""The room client against the fake Douyin server over real loopback sockets (strict signature checking).
+
+Gift tests watch logged in, with a cookie the fake issued: since 2026 a guest receives no gifts."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from services.douyin_fetcher.client import ClientOptions, ClientState, RoomClien
 from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, load_scenario
 from services.douyin_fetcher.rooms import RoomManager
 from shared.events import LiveEvent
+from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string
 from shared.platforms.douyin.resolve import RoomResolver
 from shared.platforms.douyin.signer import make_signer
 from shared.retry import constant
@@ -22,8 +25,11 @@ SCENARIO = Path(__file__).resolve().parents[3] / "services/douyin_fetcher/fake_s
 FAST = ClientOptions(heartbeat_interval=0.3, stall_timeout=1.0, open_timeout=3.0, device_blocked_backoff=0.2)
 
 
-def make_client(server: FakeDouyinServer, live_id: str, emit: Collector, session_id: str = "s1") -> RoomClient:
+def make_client(
+    server: FakeDouyinServer, live_id: str, emit: Collector, session_id: str = "s1", *, logged_in: bool = False
+) -> RoomClient:
     urls = server.urls
+    account = DouyinAccount(cookies=parse_cookie_string(server.issue_login()), nickname="测试号", source="cookie")
     return RoomClient(
         live_id,
         session_id=session_id,
@@ -34,6 +40,7 @@ def make_client(server: FakeDouyinServer, live_id: str, emit: Collector, session
         ws_url=urls["douyin_ws_url"],
         retry_policy=constant(0.1),
         options=FAST,
+        account=(lambda: account) if logged_in else None,
     )
 
 
@@ -42,7 +49,7 @@ async def test_showcase_scenario_end_to_end(fake_douyin: FakeDouyinServer) -> No
     scenario = load_scenario(SCENARIO)
     room = fake_douyin.load_scenario(scenario)
     emit = Collector()
-    client = make_client(fake_douyin, "https://live.douyin.com/148108118778", emit)
+    client = make_client(fake_douyin, "https://live.douyin.com/148108118778", emit, logged_in=True)
     await client.start()
     await asyncio.wait_for(client.join(), 45)
     await room.wait_done(1)
