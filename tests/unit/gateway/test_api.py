@@ -112,6 +112,8 @@ def test_routes_of_a_stopped_service_answer_503_with_reason(
 
 def test_bad_input_is_a_4xx_not_a_500(client: TestClient) -> None:
     assert client.post("/api/douyin/start", json={"live_id": ""}, headers=AUTH).status_code == 422
+    # Share text copied from the app may be long; beyond 2,000 characters it is no share text.
+    assert client.post("/api/douyin/start", json={"live_id": "链" * 2001}, headers=AUTH).status_code == 422
     assert client.post("/api/ast/start", json={"audio_config": {"source": "mic"}}, headers=AUTH).status_code == 422
     assert client.get("/api/sessions/nope", headers=AUTH).status_code == 404
     assert (
