@@ -7,6 +7,8 @@ Two threads per job, so that neither ffmpeg's pipe nor the engine ever blocks th
 - the engine thread takes utterances, transcribes, normalises, saves the clip if asked, and hands the transcript
   to the async ``emit`` on the event loop, waiting for it, so transcripts leave in order.
 
+Each utterance is decoded with a prompt (prompt.py): the script and the room's words, and the previous transcripts.
+
 Timestamps are milliseconds on the session's clock: ``origin_ms`` (where this job's stream begins on that clock)
 plus the stream position in samples. After a live source drops, the position jumps to the time elapsed on the
 injected monotonic clock, so later transcripts stay aligned with the session rather than with the audio received.
@@ -35,6 +37,7 @@ from services.ast.config import AudioConfig, ModelConfig
 from services.ast.engines.base import SAMPLE_RATE, Engine
 from services.ast.errors import AstError, SourceFailed, SourceUnreadable, TranscriptionFailed
 from services.ast.normalize import is_hallucination, normalize_text
+from services.ast.prompt import PromptBuilder
 from services.ast.sources import BYTES_PER_SECOND, SourceOpener
 from services.ast.vad import Segmenter, Utterance, VadConfig
 from shared.retry import GivingUpPolicy, exponential, limited
@@ -142,6 +145,7 @@ class TranscriptionJob:
         self._origin_ms = origin_ms
         self._healthy_after_s = healthy_after_s
         self._language = None if model.language == "auto" else model.language
+        self._prompt = PromptBuilder(self._language)
         self._label = f"job={session_id}"
         self._state = JobState.STARTING
         self._state_lock = threading.Lock()
@@ -265,6 +269,7 @@ class TranscriptionJob:
                 end = stream.close()
                 for utt in self._segmenter.flush():  # a dropped connection ends the utterance in progress
                     self._enqueue(utt)
+                self._prompt.forget()
                 if self._stop.is_set():
                     return
                 if not self._opener.live:
@@ -380,7 +385,8 @@ class TranscriptionJob:
 
     def _transcribe(self, utt: Utterance, t_speech_end: float) -> None:
         t0 = time.perf_counter()
-        result = self._engine.transcribe(utt.audio, language=self._language)
+        prompt = self._prompt.prompt(utt.start / SAMPLE_RATE)
+        result = self._engine.transcribe(utt.audio, language=self._language, prompt=prompt)
         self._stats.engine_s += time.perf_counter() - t0
         self._stats.speech_s += len(utt.audio) / SAMPLE_RATE
         language = result.language or (self._language or "")
@@ -388,6 +394,7 @@ class TranscriptionJob:
         if not text or is_hallucination(text):
             self._stats.dropped += 1
             return
+        self._prompt.remember(text, utt.end / SAMPLE_RATE)
         start_ms = self._origin_ms + utt.start * 1000 // SAMPLE_RATE
         end_ms = self._origin_ms + utt.end * 1000 // SAMPLE_RATE
         transcript: dict[str, Any] = {

@@ -2,7 +2,9 @@
 
 The model scores 32 ms windows (512 samples plus 64 samples of context) and carries an LSTM state between calls,
 so audio can be fed as it arrives. ``Segmenter`` turns the scores into utterances:
-- speech starts at the first window scoring >= ``threshold``;
+- speech starts at the first window scoring >= ``threshold``, reaching back over the weaker windows (>=
+  ``neg_threshold``) just before it: Silero's score for a short word swings with where the 32 ms grid falls (a
+  "对" scores 0.52 on one alignment and 0.43 a few samples later), so the onset must not hang on one window;
 - it ends after ``min_silence_ms`` of windows below ``neg_threshold`` (scores in between keep the current state);
 - an utterance reaching ``max_utterance_s`` is cut at the quietest window of its last seconds;
 - utterances shorter than ``min_speech_ms`` (clicks, coughs) are dropped.
@@ -35,6 +37,9 @@ class VadConfig:
     min_silence_ms: int = 450
     min_speech_ms: int = 250
     speech_pad_ms: int = 200
+    # How far an onset may reach back over weak windows, and the longest run of quiet windows it may cross.
+    onset_lookback_ms: int = 600
+    onset_gap_ms: int = 200
     max_utterance_s: float = 15.0
     # Where a long utterance may be cut: the quietest window within this many seconds before the limit.
     split_search_s: float = 3.0
@@ -99,6 +104,8 @@ class Segmenter:
         self._pad = cfg.speech_pad_ms * SAMPLE_RATE // 1000
         self._min_silence = cfg.min_silence_ms * SAMPLE_RATE // 1000
         self._min_speech = cfg.min_speech_ms * SAMPLE_RATE // 1000
+        self._lookback = cfg.onset_lookback_ms * SAMPLE_RATE // 1000
+        self._onset_gap = cfg.onset_gap_ms * SAMPLE_RATE // 1000
         self._max_len = int(cfg.max_utterance_s * SAMPLE_RATE)
         # Search at most the second half of a maximal utterance, so each piece is at least half the limit.
         self._split_windows = max(1, min(int(cfg.split_search_s * SAMPLE_RATE), self._max_len // 2) // WINDOW)
@@ -117,6 +124,7 @@ class Segmenter:
         self._speech_start = 0
         self._last_speech_end = 0
         self._probs: list[float] = []  # per window since the speech start, for choosing a split point
+        self._quiet: list[tuple[int, float]] = []  # (start, score) of the windows before an onset, within lookback
 
     @property
     def position(self) -> int:
@@ -172,11 +180,15 @@ class Segmenter:
         if not self._speaking:
             if prob >= cfg.threshold:
                 self._speaking = True
-                self._speech_start = start
+                self._speech_start = self._onset(start)
                 self._last_speech_end = end
                 self._probs = [prob]
+                self._quiet = []
             else:
-                self._trim_buffer(end - self._pad)  # keep only the pre-roll
+                self._quiet.append((start, prob))
+                if self._quiet[0][0] < end - self._lookback:
+                    self._quiet.pop(0)
+                self._trim_buffer(end - self._lookback - self._pad)  # keep only the pre-roll
             return
         self._probs.append(prob)
         if prob >= cfg.threshold or (prob >= cfg.neg_threshold and end - self._last_speech_end < WINDOW * 2):
@@ -185,6 +197,16 @@ class Segmenter:
             self._close(self._last_speech_end, out)
         elif end - self._speech_start >= self._max_len:
             self._split(out)
+
+    def _onset(self, start: int) -> int:
+        """Where speech that crossed the threshold at ``start`` began: the earliest weak window joined to it."""
+        onset = start
+        for window_start, prob in reversed(self._quiet):
+            if prob >= self.config.neg_threshold:
+                onset = window_start
+            elif onset - window_start > self._onset_gap:
+                break
+        return onset
 
     def _close(self, speech_end: int, out: list[Utterance]) -> None:
         if speech_end - self._speech_start >= self._min_speech:

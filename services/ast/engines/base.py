@@ -40,8 +40,9 @@ class Engine(Protocol):
     @property
     def model_name(self) -> str: ...
 
-    def transcribe(self, audio: Audio, *, language: str | None) -> Recognition:
-        """``language`` is "zh", "en", or None to let the engine decide."""
+    def transcribe(self, audio: Audio, *, language: str | None, prompt: str | None = None) -> Recognition:
+        """``language`` is "zh", "en", or None to let the engine decide. ``prompt`` is text said before this audio
+        and the words to expect (prompt.py); engines that cannot use it ignore it."""
         ...
 
     def close(self) -> None: ...

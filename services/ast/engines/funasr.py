@@ -58,7 +58,7 @@ class FunAsrEngine:
             raise ModelInvalid(f"FunASR 模型无法加载 (cannot load model) {location.path}: {exc}") from exc
         self._lock = threading.Lock()
 
-    def transcribe(self, audio: Audio, *, language: str | None) -> Recognition:
+    def transcribe(self, audio: Audio, *, language: str | None, prompt: str | None = None) -> Recognition:
         with self._lock:
             results = self._model.generate(input=audio, cache={}, language=language or "auto", use_itn=True)
         item: dict[str, Any] = results[0] if results else {}

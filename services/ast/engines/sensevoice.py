@@ -55,7 +55,7 @@ class SenseVoiceEngine:
             self._recognizers[language] = rec
         return rec
 
-    def transcribe(self, audio: Audio, *, language: str | None) -> Recognition:
+    def transcribe(self, audio: Audio, *, language: str | None, prompt: str | None = None) -> Recognition:
         with self._lock:
             rec = self._recognizer(language or "auto")
             stream = rec.create_stream()

@@ -20,6 +20,8 @@ from shared.ffmpeg import find_ffmpeg
 
 FIXTURES = Path(__file__).resolve().parents[2] / "e2e" / "ast" / "fixtures"
 SPEECH_FLAC = FIXTURES / "speech_en.flac"
+# Real and synthetic speech with exact transcripts (tests/fixtures/speech/README.md says where each comes from).
+SPEECH_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "speech"
 RATE = 16_000
 MARKER = "ast_model: loads the real Whisper base model (assembled once per test session)"
 
@@ -44,13 +46,26 @@ def words(text: str) -> list[str]:
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Levenshtein distance over words, divided by the reference length."""
-    ref, hyp = words(reference), words(hypothesis)
+    ref = words(reference)
+    return _edit_distance(ref, words(hypothesis)) / max(1, len(ref))
+
+
+def _edit_distance(ref: list[str], hyp: list[str]) -> int:
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):
         prev, row[0] = row[0], i
         for j, h in enumerate(hyp, 1):
             prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[len(hyp)] / max(1, len(ref))
+    return row[len(hyp)]
+
+
+def chars(text: str) -> list[str]:
+    """Letters and digits only: punctuation and spacing are not what a character error rate judges."""
+    return [ch for ch in text if ch.isalnum()]
+
+
+def char_error_rate(reference: str, hypothesis: str) -> float:
+    return _edit_distance(chars(reference), chars(hypothesis)) / max(1, len(chars(reference)))
 
 
 @pytest.fixture(scope="session")

@@ -52,9 +52,11 @@ class FakeEngine:
         self.fail = fail
         self.calls = 0
         self.closed = False
+        self.prompts: list[str | None] = []
 
-    def transcribe(self, audio: Audio, *, language: str | None) -> Recognition:
+    def transcribe(self, audio: Audio, *, language: str | None, prompt: str | None = None) -> Recognition:
         self.calls += 1
+        self.prompts.append(prompt)
         if self.fail(self.calls):
             raise RuntimeError(f"boom {self.calls}")
         time.sleep(self.delay)
@@ -197,6 +199,16 @@ async def test_finite_source_runs_to_its_end(emitted: list[dict[str, Any]]) -> N
     )
     assert status["rtf"] is not None and status["queue_depth"] == 0 and status["last_error"] is None
     assert job.join(1.0)
+
+
+async def test_each_utterance_is_decoded_after_the_previous_text(emitted: list[dict[str, Any]]) -> None:
+    data = pcm((1.0, 0), (1.0, 0.5), (1.0, 0), (1.0, 0.5), (1.0, 0))
+    engine = FakeEngine()
+    job = make_job(FakeOpener([FakeStream(data, SourceEnd(True))], live=False), emitted, engine=engine)
+    assert await run_to_end(job) == JobState.FINISHED
+    first, second = engine.prompts
+    assert first is not None and "简体中文" in first and "句子1" not in first
+    assert second is not None and second.endswith("句子1")
 
 
 async def test_speech_cut_by_the_end_of_a_file_is_still_transcribed(emitted: list[dict[str, Any]]) -> None:

@@ -66,3 +66,30 @@ def test_flush_closes_speech_in_progress_and_reset_moves_the_timeline(speech: np
     assert seg.position == 100 * RATE
     later = seg.feed(speech[first["start_ms"] * 16 - 8000 : first["end_ms"] * 16 + RATE])
     assert later and later[0].start >= 100 * RATE
+
+
+class ScriptedVad:
+    """Scores each 32 ms window from a script, to place an onset exactly."""
+
+    def __init__(self, scores: list[float]) -> None:
+        self.scores_left = list(scores)
+
+    def scores(self, windows: np.ndarray, state: list[np.ndarray]) -> np.ndarray:
+        taken, self.scores_left = self.scores_left[: len(windows)], self.scores_left[len(windows) :]
+        return np.array(taken + [0.0] * (len(windows) - len(taken)), np.float32)
+
+
+def test_a_short_word_just_under_the_threshold_joins_the_speech_after_it() -> None:
+    # "对" scored 0.43, 0.41 on one alignment of the 32 ms grid (0.52 on another); then four quiet windows, then
+    # the rest of the word above the threshold. The utterance must start at the weak windows, not 190 ms later,
+    # or it is too short and dropped.
+    script = [0.0] * 40 + [0.43, 0.41, 0.33, 0.22, 0.2, 0.14] + [0.58, 0.84, 0.89, 0.93, 0.92, 0.76] + [0.0] * 30
+    seg = Segmenter(ScriptedVad(script), VadConfig(min_speech_ms=250))
+    audio = np.zeros(len(script) * 512, np.float32)
+    (utt,) = seg.feed(audio) + seg.flush()
+    assert utt.start == 40 * 512
+    assert utt.end == 52 * 512
+    # A weak window further back than the allowed gap is not joined.
+    script = [0.0] * 40 + [0.4] + [0.0] * 10 + [0.9] * 10 + [0.0] * 30
+    (utt,) = Segmenter(ScriptedVad(script)).feed(np.zeros(len(script) * 512, np.float32))
+    assert utt.start == 51 * 512
