@@ -320,6 +320,10 @@ def parse_profile_page(html: str) -> RoomRef | None:
     return RoomRef(RefKind.ROOM_ID, match.group(1)) if match else None
 
 
+def _has_profile_state(html: str) -> bool:
+    return "__pace_f" in html or "secUid" in html or "sec_uid" in html
+
+
 def _without_query(url: str) -> str:
     # Share redirects carry device ids in their query: logs and errors show the host and path only.
     parts = urlsplit(url)
@@ -572,7 +576,9 @@ class RoomResolver:
                 log.info("profile %s… → %s %s", sec_uid[:12], ref.kind.value, ref.value)
                 return ref
             nonce = _cookies_from(response).get("__ac_nonce")
-            if not nonce or nonce == self._nonce:
+            # A page with the profile's state is the answer (not live); only a page without it may be the anti-bot
+            # page, which sets a nonce to ask again with.
+            if not nonce or nonce == self._nonce or _has_profile_state(response.text):
                 break
             if attempt:
                 raise ChallengePage("主播主页反复出现验证页 (challenge page again after the nonce)")

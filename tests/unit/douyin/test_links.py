@@ -265,3 +265,28 @@ def test_profile_of_a_live_streamer_names_the_room_and_an_offline_one_a_clear_er
         },
     )
     assert isinstance(ended, StreamerOffline)
+    # The site's anti-bot page sets a nonce: asked once more with it, the real page answers.
+    calls: list[str] = []
+
+    def challenge_then_page(request: httpx.Request) -> httpx.Response:
+        calls.append(request.headers["cookie"])
+        if len(calls) == 1:
+            return httpx.Response(200, text="<html><script>/* challenge */</script></html>",
+                                  headers={"set-cookie": "__ac_nonce=0abcdef0123456789abcd; Path=/"})  # fmt: skip
+        return httpx.Response(200, text=page)
+
+    retried, _ = run(
+        "https://www.douyin.com/user/MS4wLjABAAAAch", {"www.test /user/MS4wLjABAAAAch": challenge_then_page}
+    )
+    assert retried == LIVE_WEB_RID and "__ac_nonce=0abcdef0123456789abcd" in calls[1]
+    # A real page of a streamer who is not live that also sets a nonce is not mistaken for the anti-bot page.
+    offline_page = '<script>self.__pace_f.push([1,"{\\"secUid\\":\\"x\\",\\"liveStatus\\":0}"])</script>'
+
+    def offline_with_nonce(_: httpx.Request) -> httpx.Response:
+        calls.append("offline")  # a fresh nonce on every answer, as the www site hands them out
+        return httpx.Response(200, text=offline_page, headers={"set-cookie": f"__ac_nonce=0fedcba{len(calls)}; Path=/"})
+
+    still_offline, _ = run(
+        "https://www.douyin.com/user/MS4wLjABAAAAof", {"www.test /user/MS4wLjABAAAAof": offline_with_nonce}
+    )
+    assert isinstance(still_offline, StreamerOffline)
