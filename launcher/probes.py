@@ -6,12 +6,13 @@ must not count, so HTTP and heartbeat probes check the pid the service reports.
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import urlsplit
 
-import httpx
 import orjson
 import redis
 
@@ -32,16 +33,26 @@ class HttpProbe:
     timeout: float = 1.0
 
     def check(self, pid: int) -> tuple[bool, str | None]:
+        # The standard library's client, not httpx: probed ten times a second while a service starts, a new httpx
+        # client each time (TLS context and all) cost the launcher more CPU than the services' own start-up.
+        parts = urlsplit(self.url)
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=self.timeout)
         try:
-            response = httpx.get(self.url, timeout=self.timeout)
-        except httpx.HTTPError as exc:
+            conn.request("GET", parts.path or "/")
+            response = conn.getresponse()
+            status, data = response.status, response.read()
+        except (OSError, http.client.HTTPException) as exc:
             return False, f"GET {self.url}: {type(exc).__name__}"
-        if response.status_code != 200:
-            return False, f"GET {self.url}: HTTP {response.status_code}"
+        finally:
+            conn.close()
+        if status != 200:
+            return False, f"GET {self.url}: HTTP {status}"
         try:
-            body = response.json()
-        except ValueError:
+            body = orjson.loads(data)
+        except orjson.JSONDecodeError:
             return False, f"GET {self.url}: not JSON"
+        if not isinstance(body, dict):
+            return False, f"GET {self.url}: not a JSON object"
         reported = body.get("pid") or body.get("services", {}).get("gateway", {}).get("pid")
         if reported != pid:
             return False, f"port answered for pid {reported}, not {pid}"

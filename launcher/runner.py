@@ -2,6 +2,10 @@
 
 The supervisor loop runs on the main thread for the launcher's whole life: children are forked from it, and
 Linux delivers their parent-death signal when the forking *thread* ends.
+
+Cold start: Redis and the services that need no database (the workers) start at once, while the status writer's
+thread imports SQLAlchemy and Alembic and migrates; the gateway and StreamCap wait for that (the ``database``
+gate). What only the demo or the database needs is imported where it is used.
 """
 
 from __future__ import annotations
@@ -18,13 +22,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 import redis
 
 from launcher.control import ControlServer
-from launcher.demo import Demo, plan_demo
 from launcher.probes import HeartbeatProbe, HttpProbe, Probe, RedisPingProbe, TcpProbe
 from launcher.procs import OsProcesses
 from launcher.redis_embedded import EmbeddedRedis, find_redis_server, plan_embedded_redis
@@ -34,9 +37,12 @@ from launcher.statusdb import StatusWriter
 from launcher.supervisor import Supervisor
 from shared.bus import LAUNCHER_STATE_KEY, heartbeat_key
 from shared.config import Settings
-from shared.db.engine import make_engine
-from shared.db.migrate import upgrade_to_head
 from shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from launcher.demo import Demo
 
 __all__ = ["AlreadyRunning", "run_up"]
 
@@ -46,6 +52,7 @@ TICK_S = 0.05
 STATE_PUBLISH_S = 0.5
 HEALTH_ROW_S = 30.0
 WORKERS = ("douyin_fetcher", "ast")
+DATABASE_GATE = "database"  # opened once the schema is migrated: what uses the database waits for it
 
 
 class AlreadyRunning(Exception):
@@ -116,16 +123,17 @@ def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: 
         deps = ("redis",)
     if demo:
         specs += demo.specs
+    db_deps = (*deps, DATABASE_GATE)
     specs += [
         ServiceSpec(
-            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
+            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=db_deps
         ),
         ServiceSpec(
             "streamcap",
             service_argv("services.streamcap"),
             health="http",
             port=settings.streamcap_port,
-            depends_on=deps,
+            depends_on=db_deps,
         ),
         *(ServiceSpec(w, service_argv(f"services.{w}"), health="heartbeat", depends_on=deps) for w in WORKERS),
     ]
@@ -178,19 +186,17 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     if not redis_url:
         embedded = plan_embedded_redis(find_redis_server(), settings.home / "redis", settings.run_dir)
         redis_url = embedded.url
-    demo_plan = plan_demo(settings, ("redis",) if embedded else ()) if demo else None
+    demo_plan = None
+    if demo:
+        from launcher.demo import plan_demo
+
+        demo_plan = plan_demo(settings, ("redis",) if embedded else ())
     overrides = demo_plan.settings_overrides if demo_plan else {}
     settings = settings.model_copy(update={"redis_url": redis_url, **overrides})
     token = settings.resolve_token()
 
-    engine = make_engine(settings.effective_database_url)
-    try:
-        upgrade_to_head(engine)
-    except Exception as exc:
-        raise ConfigError(
-            f"数据库迁移失败 (database migration failed) for {settings.effective_database_url}: {exc}"
-        ) from exc
-    status_db = StatusWriter(engine)
+    database_url = settings.effective_database_url
+    status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))
     status_db.start()
 
     specs = build_specs(settings, embedded, demo_plan)
@@ -206,6 +212,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
         _probes(specs, client),
         base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT)),
         on_change=on_change,
+        gates=(DATABASE_GATE,),
     )
     commands: queue.SimpleQueue[tuple[str, dict[str, Any], queue.SimpleQueue[dict[str, Any]]]] = queue.SimpleQueue()
     stopping = False
@@ -246,6 +253,10 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     last_publish = last_health = 0.0
     try:
         while not stopping:
+            if not supervisor.gates[DATABASE_GATE] and status_db.ready.is_set():
+                if status_db.error is not None:
+                    raise status_db.error
+                supervisor.open_gate(DATABASE_GATE)
             supervisor.tick()
             changed = False
             while not changes.empty():
@@ -295,9 +306,24 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
             supervisor.stop_all(timeout=5)
         control.close()
         status_db.close()
-        engine.dispose()
+        if status_db.engine is not None:
+            status_db.engine.dispose()
         client.close()
         out("TalkingCat 已停止 (stopped)")
+
+
+def _migrated_engine(url: str) -> Engine:
+    """Runs in the status writer's thread: connect and bring the schema to head."""
+    from shared.db.engine import make_engine
+    from shared.db.migrate import upgrade_to_head
+
+    engine = make_engine(url)
+    try:
+        upgrade_to_head(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise ConfigError(f"数据库迁移失败 (database migration failed) for {url}: {exc}") from exc
+    return engine
 
 
 def _kick_off_demo(demo: Demo, settings: Settings, out: Callable[[str], None]) -> None:

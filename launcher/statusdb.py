@@ -1,19 +1,23 @@
 """Writes the launcher's view to ``service_status``, ``health_check`` and ``service_log`` from a thread of its
-own, so a busy database never stalls the supervisor loop."""
+own, so a busy database never stalls the supervisor loop.
+
+That thread may first prepare the database (``prepare``: connect and migrate), so the launcher starts the services
+that need no database meanwhile; rows handed in before then wait in the queue. ``ready`` is set when the
+preparation is over, and ``error`` then holds its failure, if any.
+"""
 
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from shared.db.models import HealthCheck, ServiceLog, ServiceStatus
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 __all__ = ["StatusWriter"]
 
@@ -21,8 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class StatusWriter:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine | None = None, *, prepare: Callable[[], Engine] | None = None) -> None:
+        if (engine is None) == (prepare is None):
+            raise ValueError("give an engine or a way to prepare one")
         self.engine = engine
+        self._prepare = prepare
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
         self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=10_000)
         self._thread = threading.Thread(target=self._run, name="status-db", daemon=True)
 
@@ -49,6 +58,22 @@ class StatusWriter:
         self._put(("log", (service, level, message)))
 
     def _run(self) -> None:
+        if self._prepare is not None:
+            try:
+                self.engine = self._prepare()
+            except BaseException as exc:  # handed to the launcher's loop, which stops and reports it
+                self.error = exc
+            finally:
+                self.ready.set()
+            if self.error is not None:
+                return
+        self.ready.set()
+        # Imported here, in this thread: the ORM costs the launcher's start a few tenths of a second.
+        from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.orm import Session
+
+        from shared.db.models import HealthCheck, ServiceLog
+
         while True:
             item = self._queue.get()
             if item is None:
@@ -68,6 +93,10 @@ class StatusWriter:
 
     @staticmethod
     def _write_status(s: Session, snapshot: dict[str, dict[str, Any]], heartbeats: dict[str, datetime | None]) -> None:
+        from sqlalchemy import select
+
+        from shared.db.models import ServiceStatus
+
         existing = {row.service_name: row for row in s.scalars(select(ServiceStatus))}
         now = datetime.now(UTC)
         for name, info in snapshot.items():

@@ -4,6 +4,7 @@ doubled, and a stop that leaves no process behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -18,6 +19,7 @@ import redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from launcher.redis_embedded import free_port
 from shared.bus import EVENTS_STREAM, Bus
 from shared.db.engine import make_engine
 from shared.db.models import CommentData, ServiceLog, ServiceStatus
@@ -240,3 +242,19 @@ def test_an_external_redis_by_url_works(tmp_path: Path, redis_server: object) ->
         assert wait_count(status["database_url"], "ext", 10) == 10
     finally:
         s.stop()
+
+
+def test_a_database_that_cannot_be_migrated_is_reported_and_stops_what_started(tmp_path: Path) -> None:
+    # The migration runs while Redis and the workers start; its failure must still end the run cleanly.
+    home = tmp_path / "home"
+    closed = free_port()
+    bad = Suite(home, extra_env={"TIMAO_DATABASE_URL": f"postgresql+psycopg://timao@127.0.0.1:{closed}/timao"})
+    result = bad.cli("up", timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "database migration failed" in result.stderr
+    left = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get("TIMAO_HOME") == str(home):
+                left.append(proc.pid)
+    assert left == []
