@@ -44,6 +44,17 @@ describe('monitor', () => {
     expect(screen.getAllByTestId('combo')[0]!.textContent).toContain('嘉年华');
   });
 
+  it('marks masked viewers as such, named ones not', async () => {
+    const { push, socket } = renderApp('/', route);
+    await waitFor(() => expect(socket()).toBeDefined());
+    push([chat('我是匿名的', '用户****', { user: { id: '', nickname: '用户****', masked: true } }), chat('我有名字', '小明')]);
+    const list = screen.getByTestId('virtual-list');
+    const masked = within(list).getByText('用户****');
+    expect(masked.dataset.masked).toBe('true');
+    expect(masked.getAttribute('title')).toContain('匿名观众');
+    expect(within(list).getByText('小明').dataset.masked).toBeUndefined();
+  });
+
   it('filters by type and by search text, and pauses', async () => {
     const { push, socket } = renderApp('/', route);
     await waitFor(() => expect(socket()).toBeDefined());

@@ -60,7 +60,15 @@ export const EventRow = memo(function EventRow({ ev, t }: { ev: LiveEvent | unde
     <div className="flex items-center gap-2 px-2 text-sm leading-7" data-type={ev.type}>
       <time className="shrink-0 font-mono text-xs tabular-nums text-slate-400">{formatClock(ev.ts)}</time>
       <span className={`shrink-0 rounded px-1.5 text-[11px] leading-5 ${typeClass[ev.type]}`}>{t(`event.${ev.type}`)}</span>
-      {ev.user?.nickname && <span className="max-w-[12em] shrink-0 truncate font-medium text-slate-700 dark:text-slate-200">{ev.user.nickname}</span>}
+      {ev.user?.nickname && (
+        <span
+          className="max-w-[12em] shrink-0 truncate font-medium text-slate-700 dark:text-slate-200"
+          title={ev.user.masked ? t('monitor.maskedUser') : undefined}
+          data-masked={ev.user.masked ? 'true' : undefined}
+        >
+          {ev.user.nickname}
+        </span>
+      )}
       <span className="min-w-0 truncate">{eventSummary(ev, t)}</span>
     </div>
   );
