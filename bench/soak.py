@@ -105,6 +105,7 @@ from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, Synthetic
 from shared.bus import EVENTS_STREAM
 from shared.db.engine import make_engine
 from shared.db.models import AudioTranscript, CommentData, LiveEvent
+from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
 from tests.e2e.harness import Suite
 
 MiB = 1 << 20
@@ -652,6 +653,9 @@ class Soak:
         env["TIMAO_RECORDINGS_DIR"] = str(self.disk.path)
         if args.database_url:
             env["TIMAO_DATABASE_URL"] = args.database_url
+        # Since 2026 only a logged-in room receives gifts: the suite watches with an account, as a streamer does.
+        cookies = parse_cookie_string(self.net.server.issue_login("soak"))
+        save_account(self.workdir / "home", DouyinAccount(cookies=cookies, nickname="soak", source="cookie"))
         self.suite = Suite(self.workdir / "home", extra_env=env).start()
         self.suite.wait_running(timeout=120)
         self.database_url = self.suite.status()["database_url"]

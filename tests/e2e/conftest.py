@@ -20,8 +20,10 @@ def fake() -> Iterator[FakeDouyinThread]:
 
 @pytest.fixture(scope="module")
 def douyin_suite(fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    """The real suite, pointed at the fake Douyin server."""
-    s = Suite(tmp_path_factory.mktemp("suite") / "home", extra_env=fake.suite_env()).start()
+    """The real suite, pointed at the fake Douyin server, logged in to it (gifts reach logged-in rooms only)."""
+    home = tmp_path_factory.mktemp("suite") / "home"
+    fake.login(home)
+    s = Suite(home, extra_env=fake.suite_env()).start()
     s.wait_running()
     yield s
     s.stop()

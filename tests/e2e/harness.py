@@ -21,6 +21,7 @@ import psutil
 from launcher.control import LauncherNotRunning, request
 from launcher.redis_embedded import free_port
 from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer
+from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,10 +164,23 @@ class FakeDouyinThread:
 
         return self.run(load())
 
+    def login(self, home: Path, nickname: str = "提猫测试号") -> None:
+        """Log a suite's home in to this server, as a cookie import does (since 2026 only logged-in rooms get gifts)."""
+
+        async def issue() -> str:
+            return self.server.issue_login(nickname)
+
+        cookies = parse_cookie_string(self.run(issue()))
+        save_account(home, DouyinAccount(cookies=cookies, nickname=nickname, source="cookie"))
+
     def suite_env(self) -> dict[str, str]:
         """The environment that points a suite at this server, with the test signer."""
         env = {f"TIMAO_{k.upper()}": v for k, v in self.server.urls.items()}
         env["TIMAO_DOUYIN_SIGNER"] = f"js:{TEST_SIGNER_JS}"
+        # These suites test our own socket: the scenarios' scripted refusals (DEVICE_BLOCKED) must be retried, not
+        # move the room to the browser transport as "auto" would. A browser, if one is ever opened, runs headless.
+        env["TIMAO_DOUYIN_TRANSPORT"] = "direct"
+        env["TIMAO_BROWSER_HEADLESS"] = "1"
         return env
 
     def stop(self) -> None:

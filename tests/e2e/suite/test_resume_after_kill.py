@@ -58,7 +58,9 @@ def fake_live(stream: SyntheticLive) -> Iterator[FakeDouyinThread]:
 
 @pytest.fixture(scope="module")
 def suite(fake_live: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    s = Suite(tmp_path_factory.mktemp("resume") / "home", extra_env=fake_live.suite_env()).start()
+    home = tmp_path_factory.mktemp("resume") / "home"
+    fake_live.login(home)  # gifts reach logged-in rooms only
+    s = Suite(home, extra_env=fake_live.suite_env()).start()
     s.wait_running(timeout=120)
     yield s
     s.stop()
