@@ -41,6 +41,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from services.douyin_fetcher.browser_room import PageFault, PageOptions, RoomPage
+from services.douyin_fetcher.resolver import VerificationRequired
 from shared.browser import BrowserOwner
 from shared.events import new_msg_id, now_ms
 from shared.platforms.douyin.account import DouyinAccount, fetch_account_nickname
@@ -413,6 +414,10 @@ class RoomClient:
                     waiting = ClientState(exc.state)
                     delay = exc.min_delay or None
                     reason = f"{exc.state}: {exc.reason}"
+                except VerificationRequired as exc:
+                    self._resolver.invalidate()
+                    waiting, delay = ClientState.VERIFICATION, self.options.page.verification_backoff
+                    reason = f"verification: {exc}"
                 except DeviceBlocked as exc:
                     self._resolver.invalidate()
                     delay = self.options.device_blocked_backoff

@@ -9,9 +9,16 @@ from typing import Any
 import httpx
 
 from services.douyin_fetcher.site_page import PageFetchTransport, SitePage
-from shared.platforms.douyin.resolve import RoomResolver
+from shared.platforms.douyin.errors import UpstreamError
+from shared.platforms.douyin.resolve import EnterAnswer, RoomResolver
 
-__all__ = ["AccountResolver"]
+__all__ = ["AccountResolver", "VerificationRequired"]
+
+VERIFY_CODE = 10011  # web/enter's answer while the platform wants its verification (captcha) page done
+
+
+class VerificationRequired(UpstreamError):
+    code = "verification"
 
 
 class AccountResolver(RoomResolver):
@@ -26,6 +33,16 @@ class AccountResolver(RoomResolver):
     def set_account_cookies(self, cookies: Mapping[str, str]) -> None:
         """The login's cookies for the next requests (empty: a guest)."""
         self._account_cookies = dict(cookies)
+
+    async def enter(self, live_id: str, room_id: str = "") -> EnterAnswer:
+        try:
+            return await super().enter(live_id, room_id)
+        except UpstreamError as exc:
+            if f"status_code {VERIFY_CODE}" in str(exc):
+                raise VerificationRequired(
+                    "抖音要求验证（验证码中间页）：请在浏览器中打开直播间完成验证，稍后自动重试 (verification required)"
+                ) from exc
+            raise
 
     def _cookie(self) -> str:
         cookies = {"ttwid": self._ttwid, "__ac_nonce": self._nonce, **self._account_cookies}
