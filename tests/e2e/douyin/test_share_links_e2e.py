@@ -1,8 +1,8 @@
 """Any link a user has, through the whole suite (docs/protocol/douyin.md §1.6): the share text copied from the phone
 app is pasted into ``POST /api/douyin/start``; the fetcher reads the short link's redirect (its Location names the real
 app host, which is never contacted), asks the app-side room API for the live id, starts the room, and its events reach
-``/ws`` — masked viewers marked and without the shared placeholder id. A profile URL leads to the same room; a
-streamer who is not live and an expired link are clear Chinese errors.
+``/ws`` — masked viewers marked and without the shared placeholder id. A live streamer's profile URL leads to their
+room; a streamer who is not live and an expired link are clear Chinese errors.
 """
 
 from __future__ import annotations
@@ -53,11 +53,14 @@ def _start(suite: Suite, live_id: str) -> httpx.Response:
 def test_share_text_starts_the_room_and_its_events_arrive(douyin_suite: Suite, fake: FakeDouyinThread) -> None:
     room = fake.load(load_scenario(STEPS))
 
-    async def share_and_offline_room() -> Any:
+    async def more_rooms() -> tuple[Any, Any]:
         fake.server.add_share("iShAre01", room)
-        return fake.server.add_room("311111111102", anchor_id="31000000002", anchor_name="没开播的主播", live=False)
+        offline = fake.server.add_room("311111111102", anchor_id="31000000002", anchor_name="没开播的主播", live=False)
+        # Live with no script, so it stays live while its profile link is tried.
+        quiet = fake.server.add_room("311111111103", anchor_id="31000000003", anchor_name="一直在播的主播")
+        return offline, quiet
 
-    offline = fake.run(share_and_offline_room())
+    offline, quiet = fake.run(more_rooms())
     events: list[dict[str, Any]] = []
     ready = threading.Event()
     holder: dict[str, str] = {}
@@ -91,17 +94,24 @@ def test_share_text_starts_the_room_and_its_events_arrive(douyin_suite: Suite, f
     holder["id"] = body["session_id"]
     assert (body["live_id"], body["room_id"]) == (WEB_RID, room.info.room_id)
 
-    # The streamer's profile URL names the same room: the fetcher answers with the session already watching it.
-    profile = _start(douyin_suite, f"https://www.douyin.com/user/{anchor_sec_uid(room.info)}?from_tab_name=main")
-    assert profile.status_code == 200, profile.text
-    assert (profile.json()["live_id"], profile.json()["session_id"]) == (WEB_RID, body["session_id"])
-
     watcher.join(90)
     assert not watcher.is_alive(), "the live end never reached /ws"
     chats = [e for e in events if e["session_id"] == body["session_id"] and e["type"] == "chat"]
     assert [e["data"]["content"] for e in chats] == CHATS
     assert [e["user"].get("masked", False) for e in chats] == [False, True, True]
     assert [e["user"]["id"] for e in chats] == ["30001", "", ""]
+
+    # A live streamer's profile URL names their room.
+    profile = _start(douyin_suite, f"https://www.douyin.com/user/{anchor_sec_uid(quiet.info)}?from_tab_name=main")
+    assert profile.status_code == 200, profile.text
+    assert (profile.json()["live_id"], profile.json()["room_id"]) == (quiet.info.web_rid, quiet.info.room_id)
+    stopped = httpx.post(
+        douyin_suite.base_url + "/api/douyin/stop",
+        json={"session_id": profile.json()["session_id"]},
+        headers=douyin_suite.auth,
+        timeout=20,
+    )
+    assert stopped.status_code == 200
 
     # Clear errors: a streamer who is not live, an expired share link, a Douyin link that is no room.
     not_live = _start(douyin_suite, f"https://www.douyin.com/user/{anchor_sec_uid(offline.info)}")
