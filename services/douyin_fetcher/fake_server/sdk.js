@@ -120,6 +120,24 @@
       .catch(function () { status.textContent = "二维码加载失败"; });
   }
 
+  // A dropped socket under a login: is the login still valid? If not, show it, as the real page asks to log in again.
+  function checkLogin() {
+    origFetch("/webcast/user/me/?aid=6383")
+      .then(function (r) { return r.json(); })
+      .then(function (me) {
+        if (me.status_code !== 20003 || !cfg.logged_in) return;
+        cfg.logged_in = false;
+        var state = document.getElementById("login_state");
+        if (state) {
+          state.setAttribute("data-logged-in", "0");
+          state.innerHTML = '<button id="login_button" type="button">登录</button>';
+          state.querySelector("#login_button").addEventListener("click", loginPanel);
+        }
+        loginPanel();
+      })
+      .catch(function () {});
+  }
+
   // ---------------------------------------------------------------- protobuf, just what the push client needs
 
   function readVarint(buf, pos) {
@@ -280,6 +298,7 @@
       ws.onclose = function () {
         clearInterval(hbTimer);
         ws = null;
+        if (cfg.logged_in) checkLogin();
         if (push.idle) { push.state = "idle"; return; }
         push.state = "backoff";
         retryTimer = setTimeout(connect, backoff); // reconnect with backoff, only while the viewer is there

@@ -1,6 +1,7 @@
 """The fake Douyin server's room page in the real Debian Chromium, headless (docs/protocol/douyin.md §7.6): its own
 push client signs with frontierSign and passes the strict handshake, receives and acks frames, heartbeats, signs its
-fetches with a_bogus, logs in through the QR panel, and closes after the idle timeout without user activity."""
+fetches with a_bogus, logs in through the QR panel, notices an expired login, and closes after the idle timeout
+without user activity."""
 
 from __future__ import annotations
 
@@ -93,6 +94,15 @@ async def test_the_room_page_signs_connects_acks_logs_in_and_pauses_when_idle(
     assert {"sessionid", "sessionid_ss", "uid_tt"} <= {c["name"] for c in await page.context.cookies()}
     await page.wait_for_function("window.__fakePush && window.__fakePush.state === 'connected'", timeout=15_000)
     assert fake.observed.accepted[-1].logged_in
+
+    # The login expires: the server closes the logged-in socket; the page notices, offers the login again and
+    # watches on as a guest.
+    async with httpx.AsyncClient() as http:
+        await http.post(f"{fake.urls['douyin_live_url']}/__fake__/login/expire")
+    await page.wait_for_selector("#login_state[data-logged-in='0']", timeout=15_000)
+    await page.wait_for_selector("#login_qrcode[data-token]", timeout=10_000)
+    await page.wait_for_function("window.__fakePush.state === 'connected'", timeout=15_000)
+    assert not fake.observed.accepted[-1].logged_in
 
     # No trusted activity: the page closes its socket after the idle timeout and says so.
     banner = await page.wait_for_selector("#idle_banner", timeout=int(IDLE_S * 1000 * 4))
