@@ -5,6 +5,8 @@ timao status [--json]      the running launcher's view of every service
 timao stop                 stop the running suite (waits until every process is gone)
 timao restart SERVICE      restart one service (also revives a `fatal` one)
 timao logs SERVICE [-f]    print (and follow) a service's log
+timao login douyin [--cookie-file FILE]   log in to the streamer's Douyin account (a window, or a cookie import)
+timao logout douyin        log out of it (the login's browser profile is wiped)
 timao fake-douyin [...]    the fake Douyin server as a standalone program
 timao service NAME         run one service in this process (how a frozen build starts its children)
 """
@@ -70,24 +72,43 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from launcher.account_cli import account_line
     from launcher.control import LauncherNotRunning, request
     from launcher.runner import format_table
+    from shared.platforms.douyin.account import account_view, load_account
 
     settings = _settings()
+    account = load_account(settings.home)
     try:
         status = request(settings.run_dir, settings.resolve_token(), "status")
     except LauncherNotRunning as exc:
         if args.json:
-            print(json.dumps({"running": False, "services": {}}))
+            print(json.dumps({"running": False, "services": {}, "douyin_account": account_view(account)}))
         else:
             print(str(exc))
+            print(account_line(account))
         return EXIT_NOT_RUNNING
     if args.json:
-        print(json.dumps({"running": True, **status}, ensure_ascii=False))
+        print(json.dumps({"running": True, **status, "douyin_account": account_view(account)}, ensure_ascii=False))
     else:
         print(f"launcher pid {status['pid']} · home {status['home']}")
         print(format_table(status["services"]))
+        print(account_line(account))
     return 0
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from launcher.account_cli import login
+
+    settings = _settings()
+    settings.ensure_dirs()
+    return login(settings, cookie_file=args.cookie_file, timeout_s=args.timeout)
+
+
+def cmd_logout(_args: argparse.Namespace) -> int:
+    from launcher.account_cli import logout
+
+    return logout(_settings())
 
 
 def _pid_alive(pid: int) -> bool:
@@ -219,6 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.add_argument("-n", "--lines", type=int, default=200)
     logs.set_defaults(func=cmd_logs)
+    login = sub.add_parser("login", help="log in to the streamer's Douyin account")
+    login.add_argument("platform", choices=["douyin"])
+    login.add_argument("--cookie-file", help="import the site's cookies from FILE ('-': standard input)")
+    login.add_argument("--timeout", type=float, default=300.0, help="how long the login window waits (s)")
+    login.set_defaults(func=cmd_login)
+    logout = sub.add_parser("logout", help="log out of the Douyin account (wipes the login's browser profile)")
+    logout.add_argument("platform", choices=["douyin"])
+    logout.set_defaults(func=cmd_logout)
     fake = sub.add_parser("fake-douyin", help="run the fake Douyin server", add_help=False)
     fake.add_argument("rest", nargs=argparse.REMAINDER)
     fake.set_defaults(func=cmd_fake_douyin)

@@ -5,6 +5,8 @@ Commands (from the gateway, over the bus):
                                                           status, transport}
     stop_room  {session_id}                   → {}
     rooms      {}                             → {sessions: [...]}
+    douyin.login  {timeout_s?}                → {login_pending: true} at once; a login window (account_commands.py)
+    douyin.logout {}                          → {} once the browser's cookies and the account are gone
     douyin.account_changed {}                 → {rooms}: every running room reconnects with the account as it is now
 The process owns one browser (``shared/browser.py``, on the account's profile), started only when something needs
 it: page signing, a room on the browser transport, a login window.
@@ -28,6 +30,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.douyin_fetcher.account_commands import AccountCommands
 from services.douyin_fetcher.client import TRANSPORTS, ClientOptions, ClientState, Resume, RoomClient
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.assignments import Assignments, WorkItem, adopt_all
@@ -37,6 +40,8 @@ from shared.config import Settings
 from shared.errors import CommandError
 from shared.platforms.douyin.account import (
     ACCOUNT_CHANGED_COMMAND,
+    LOGIN_COMMAND,
+    LOGOUT_COMMAND,
     DouyinAccount,
     account_profile_dir,
     load_account,
@@ -86,6 +91,8 @@ class FetcherApp:
         self._work: Assignments | None = None
         self._adopter: asyncio.Task[None] | None = None
         self.adopted = 0
+        self._account: AccountCommands | None = None
+        self._own_browser: BrowserOwner | None = None  # only when the rooms have no browser of their own
         self._browser: BrowserOwner | None = None  # the rooms' browser (transports, page signing)
 
     async def start(self, bus: Bus) -> None:
@@ -101,6 +108,13 @@ class FetcherApp:
             account=self.account,
         )
         self._adopter = asyncio.create_task(self._adopt(), name="douyin-adopt")
+        self._account = AccountCommands(
+            self.settings.home,
+            self.settings.douyin_live_url,
+            owner=self._browser_owner,
+            redis=lambda: bus.redis,
+            on_changed=self._account_changed,
+        )
 
     async def stop(self) -> None:
         if self._adopter is not None:
@@ -112,6 +126,11 @@ class FetcherApp:
         if self._browser is not None:
             await self._browser.close()
             self._browser = None
+        if self._account is not None:
+            await self._account.stop()
+        if self._own_browser is not None:
+            await self._own_browser.close()
+            self._own_browser = None
         self._bus = None
 
     # -- the Douyin account (#11) ----------------------------------------------------------------------
@@ -136,6 +155,21 @@ class FetcherApp:
         rooms.account_changed()
         log.info("douyin account changed; %d room(s) reconnect", rooms.client_count)
         return {"rooms": rooms.client_count}
+
+    def _browser_owner(self) -> BrowserOwner:
+        """The worker's one browser on the account's profile: the rooms' when they have one."""
+        browser = getattr(self._rooms, "browser", None)
+        if isinstance(browser, BrowserOwner):
+            return browser
+        if self._own_browser is None:
+            self._own_browser = BrowserOwner(account_profile_dir(self.settings.home), logger=log)
+        return self._own_browser
+
+    async def _account_changed(self) -> None:
+        """A login or logout done here: the rooms react as to the gateway's ``douyin.account_changed``."""
+        handler = self.commands().get(ACCOUNT_CHANGED_COMMAND)
+        if handler is not None:
+            await handler({})
 
     # -- durable assignments ---------------------------------------------------------------------------
 
@@ -204,12 +238,16 @@ class FetcherApp:
         await self._bus.publish_many([orjson.dumps(e) for e in events])
 
     def commands(self) -> dict[str, CommandFn]:
-        return {
+        commands: dict[str, CommandFn] = {
             "start_room": self._start_room,
             "stop_room": self._stop_room,
             "rooms": self._list_rooms,
             ACCOUNT_CHANGED_COMMAND: self._rooms_account_changed,
         }
+        if self._account is not None:
+            commands[LOGIN_COMMAND] = self._account.login
+            commands[LOGOUT_COMMAND] = self._account.logout
+        return commands
 
     def health(self) -> dict[str, Any]:
         rooms = self._rooms.status() if self._rooms else []

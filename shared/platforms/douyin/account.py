@@ -32,6 +32,7 @@ from shared.platforms.douyin.errors import UpstreamError
 
 __all__ = [
     "ACCOUNT_CHANGED_COMMAND",
+    "ACCOUNT_ENDPOINT",
     "ACCOUNT_PATH",
     "LOGIN_COMMAND",
     "LOGIN_STATE_KEY",
@@ -249,10 +250,16 @@ def save_account(home: Path, account: DouyinAccount) -> DouyinAccount:
     return account
 
 
-def clear_account(home: Path) -> None:
-    """Log out: remove the account file and wipe the login's browser profile. Idempotent."""
+def clear_account(home: Path, *, wipe_profile: bool = True) -> None:
+    """Log out: remove the account file and wipe the login's browser profile. Idempotent.
+
+    ``wipe_profile=False`` is for a browser still running on the profile: its cookies are emptied through the
+    browser instead (removing the files under it would not log it out, and it would write them back).
+    """
     with contextlib.suppress(FileNotFoundError):
         (home / ACCOUNT_PATH).unlink()
+    if not wipe_profile:
+        return
     profile = home / PROFILE_PATH
     if profile.exists():
         shutil.rmtree(profile, ignore_errors=True)
