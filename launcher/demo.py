@@ -2,8 +2,9 @@
 
 The demo adds two supervised stand-ins — a synthetic live stream (test pattern + looped speech) and the fake
 Douyin server, whose rooms all point at that stream — and points the suite's Douyin URLs at the fake server. Once
-everything runs it starts, through the gateway (the same door the UI uses): watching a demo room, recording it,
-and transcribing what its "streamer" says.
+everything runs it logs in to the fake (gifts reach logged-in viewers only, as on the real platform), then starts,
+through the gateway (the same door the UI uses): watching a demo room, recording it, and transcribing what its
+"streamer" says.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import httpx
 from launcher.redis_embedded import free_port
 from launcher.specs import ServiceSpec, service_argv
 from shared.config import Settings
+from shared.platforms.douyin.account import load_account
 
 __all__ = ["DEMO_LIVE_ID", "Demo", "plan_demo"]
 
 log = logging.getLogger(__name__)
 
 DEMO_LIVE_ID = "100000000001"
+# The demo's own login on the fake; an account saved under another name is the user's and is left alone.
+DEMO_ACCOUNT_NICKNAME = "提猫演示账号"
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Demo:
             result: dict[str, Any] = answer.json()
             return result
 
+        self._log_in(settings, base, headers, out)
         room = post("演示直播间 demo room ", "/api/douyin/start", {"live_id": DEMO_LIVE_ID})
         if room is None:
             return
@@ -67,6 +72,27 @@ class Demo:
         )
         if ast is not None:
             out("语音转写已开始 (transcribing the demo room's speech)")
+
+    @staticmethod
+    def _log_in(settings: Settings, base: str, headers: dict[str, str], out: Callable[[str], None]) -> None:
+        """Log in to the fake as a QR scan would, and save it as the suite's account (source "cookie")."""
+        saved = load_account(settings.home)
+        if saved is not None and saved.logged_in and saved.nickname != DEMO_ACCOUNT_NICKNAME:
+            out("已有抖音账号，演示不替换它；演示直播间的礼物需要在假服务器上登录 (an account is saved; left as is)")
+            return
+        try:
+            issued = httpx.post(
+                f"{settings.douyin_live_url}/__fake__/login/issue", json={"nickname": DEMO_ACCOUNT_NICKNAME}, timeout=10
+            )
+            cookie = issued.json()["cookie"]
+            answer = httpx.put(base + "/api/douyin/account", json={"cookie": cookie}, headers=headers, timeout=30)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            out(f"演示账号登录失败，礼物将不可见 (demo login failed): {type(exc).__name__}")
+            return
+        if answer.status_code != 200:
+            out(f"演示账号登录失败，礼物将不可见 (demo login failed): HTTP {answer.status_code}")
+            return
+        out(f"已登录演示账号 (logged in to the fake site): {DEMO_ACCOUNT_NICKNAME}")
 
 
 def plan_demo(settings: Settings, deps: tuple[str, ...]) -> Demo:

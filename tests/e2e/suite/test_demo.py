@@ -9,7 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from shared.db.engine import make_engine
+from shared.db.models import LiveEvent as DbEvent
 from tests.e2e.harness import Suite, pid_alive
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +51,19 @@ def test_demo_shows_events_recording_and_subtitles(tmp_path: Path) -> None:
             "demo comments",
         )
         assert all(c["content"] for c in comments)
+
+        # The demo logged in to the fake site (guests get no gifts there, as on the real platform): gifts arrive.
+        account = suite.get("/api/douyin/account").json()
+        assert (account["logged_in"], account["nickname"], account["source"]) == (True, "提猫演示账号", "cookie")
+        engine = make_engine(status["database_url"])
+
+        def gift_count() -> int:
+            with Session(engine) as db:
+                query = select(func.count()).where(DbEvent.session_id == session_id, DbEvent.type == "gift")
+                return int(db.scalar(query) or 0)
+
+        eventually(gift_count, lambda n: n >= 1, 90, "a gift in the demo room")
+        engine.dispose()
 
         def recording_size() -> int:
             recs = suite.get("/api/streamcap/recordings").json()["recordings"]
