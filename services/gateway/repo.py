@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from shared.db.models import AudioTranscript, CommentData, LiveSession
-from shared.events import MAX_ID_LENGTH
+from shared.events import MAX_ID_LENGTH, is_masked
 
 __all__ = ["SessionRepo"]
 
@@ -94,6 +94,8 @@ class SessionRepo:
                     "content": c.content,
                     "ts": c.timestamp,
                     "type": (c.meta or {}).get("type", "chat"),
+                    # A masked viewer (docs/protocol/douyin.md §4.1): no id of their own, never one person.
+                    "masked": is_masked((c.meta or {}).get("user") or {}),
                 }
                 for c in s.scalars(stmt)
             ]

@@ -136,6 +136,8 @@ export interface CommentEntry {
   user_id: string;
   content: string;
   ts: number;
+  /** A masked viewer: empty user_id, never one person (docs/protocol/douyin.md §4.1). */
+  masked?: boolean;
 }
 
 export interface CommentsResponse {

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.gateway.analytics.aggregator import Aggregator
 from services.gateway.analytics.queries import AnalyticsQueries
+from services.gateway.repo import SessionRepo
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import CommentData
@@ -142,5 +143,12 @@ def test_aggregates_keep_masked_viewers_apart(database_url: str) -> None:
             "用户****",
             "薛***",
         ]
+        # The sessions API's history marks them, and names no one with the placeholder id.
+        history = SessionRepo(engine).comments("show", limit=100, before=None, q=None)
+        assert sorted((c["user_name"], c["user_id"], c["masked"]) for c in history) == sorted(
+            [("小鱼干", "1001", False), ("小鱼干", "1001", False), ("猫猫头", "1002", False), ("用户****", "", True),
+             ("薛***", "", True), ("用户****", "", True), ("用户****", "", True), ("", "", True),
+             ("用户****", MASKED_USER_ID, True)]
+        )  # fmt: skip
     finally:
         engine.dispose()

@@ -137,6 +137,7 @@ def test_comments_are_persisted_paged_and_searchable(client: TestClient, redis_u
         "content": "第9条 ",
         "ts": 1009,
         "type": "chat",
+        "masked": False,
     }
     older = client.get("/api/sessions/s1/comments?limit=3&before=1007", headers=AUTH).json()["comments"]
     assert [c["msg_id"] for c in older] == ["6", "5", "4"]
