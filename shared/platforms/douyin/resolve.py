@@ -499,7 +499,7 @@ class RoomResolver:
         Raises BadRoomInput, RoomNotFound, StreamerOffline (a profile of a streamer who is not live) or the
         transport's errors (UpstreamError, EmptyAnswer)."""
         ref = parse_room_ref(text)
-        from_profile = ref.kind is RefKind.PROFILE
+        from_profile = False  # a room a profile names must be live now: the streamer is who the user wants
         seen: set[RoomRef] = set()
         for _ in range(MAX_LINK_HOPS):
             if ref.kind is RefKind.WEB_RID:
@@ -513,6 +513,7 @@ class RoomResolver:
             if ref in seen:
                 break
             seen.add(ref)
+            from_profile = from_profile or ref.kind is RefKind.PROFILE
             ref = await (self.profile_room(ref.value) if ref.kind is RefKind.PROFILE else self.share_target(ref.value))
         raise BadRoomInput("分享链接反复跳转，没有到达直播间 (the share link loops or never reaches a room)")
 

@@ -265,6 +265,17 @@ def test_profile_of_a_live_streamer_names_the_room_and_an_offline_one_a_clear_er
         },
     )
     assert isinstance(ended, StreamerOffline)
+    # A profile shared from the app (short link → iesdouyin profile) is held to the same rule.
+    shared_profile, _ = run(
+        "https://v.douyin.com/prof/",
+        {
+            "short.test /v/prof/": redirect("https://www.iesdouyin.com/share/user/MS4wLjABAAAAend?u_code=1"),
+            "www.test /user/MS4wLjABAAAAend": lambda _: httpx.Response(200, text=ended_page),
+            "live.test /": home,
+            "app.test /webcast/room/reflow/info/": reflow_answer,
+        },
+    )
+    assert isinstance(shared_profile, StreamerOffline)
     # The site's anti-bot page sets a nonce: asked once more with it, the real page answers.
     calls: list[str] = []
 
