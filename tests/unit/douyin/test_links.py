@@ -7,10 +7,13 @@ answers (tests/fixtures/douyin/S05-reflow-*) and records every request, so redir
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.douyin_fetcher.fake_server.pages import RoomInfo, anchor_sec_uid, profile_page
 from shared.platforms.douyin.errors import BadRoomInput, RoomNotFound, StreamerOffline
@@ -301,3 +304,29 @@ def test_profile_of_a_live_streamer_names_the_room_and_an_offline_one_a_clear_er
         "https://www.douyin.com/user/MS4wLjABAAAAof", {"www.test /user/MS4wLjABAAAAof": offline_with_nonce}
     )
     assert isinstance(still_offline, StreamerOffline)
+
+
+_PIECES = st.sampled_from(
+    [
+        "https://", "http://", "v.douyin.com/", "live.douyin.com/", "www.douyin.com/", "webcast.amemv.com/",
+        "user/", "root/live/", "follow/live/", "reflow/", "share/user/", "?live_id=", "&room_id=", "@", "..", "/",
+        "%2F", "547977714661", LIVE_ROOM, "MS4wLjABAAAAx", "长按复制此条消息", "，", " ", "\n", "#", "?", "'", ")",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=12).map("".join))
+def test_any_text_names_a_safe_room_or_is_refused(text: str) -> None:
+    # Whatever is pasted: a room reference whose value can only be put into a request path as an id, or a clear
+    # refusal; never another exception.
+    try:
+        ref = parse_room_ref(text)
+    except BadRoomInput as exc:
+        assert "直播间" in str(exc)
+        return
+    if ref.kind in (RefKind.WEB_RID, RefKind.ROOM_ID):
+        assert ref.value.isascii() and ref.value.isdigit()
+    else:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+", ref.value) and ref.value not in (".", "..")
+    assert re.fullmatch(r"[A-Za-z0-9_.-]*", ref.sec_uid)
