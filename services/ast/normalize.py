@@ -59,9 +59,17 @@ _HALLUCINATIONS = (
     "明镜与点点",
     "字幕志愿者",
     "中文字幕提供",
+    "索兰娅",
+    "优优独播剧场",
+    "yoyotelevisionseries",
 )
+# Whole lines it says over music (a video's sign-off); in a Douyin room nobody says only this.
+_WHOLE_LINES = frozenset({"请订阅", "请订阅我的频道", "订阅我的频道", "谢谢观看", "感谢观看"})
+_EDGE_PUNCTUATION = " ,.!?;:，。！？；：、…~"
 
 
 def is_hallucination(text: str) -> bool:
     folded = text.lower().replace(" ", "")
+    if folded.strip(_EDGE_PUNCTUATION) in _WHOLE_LINES:
+        return True
     return any(h.replace(" ", "") in folded for h in _HALLUCINATIONS)

@@ -54,6 +54,7 @@ READ_BYTES = BYTES_PER_SECOND // 2
 EMIT_TIMEOUT_S = 30.0
 MAX_CONSECUTIVE_ENGINE_ERRORS = 5
 POLL_S = 0.2
+CONTEXT_MIN_CONFIDENCE = 0.3
 
 
 class JobState(StrEnum):
@@ -394,7 +395,8 @@ class TranscriptionJob:
         if not text or is_hallucination(text):
             self._stats.dropped += 1
             return
-        self._prompt.remember(text, utt.end / SAMPLE_RATE)
+        if result.confidence >= CONTEXT_MIN_CONFIDENCE:  # a doubtful text would only be something to copy
+            self._prompt.remember(text, utt.end / SAMPLE_RATE)
         start_ms = self._origin_ms + utt.start * 1000 // SAMPLE_RATE
         end_ms = self._origin_ms + utt.end * 1000 // SAMPLE_RATE
         transcript: dict[str, Any] = {

@@ -50,6 +50,62 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return _edit_distance(ref, words(hypothesis)) / max(1, len(ref))
 
 
+def _chord(root: float, third: float, fifth: float) -> str:
+    return f"(sin(2*PI*{root}*t)+0.7*sin(2*PI*{third}*t)+0.7*sin(2*PI*{fifth}*t)+0.3*sin(4*PI*{root}*t))"
+
+
+def generated_music(seconds: float, bpm: int = 112) -> np.ndarray:
+    """Background music from ffmpeg's expression source: C-Am-F-G chords a bar each, a pentatonic eighth-note
+    melody with three harmonics, a pitch-dropping kick on every beat and a noise hi-hat off the beat. Same every run
+    except the hi-hat's noise."""
+    beat = 60.0 / bpm
+    chords = [
+        _chord(130.8, 164.8, 196.0),
+        _chord(110.0, 130.8, 164.8),
+        _chord(87.3, 110.0, 130.8),
+        _chord(98, 123.5, 146.8),
+    ]
+    bar = f"mod(floor(t/{4 * beat}),4)"
+    harmony = "+".join(f"eq({bar},{i})*{c}" for i, c in enumerate(chords))
+    notes = [523.3, 587.3, 659.3, 784.0, 880.0, 784.0, 659.3, 587.3, 523.3, 659.3, 784.0, 1046.5, 880.0, 784.0, 659.3]
+    step = f"mod(floor(t/{beat / 2}),{len(notes)})"
+    melody = "+".join(
+        f"eq({step},{i})*(sin(2*PI*{f}*t)+0.5*sin(4*PI*{f}*t)+0.25*sin(6*PI*{f}*t))" for i, f in enumerate(notes)
+    )
+    kick = f"exp(-25*mod(t,{beat}))*sin(2*PI*(50+80*exp(-30*mod(t,{beat})))*t)"
+    hat = f"exp(-60*mod(t+{beat / 2},{beat}))*(random(0)*2-1)"
+    expr = f"0.12*({harmony})+0.18*exp(-6*mod(t,{beat / 2}))*({melody})+0.5*{kick}+0.15*{hat}"
+    source = f"aevalsrc='{expr}':s={RATE}:d={seconds}"
+    cmd = [find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", source, "-ac", "1", "-f", "s16le", "-"]
+    pcm = subprocess.run(cmd, check=True, capture_output=True).stdout
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+
+
+def speech_rms(audio: np.ndarray) -> float:
+    """RMS over the 32 ms frames that carry speech (louder than -40 dBFS), so pauses do not dilute it."""
+    frames = audio[: len(audio) // 512 * 512].reshape(-1, 512)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    return float(np.sqrt((rms[rms > 0.01] ** 2).mean()))
+
+
+def mix_under(speech: np.ndarray, music: np.ndarray, db: float) -> np.ndarray:
+    """``music`` under ``speech`` at ``db`` relative to the speech's level."""
+    bed = np.resize(music, len(speech))
+    bed = bed / max(1e-9, float(np.sqrt((bed**2).mean()))) * speech_rms(speech) * 10 ** (db / 20)
+    return np.clip(speech + bed, -1.0, 1.0).astype(np.float32)
+
+
+def write_wav(audio: np.ndarray, path: Path) -> Path:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
 def _edit_distance(ref: list[str], hyp: list[str]) -> int:
     row = list(range(len(hyp) + 1))
     for i, r in enumerate(ref, 1):

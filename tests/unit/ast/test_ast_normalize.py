@@ -25,6 +25,9 @@ def test_normalize_text(text: str, language: str, expected: str) -> None:
     [
         ("字幕由Amara.org社区提供", True),
         ("请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", True),
+        ("字幕by索兰娅", True),
+        ("请订阅。", True),
+        ("喜欢的话请订阅我们的直播间", False),
         ("谢谢大家的支持", False),
         ("Thank you for the gift", False),
     ],
