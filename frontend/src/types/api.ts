@@ -42,6 +42,22 @@ export interface DouyinSession {
   title?: string | null;
   anchor?: string | null;
   error?: string | null;
+  /** false: the room runs as a guest (no gifts, masked names); `reason` says so */
+  logged_in?: boolean | null;
+  reason?: string | null;
+}
+
+/** `GET /api/douyin/account`: the streamer's own Douyin login (never its cookies). */
+export interface DouyinAccountView {
+  logged_in: boolean;
+  nickname: string | null;
+  source: 'browser' | 'cookie' | null;
+  user_id?: string | null;
+  saved_at_ms?: number | null;
+  /** a login window is open and waiting for the QR scan */
+  login_pending: boolean;
+  /** why the last login window failed (timeout, window closed, no browser) */
+  login_error: string | null;
 }
 
 export interface DouyinStatusResponse {

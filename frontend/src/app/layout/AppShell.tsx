@@ -1,4 +1,5 @@
 import { NavLink, Outlet } from 'react-router-dom';
+import { AccountBadge } from '@/features/account/components/AccountBadge';
 import { HealthStrip, useHealthPolling } from '@/features/health/components/HealthStrip';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
@@ -50,6 +51,7 @@ export function AppShell({ createSocket }: { createSocket?: WebSocketFactory }) 
           </ul>
         </nav>
         <div className="ml-auto flex items-center gap-2">
+          <AccountBadge />
           <button
             type="button"
             onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')}

@@ -1,3 +1,4 @@
+import { DouyinLoginButton } from '@/features/account/components/DouyinLoginButton';
 import { RoomControl } from '@/features/monitor/components/RoomControl';
 import { LiveStats } from '@/features/monitor/components/LiveStats';
 import { ComboPanel } from '@/features/monitor/components/ComboPanel';
@@ -7,7 +8,7 @@ export function MonitorRoute() {
   return (
     <div className="flex h-full min-h-[640px] flex-col gap-3">
       <div className="grid gap-3 xl:grid-cols-[1fr_320px] xl:items-start">
-        <RoomControl />
+        <RoomControl actions={<DouyinLoginButton compact />} />
         <ComboPanel />
       </div>
       <LiveStats />

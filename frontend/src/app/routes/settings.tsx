@@ -1,9 +1,11 @@
+import { DouyinAccountCard } from '@/features/account/components/DouyinAccountCard';
 import { ClientSettings } from '@/features/settings/components/ClientSettings';
 import { ServerSettingsForm } from '@/features/settings/components/ServerSettingsForm';
 
 export function SettingsRoute() {
   return (
     <div className="flex max-w-4xl flex-col gap-4">
+      <DouyinAccountCard />
       <ClientSettings />
       <ServerSettingsForm />
     </div>

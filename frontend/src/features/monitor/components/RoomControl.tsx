@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { Button } from '@/components/Button';
 import { Card } from '@/components/Card';
 import { Field, inputClass } from '@/components/Field';
@@ -28,6 +28,11 @@ function SessionRow({ s, current, onView, onStop }: {
       {s.anchor && <span className="text-slate-500">{t('monitor.anchor')}：{s.anchor}</span>}
       <span className="text-xs text-slate-500">{tOpt(`monitor.state.${String(s.state)}`, String(s.state))}</span>
       {s.error && <span className="truncate text-xs text-rose-600">{s.error}</span>}
+      {s.logged_in === false && (
+        <span className="truncate text-xs text-amber-700 dark:text-amber-400" data-testid="guest-reason">
+          {s.reason || t('monitor.guest')}
+        </span>
+      )}
       <span className="ml-auto flex gap-1">
         <Button size="sm" variant={current ? 'primary' : 'secondary'} onClick={onView} aria-pressed={current}>
           {current ? t('monitor.following') : t('monitor.follow')}
@@ -40,8 +45,11 @@ function SessionRow({ s, current, onView, onStop }: {
   );
 }
 
-/** Room input, start/stop, and the fetcher's sessions with their connection state. */
-export function RoomControl() {
+/**
+ * Room input, start/stop, and the fetcher's sessions with their connection state (and why a room runs as a
+ * guest). `actions`: what the page puts beside the start button (the Douyin login button).
+ */
+export function RoomControl({ actions }: { actions?: ReactNode } = {}) {
   const t = useT();
   const api = useApi();
   const sessionId = useAppStore((s) => s.sessionId);
@@ -107,6 +115,7 @@ export function RoomControl() {
         <Button type="submit" disabled={busy || !room.trim()} data-testid="room-start">
           {t('monitor.start')}
         </Button>
+        {actions}
       </form>
       {error && <div className="mt-2"><ErrorLine message={error} /></div>}
       <div className="mt-3">
