@@ -6,7 +6,7 @@ as uvicorn logs through the root logger) and whatever a child prints, as the lau
 file (``launcher/procs.py``). Redaction works on plain text, before any JSON escaping, and on structured values:
 
 - ``name=value`` where the name says credential (``token=``, ``access_token=``, ``msToken=``, ``password=``,
-  ``api_key=``, ``sessionid=`` ...), as in a query string or a cookie;
+  ``api_key=``, ``sessionid=``, ``sessionid_ss=``, ``uid_tt=`` ...), as in a query string or a cookie;
 - a quoted ``"token": "value"`` pair, as in a logged dict or JSON body;
 - ``Bearer …`` / ``Basic …`` credentials, as in an ``Authorization`` header;
 - the password in a URL: ``scheme://user:secret@host``;
@@ -24,7 +24,11 @@ __all__ = ["MASK", "Redactor", "redact"]
 MASK = "***"
 
 # Names whose value is a credential. "key" alone is left out: log lines name Redis keys with ``key=``.
-_CREDENTIAL_NAME = r"[\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key|sessionid|sid_tt|sid_guard)"
+# The Douyin login's cookies (#11) are credentials too: sessionid and its siblings, uid_tt, sid_ucp_v1.
+_CREDENTIAL_NAME = (
+    r"[\w.-]*(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|access[_-]?key"
+    r"|sessionid(?:_ss)?|sid_tt|sid_guard|uid_tt(?:_ss)?|sid_ucp_v1)"
+)
 _SECRET_KEY = re.compile(rf"(?i){_CREDENTIAL_NAME}|authorization|cookie")
 # A value ends where a query parameter, a cookie, a quoted string or the line does.
 _VALUE = r"[^\s&;,\"'<>]+"

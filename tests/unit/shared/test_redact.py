@@ -42,6 +42,11 @@ TOKEN = "tok-9f8e7d6c5b4a3210"
         pytest.param("{'token': 'abc', 'cmd': 'status'}", "{'token': '***', 'cmd': 'status'}", id="dict-repr"),
         pytest.param('{"token": "ab\\"c", "k": 1}', '{"token": "***", "k": 1}', id="json-escaped-quote"),
         pytest.param("sessionid=abc; path=/", "sessionid=***; path=/", id="cookie"),
+        pytest.param(
+            "sessionid=a1; sessionid_ss=a1; uid_tt=u2; uid_tt_ss=u2; sid_ucp_v1=1.0; ssid_ucp_v1=1.0; ttwid=t",
+            "sessionid=***; sessionid_ss=***; uid_tt=***; uid_tt_ss=***; sid_ucp_v1=***; ssid_ucp_v1=***; ttwid=t",
+            id="douyin-login-cookies",
+        ),
         pytest.param("password=hunter2 user=x", "password=*** user=x", id="key-value"),
         pytest.param("key=room:1 room=7", "key=room:1 room=7", id="redis-key-untouched"),
     ],
