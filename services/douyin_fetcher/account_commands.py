@@ -3,8 +3,9 @@
 While the suite runs, the fetcher owns the browser on the account's profile (``$TIMAO_HOME/browser/douyin``), so a
 login window opens here: ``douyin.login`` starts it and answers at once; how it goes is kept under
 ``LOGIN_STATE_KEY`` in Redis for the gateway's ``GET /api/douyin/account``. ``douyin.logout`` empties the running
-browser's cookies first (it would write them back into a wiped profile), then clears the account. After either, the
-rooms hear of it (``on_changed``) and reconnect with the new cookies, or as guests.
+browser's cookies and the live site's storage (removing the files under a running browser would not log it out, and
+it would write them back), then clears the account. After either, the rooms hear of it (``on_changed``) and
+reconnect with the new cookies, or as guests.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from redis import asyncio as aioredis
@@ -95,13 +97,26 @@ class AccountCommands:
             await asyncio.gather(self._task, return_exceptions=True)
         owner = self._owner()
         if owner.running:
-            with contextlib.suppress(Exception):  # a browser dying meanwhile forgets nothing it had not written
-                context = await owner.context()
-                await context.clear_cookies()
+            try:
+                await self._forget_in_browser(owner)
+            except Exception as exc:  # a browser dying meanwhile forgets nothing it had not written
+                log.warning("douyin logout: the browser's cookies not cleared: %s", type(exc).__name__)
         await asyncio.to_thread(clear_account, self.home, wipe_profile=not owner.running)
         log.info("douyin account logged out")
         await self._changed()
         return {}
+
+    async def _forget_in_browser(self, owner: BrowserOwner) -> None:
+        """What the running browser keeps of the login: every cookie, and the live site's storage."""
+        context = await owner.context()
+        await context.clear_cookies()
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.live_url))
+        page = await owner.new_page()
+        try:
+            cdp = await context.new_cdp_session(page)
+            await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+        finally:
+            await page.close()
 
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
