@@ -11,11 +11,16 @@ id, spec = the job's configs and where its stream began on the session's clock).
 every assigned job and starts it again on the same source, its timestamps continuing on the session's clock.
 ``stop_job`` and a job that ends by itself (its source gone for good, a fatal error) remove the assignment; a crash
 or a restart leaves it. A file job is not adopted: it would transcribe the file again from its start.
+
+The worker also listens to the live feed: product names that viewers ask about in a room's comments go to that
+room's running job, as words its prompt lists (services/ast/prompt.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import time
 from typing import Any
@@ -24,6 +29,7 @@ from services.ast.config import parse_audio_config
 from services.ast.errors import AstError, JobConflict, SourceFailed, SourceUnreadable
 from services.ast.jobs import JobManager
 from services.ast.pipeline import JobState
+from services.ast.prompt import product_mentions
 from shared.assignments import Assignments, WorkItem, adopt_all
 from shared.bus import TRANSIENT, Bus
 from shared.config import Settings
@@ -58,6 +64,8 @@ class AstApp:
         self._live_ids: dict[str, str] = {}
         self._work: Assignments | None = None
         self._adopter: asyncio.Task[None] | None = None
+        self._comments: asyncio.Task[None] | None = None
+        self.comments_live = False  # the live feed's subscription is confirmed
         self._closing = False
         self.adopted = 0
 
@@ -73,12 +81,14 @@ class AstApp:
             **self._job_options,
         )
         self._adopter = asyncio.create_task(self._adopt(), name="ast-adopt")
+        self._comments = asyncio.create_task(self._watch_comments(bus), name="ast-comments")
 
     async def stop(self) -> None:
         self._closing = True  # the jobs stop because the process does: their assignments stay for the next start
-        if self._adopter is not None:
-            self._adopter.cancel()
-            await asyncio.gather(self._adopter, return_exceptions=True)
+        for task in (self._adopter, self._comments):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._jobs is not None:
             await self._jobs.close(grace_s=5.0)
         self._bus = None
@@ -111,6 +121,26 @@ class AstApp:
             return
         self.adopted += 1
         log.info("job=%s resumed (origin %d ms)", item.id, origin_ms)
+
+    # -- the rooms' comments --------------------------------------------------------------------------------
+
+    async def _watch_comments(self, bus: Bus) -> None:
+        """Products asked about in a room's comments become words its job's prompt lists. A hint only: a lost
+        subscription costs some hints (subscribe_live retries by itself)."""
+
+        def on_state(live: bool) -> None:
+            self.comments_live = live
+
+        async for payload in bus.subscribe_live(on_state):
+            if b'"chat"' not in payload or self._jobs is None:
+                continue  # cheap test first: most of the feed is not chat, and much of it is our own transcripts
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                event = json.loads(payload)
+                if event.get("type") != EventType.CHAT.value:
+                    continue
+                names = product_mentions(str((event.get("data") or {}).get("content") or ""))
+                if names and self._jobs.add_products(str(event.get("session_id") or ""), names):
+                    log.debug("job=%s products from comments: %s", event.get("session_id"), names)
 
     async def _on_finished(self, session_id: str, state: JobState) -> None:
         if self._work is None or self._closing or state not in _RELEASED:

@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from services.ast.errors import InvalidJobConfig
+from services.ast.prompt import MAX_HOTWORDS, MAX_WORD_CHARS, clean_words
 
 __all__ = [
     "LISTEN_KEYS",
@@ -116,6 +117,20 @@ class ModelConfig(BaseModel):
     window: Literal["fit", "full"] = "fit"
     # whisper only: beam search width; 1 is greedy (faster, and measurably less accurate).
     beam_size: int = Field(default=5, ge=1, le=5)
+    # The room's own words ("热词": products, catchphrases, names) and the room's title, given to engines that take a
+    # prompt (whisper) so that they write them as the room does. At most 50 words of at most 30 characters.
+    hotwords: list[str] = Field(default_factory=list, max_length=MAX_HOTWORDS)
+    room_title: str | None = Field(default=None, max_length=200)
+
+    @field_validator("hotwords")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        too_long = [w for w in value if len(w.strip()) > MAX_WORD_CHARS]
+        if too_long:
+            raise ValueError(
+                f"热词最长 {MAX_WORD_CHARS} 个字 (hot words are at most {MAX_WORD_CHARS} characters): {too_long[0]}"
+            )
+        return clean_words(value)
 
     def engine_key(self) -> tuple[Any, ...]:
         """What decides whether two jobs can share one loaded engine (language is chosen per utterance)."""

@@ -213,6 +213,14 @@ class JobManager:
         await asyncio.wait_for(asyncio.shield(watcher) if watcher is not None else job.wait(), within_s)
         return job.state
 
+    def add_products(self, session_id: str, names: list[str]) -> bool:
+        """Give a running job product names from its room's comments; False when no such job runs."""
+        job = self._jobs.get(session_id)
+        if job is None or not names:
+            return False
+        job.add_products(names)
+        return True
+
     def running_sessions(self) -> set[str]:
         """Sessions with a job that has not ended yet (its finish hook not run)."""
         return set(self._jobs)

@@ -146,7 +146,7 @@ class TranscriptionJob:
         self._origin_ms = origin_ms
         self._healthy_after_s = healthy_after_s
         self._language = None if model.language == "auto" else model.language
-        self._prompt = PromptBuilder(self._language)
+        self._prompt = PromptBuilder(self._language, hotwords=model.hotwords, title=model.room_title or "")
         self._label = f"job={session_id}"
         self._state = JobState.STARTING
         self._state_lock = threading.Lock()
@@ -196,6 +196,10 @@ class TranscriptionJob:
     async def wait(self) -> JobState:
         await self._done.wait()
         return self._state
+
+    def add_products(self, names: list[str]) -> None:
+        """Product names from the room's recent comments, for the prompt of the utterances to come."""
+        self._prompt.add_products(names)
 
     def _set_state(self, new: JobState) -> bool:
         with self._state_lock:

@@ -11,10 +11,12 @@ Engines without a prompt (SenseVoice, FunASR) ignore it.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections import deque
 from collections.abc import Iterable
 
-__all__ = ["MAX_HOTWORDS", "PromptBuilder", "clean_words"]
+__all__ = ["MAX_HOTWORDS", "MAX_WORD_CHARS", "PromptBuilder", "clean_words", "product_mentions"]
 
 ZH_LEAD = "以下是普通话直播的简体中文字幕，带标点。"
 MAX_HOTWORDS = 50
@@ -38,6 +40,29 @@ def clean_words(words: Iterable[str], limit: int = MAX_HOTWORDS) -> list[str]:
     return out
 
 
+# What viewers write after a product's name when they ask about it, and the fillers they write before it.
+_ASKS = (
+    "还有吗|还有没有|有货吗|有没有货|多少钱|怎么卖|什么价|啥价|几号链接|链接|上架|补货|买了|拍了|到了|好用吗|好吃吗|"
+    "什么味道|有优惠吗|包邮吗"
+)
+_NAME = r"[\u4e00-\u9fffA-Za-z0-9]{2,10}?"
+_ASKED = re.compile(rf"({_NAME})(?:{_ASKS})")
+_BRACKETED = re.compile(r"[【《「『]([^】》」』]{2,15})[】》」』]")
+_NOT_NAMES = re.compile(r"^(?:几号|[0-9一二三四五六七八九十]+号|多少|怎么|什么|还有|哪个|这个|那个|今天|刚刚|已经)$")
+_FILLERS = re.compile(r"^(?:请问|主播|老板|宝宝|姐姐|哥哥|我想要|想要|我要|求|这个|那个|那款|这款|的)+")
+
+
+def product_mentions(comment: str) -> list[str]:
+    """Product names a viewer's comment asks about ("蓝鲸泡泡杯多少钱", "【云朵酥】") — a heuristic, so only fed to the
+    prompt as words the room may use, never shown."""
+    names = [m.group(1) for m in _BRACKETED.finditer(comment)]
+    for match in _ASKED.finditer(comment):
+        name = _FILLERS.sub("", match.group(1))
+        if len(name) >= 2 and not _NOT_NAMES.match(name):
+            names.append(name)
+    return clean_words(names, limit=5)
+
+
 class PromptBuilder:
     """One job's prompt. ``language`` is the job's ("zh", "en" or None for auto-detection)."""
 
@@ -48,6 +73,8 @@ class PromptBuilder:
         self._recent_products: deque[str] = deque(maxlen=10)
         self._previous = ""
         self._last_end_s: float | None = None
+        # The engine thread builds prompts while the event loop adds products from comments.
+        self._lock = threading.Lock()
 
     @property
     def hotwords(self) -> list[str]:
@@ -61,13 +88,16 @@ class PromptBuilder:
 
     def add_products(self, names: Iterable[str]) -> None:
         """Product names seen in recent comments; the newest ten are kept."""
-        for name in clean_words(names):
-            if name in self._recent_products:
-                self._recent_products.remove(name)
-            self._recent_products.append(name)
+        with self._lock:
+            for name in clean_words(names):
+                if name in self._recent_products:
+                    self._recent_products.remove(name)
+                self._recent_products.append(name)
 
     def vocabulary(self) -> list[str]:
-        return clean_words([*self._hotwords, *reversed(self._recent_products)])
+        with self._lock:
+            products = list(reversed(self._recent_products))
+        return clean_words([*self._hotwords, *products])
 
     def prompt(self, start_s: float) -> str | None:
         """The prompt for an utterance starting at ``start_s`` (stream seconds)."""

@@ -124,6 +124,21 @@ def char_error_rate(reference: str, hypothesis: str) -> float:
     return _edit_distance(chars(reference), chars(hypothesis)) / max(1, len(chars(reference)))
 
 
+def term_error_rate(terms: list[str], hypothesis: str) -> float:
+    """Character errors on the given terms only: each term against its closest stretch of the hypothesis (one
+    character shorter to one longer), summed over the terms' length. 0 when every term is written exactly."""
+    hyp = chars(hypothesis)
+    errors = 0
+    for term in terms:
+        ref = chars(term)
+        best = len(ref)
+        for size in range(max(1, len(ref) - 1), len(ref) + 2):
+            for i in range(max(1, len(hyp) - size + 1)):
+                best = min(best, _edit_distance(ref, hyp[i : i + size]))
+        errors += best
+    return errors / max(1, sum(len(chars(t)) for t in terms))
+
+
 @pytest.fixture(scope="session")
 def ast_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # The base temp folder is shared by the whole session, so unit and e2e tests assemble the model once.
