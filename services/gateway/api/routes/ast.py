@@ -1,4 +1,4 @@
-"""Transcription jobs: start on a source, stop, and the worker's status."""
+"""Transcription jobs: start on a source, stop, the worker's status, and the rooms' hot words ("热词")."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.api.deps import StateDep
 from services.gateway.api.routes.settings import current_settings
+from services.gateway.vocabulary import DEFAULT_ROOM, MAX_WORDS, load_words, room_words, save_words
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
 
@@ -40,11 +41,17 @@ class AstStop(BaseModel):
     session_id: str = Field(min_length=1, max_length=64)
 
 
+class Vocabulary(BaseModel):
+    room: str = Field(default=DEFAULT_ROOM, min_length=1, max_length=64)
+    words: list[str] = Field(max_length=MAX_WORDS * 4)
+
+
 @router.post("/start")
 async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     audio = body.audio_config
     extra: dict[str, Any] = {}
+    live: dict[str, Any] | None = None
     if audio.source == "session":
         live = await asyncio.to_thread(state.repo.get_session, audio.session_id) if audio.session_id else None
         if live is None:
@@ -65,6 +72,14 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
         session_id = uuid.uuid4().hex
         new_session = True
     model_config = dict(body.model_config_)
+    # The room's hot words and title, unless the request brings its own (services/gateway/vocabulary.py).
+    room = extra.get("live_id") or DEFAULT_ROOM
+    if "hotwords" not in model_config:
+        words = await asyncio.to_thread(room_words, state.settings.home, room)
+        if words:
+            model_config["hotwords"] = words
+    if audio.source == "session" and live is not None and live.get("title") and "room_title" not in model_config:
+        model_config["room_title"] = live["title"]
     if "engine" not in model_config:
         fresh = await asyncio.to_thread(current_settings, state.settings)
         model_config["engine"] = fresh.ast_engine
@@ -98,3 +113,21 @@ async def stop(state: StateDep, body: AstStop) -> dict[str, Any]:
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     return await state.bus.call(SERVICE, "jobs", {})
+
+
+@router.get("/vocabulary")
+async def read_vocabulary(
+    state: StateDep, room: str = Query(DEFAULT_ROOM, min_length=1, max_length=64)
+) -> dict[str, Any]:
+    """A room's hot words (a Douyin live id, or ``default`` for every other source)."""
+    return {"room": room, "words": await asyncio.to_thread(load_words, state.settings.home, room)}
+
+
+@router.put("/vocabulary")
+async def write_vocabulary(state: StateDep, body: Vocabulary) -> dict[str, Any]:
+    """Replace a room's hot words; jobs started from now on get them (running jobs keep theirs)."""
+    try:
+        words = await asyncio.to_thread(save_words, state.settings.home, body.room, body.words)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return {"room": body.room, "words": words}
