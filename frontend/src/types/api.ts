@@ -250,6 +250,14 @@ export interface ModelConfig {
   engine: AstEngine;
   language: AstLanguage;
   model?: string;
+  /** the room's own words (热词): products, catchphrases, names; at most 50 of at most 30 characters */
+  hotwords?: string[];
+}
+
+/** `GET/PUT /api/ast/vocabulary`: a room's hot words (`room` is a live id, or `default` for other sources). */
+export interface VocabularyResponse {
+  room: string;
+  words: string[];
 }
 
 export interface AstStartRequest {

@@ -72,8 +72,12 @@ describe('recording', () => {
 describe('voice transcription', () => {
   it('starts a job on the live session and shows live subtitles and history with search', async () => {
     let jobs: unknown[] = [];
-    const { fetchImpl, push, socket } = renderApp('/voice-transcription', (url) => {
+    const { fetchImpl, push, socket } = renderApp('/voice-transcription', (url, init) => {
       if (url.pathname === '/api/ast/status') return { body: { jobs, engine: 'whisper', model: 'tiny', rtf: 0.3, queue_depth: 0, last_error: null } };
+      if (url.pathname === '/api/ast/vocabulary') {
+        if (init.method === 'PUT') return { body: JSON.parse(String(init.body)) };
+        return { body: { room: url.searchParams.get('room'), words: url.searchParams.get('room') === '123' ? ['云朵酥'] : [] } };
+      }
       if (url.pathname === '/api/sessions') return { body: sessions };
       if (url.pathname === '/api/ast/start') {
         jobs = [{ session_id: 's1', state: 'running', engine: 'whisper' }];
@@ -85,10 +89,18 @@ describe('voice transcription', () => {
     });
     await screen.findByTestId('voice-session');
     await waitFor(() => expect((screen.getByTestId('voice-session') as HTMLSelectElement).value).toBe('s1'));
+    // The room's hot words are shown, edited, kept for the room and given to the job.
+    await waitFor(() => expect((screen.getByTestId('voice-hotwords') as HTMLInputElement).value).toBe('云朵酥'));
+    fireEvent.change(screen.getByTestId('voice-hotwords'), { target: { value: '云朵酥，蓝鲸泡泡杯、 全网最低' } });
     fireEvent.click(screen.getByTestId('voice-start'));
     await screen.findByTestId('ast-job');
+    const saved = fetchImpl.calls.find((c) => c.url.includes('/api/ast/vocabulary') && c.init.method === 'PUT');
+    expect(JSON.parse(String(saved!.init.body))).toEqual({ room: '123', words: ['云朵酥', '蓝鲸泡泡杯', '全网最低'] });
     const start = fetchImpl.calls.find((c) => c.url.endsWith('/api/ast/start'));
-    expect(JSON.parse(String(start!.init.body))).toMatchObject({ audio_config: { source: 'session', session_id: 's1' }, model_config: { engine: 'whisper', language: 'zh' } });
+    expect(JSON.parse(String(start!.init.body))).toMatchObject({
+      audio_config: { source: 'session', session_id: 's1' },
+      model_config: { engine: 'whisper', language: 'zh', hotwords: ['云朵酥', '蓝鲸泡泡杯', '全网最低'] },
+    });
     await waitFor(() => expect(socket()).toBeDefined());
     const sub: LiveEvent = { type: 'transcript', session_id: 's1', ts: 1, data: { text: '这是一条实时字幕', start_ms: 0, end_ms: 900 } };
     push([sub]);

@@ -1,5 +1,5 @@
 import type { ApiClient } from '@/lib/api-client';
-import type { AstStartRequest, AstStatusResponse, SessionsResponse, StartResponse, SuccessResponse, TranscriptsResponse } from '@/types/api';
+import type { AstStartRequest, AstStatusResponse, SessionsResponse, StartResponse, SuccessResponse, TranscriptsResponse, VocabularyResponse } from '@/types/api';
 
 export function getAstStatus(api: ApiClient, signal?: AbortSignal): Promise<AstStatusResponse> {
   return api.get<AstStatusResponse>('/api/ast/status', { signal });
@@ -19,4 +19,12 @@ export function getTranscripts(api: ApiClient, sessionId: string, signal?: Abort
 
 export function getVoiceSessions(api: ApiClient, signal?: AbortSignal): Promise<SessionsResponse> {
   return api.get<SessionsResponse>('/api/sessions', { signal });
+}
+
+export function getVocabulary(api: ApiClient, room: string, signal?: AbortSignal): Promise<VocabularyResponse> {
+  return api.get<VocabularyResponse>('/api/ast/vocabulary', { query: { room }, signal });
+}
+
+export function saveVocabulary(api: ApiClient, room: string, words: string[]): Promise<VocabularyResponse> {
+  return api.put<VocabularyResponse>('/api/ast/vocabulary', { room, words });
 }

@@ -1,8 +1,24 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Button } from '@/components/Button';
 import { Field, inputClass } from '@/components/Field';
 import { useT } from '@/hooks/use-t';
+import { useApi } from '@/lib/api-context';
+import { getVocabulary } from '../api/ast';
 import type { AstStartRequest, AudioConfig, LiveSessionInfo } from '@/types/api';
+
+/** A room's hot words, and which room they belong to (a live id, or `default` for URL and file sources). */
+export interface RoomVocabulary {
+  room: string;
+  words: string[];
+}
+
+/** "云朵酥，蓝鲸泡泡杯、全网最低 喵呜脆" → the words, in order: commas (either width), 、, semicolons and spaces separate. */
+export function splitWords(text: string): string[] {
+  return text
+    .split(/[,，、;；\s]+/)
+    .map((w) => w.trim())
+    .filter(Boolean);
+}
 
 type Source = AudioConfig['source'];
 export const ENGINES = ['whisper', 'sensevoice', 'funasr'] as const;
@@ -12,11 +28,12 @@ export function TranscribeForm({ sessions, defaultSession, busy, onStart, defaul
   sessions: readonly LiveSessionInfo[];
   defaultSession: string | null;
   busy: boolean;
-  onStart: (req: AstStartRequest) => void;
+  onStart: (req: AstStartRequest, vocabulary: RoomVocabulary) => void;
   defaultEngine?: string | null;
   defaultModel?: string | null;
 }) {
   const t = useT();
+  const api = useApi();
   const [source, setSource] = useState<Source>('session');
   const [sessionId, setSessionId] = useState(defaultSession ?? '');
   const [url, setUrl] = useState('');
@@ -25,6 +42,17 @@ export function TranscribeForm({ sessions, defaultSession, busy, onStart, defaul
   const [model, setModel] = useState(defaultModel ?? '');
   const [language, setLanguage] = useState<(typeof LANGS)[number]>('zh');
   const chosenSession = sessionId || defaultSession || sessions[0]?.id || '';
+  const room = (source === 'session' && sessions.find((s) => s.id === chosenSession)?.live_id) || 'default';
+  const [hotwords, setHotwords] = useState('');
+
+  // Each room keeps its own words: show the chosen room's list, to be edited before starting.
+  useEffect(() => {
+    const controller = new AbortController();
+    getVocabulary(api, room, controller.signal)
+      .then((v) => setHotwords(v.words.join('，')))
+      .catch(() => undefined); // an older gateway without the route: start without hot words
+    return () => controller.abort();
+  }, [api, room]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -39,7 +67,11 @@ export function TranscribeForm({ sessions, defaultSession, busy, onStart, defaul
       if (!path.trim()) return;
       audio = { source: 'file', path: path.trim() };
     }
-    onStart({ audio_config: audio, model_config: { engine, language, ...(model.trim() ? { model: model.trim() } : {}) } });
+    const words = splitWords(hotwords);
+    onStart(
+      { audio_config: audio, model_config: { engine, language, hotwords: words, ...(model.trim() ? { model: model.trim() } : {}) } },
+      { room, words },
+    );
   };
 
   return (
@@ -100,6 +132,19 @@ export function TranscribeForm({ sessions, defaultSession, busy, onStart, defaul
               </option>
             ))}
           </select>
+        )}
+      </Field>
+      <Field label={t('voice.hotwords')} hint={t('voice.hotwordsHint')} className="md:col-span-3">
+        {(id, hintId) => (
+          <input
+            id={id}
+            aria-describedby={hintId}
+            className={inputClass}
+            value={hotwords}
+            onChange={(e) => setHotwords(e.target.value)}
+            placeholder={t('voice.hotwordsPlaceholder')}
+            data-testid="voice-hotwords"
+          />
         )}
       </Field>
       <div className="md:col-span-3">

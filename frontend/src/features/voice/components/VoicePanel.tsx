@@ -9,8 +9,8 @@ import { isApiError } from '@/lib/api-client';
 import { useResource } from '@/lib/use-resource';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
-import { getAstStatus, getTranscripts, getVoiceSessions, startAst, stopAst } from '../api/ast';
-import { TranscribeForm } from './TranscribeForm';
+import { getAstStatus, getTranscripts, getVoiceSessions, saveVocabulary, startAst, stopAst } from '../api/ast';
+import { TranscribeForm, type RoomVocabulary } from './TranscribeForm';
 import { LiveSubtitles, TranscriptHistory } from './Subtitles';
 import type { AstStartRequest } from '@/types/api';
 
@@ -46,8 +46,10 @@ export function VoicePanel() {
       setBusy(false);
     }
   };
-  const onStart = (req: AstStartRequest) =>
+  const onStart = (req: AstStartRequest, vocabulary: RoomVocabulary) =>
     void run(async () => {
+      // The room keeps its words for next time; too many or too long is refused here, before anything starts.
+      await saveVocabulary(api, vocabulary.room, vocabulary.words);
       const res = await startAst(api, req);
       setHistoryId(res.session_id);
     });
