@@ -65,3 +65,17 @@ def test_audio_longer_than_the_window_is_cut_and_joined(
 )
 def test_looks_repetitive(text: str, expected: bool) -> None:
     assert looks_repetitive(text) is expected
+
+
+def test_the_chinese_prompt_makes_the_model_write_simplified_with_punctuation(whisper_engine: WhisperEngine) -> None:
+    from services.ast.normalize import to_simplified
+    from services.ast.prompt import PromptBuilder
+    from tests.unit.ast.ast_fixtures import SPEECH_DIR
+
+    # "你好，很高兴认识你。今天我们来聊一聊天气、音乐，还有最近看过的好书。" (real speech, zh_clean's second clip)
+    audio = decode_pcm(SPEECH_DIR / "zh_clean.flac")[int(9.4 * RATE) : int(16.0 * RATE)]
+    bare = whisper_engine.transcribe(audio, language="zh").text
+    prompted = whisper_engine.transcribe(audio, language="zh", prompt=PromptBuilder("zh").prompt(0.0)).text
+    assert to_simplified(bare) != bare  # without it, base writes this clip in Traditional ("很高興認識你")
+    assert to_simplified(prompted) == prompted, prompted
+    assert any(mark in prompted for mark in ",.，。"), prompted
