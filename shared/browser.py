@@ -322,22 +322,32 @@ class BrowserOwner:
         self._browser = None
         self._context = None
         self._proc = None
+        asked = False
         if browser is not None and browser.is_connected():
             with contextlib.suppress(Exception):
                 cdp = await browser.new_browser_cdp_session()
                 await asyncio.wait_for(cdp.send("Browser.close"), timeout=CLOSE_WAITS_S[0])
+                asked = True
             with contextlib.suppress(Exception):
                 await browser.close()
         if proc is not None:
-            await self._stop_process(proc)
+            # Not asked over CDP (Playwright's node driver shares its owner's process group, so a supervisor's
+            # SIGTERM to that group ends the driver first): SIGTERM the browser at once rather than wait for a close
+            # nobody asked for, past the supervisor's grace period (the owner was SIGKILLed at 5 s). Chromium then
+            # exits without writing cookies of its last ~30 s; the Douyin account file keeps the login itself.
+            await self._stop_process(proc, asked=asked)
         if self._closing and self._pw is not None:
             pw, self._pw = self._pw, None
             with contextlib.suppress(Exception):
                 await pw.stop()
 
-    async def _stop_process(self, proc: subprocess.Popen[bytes]) -> None:
+    async def _stop_process(self, proc: subprocess.Popen[bytes], *, asked: bool = True) -> None:
         for wait, sig in zip(CLOSE_WAITS_S, (None, signal.SIGTERM, signal.SIGKILL), strict=True):
-            if sig is not None:
+            if sig is None and not asked:
+                # The browser process alone first: it ends its own helper processes.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGTERM)
+            elif sig is not None:
                 signal_group(proc.pid, int(sig))
             if await _exited(proc, wait):
                 break
