@@ -1,5 +1,5 @@
 """The streamer's Douyin login through the real suite (#11): a login window in the fetcher's headless Debian
-Chromium on the fake Douyin site, a simulated QR scan, the account shown with its nickname; the profile surviving a
+Chromium on the fake Douyin site, a simulated QR scan, the account shown with its nickname; the login surviving a
 suite restart; logout; a cookie import accepted and a guest cookie refused; ``timao login/logout/status``."""
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ def test_login_in_the_fetchers_browser_survives_a_restart_and_logout_ends_it(
     finally:
         suite.stop()
 
-    # The same home again: the account and its browser profile are still there; a new login needs no scan.
+    # The same home again: the account is still there and goes back into the profile's browser (a suite stop ends
+    # the browser before it writes cookies of its last ~30 s), so a new login needs no scan.
     suite = Suite(home, extra_env=env_for(site)).start()
     try:
         suite.wait_running()
