@@ -83,7 +83,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = request(settings.run_dir, settings.resolve_token(), "status")
     except LauncherNotRunning as exc:
         if args.json:
-            print(json.dumps({"running": False, "services": {}, "douyin_account": account_view(account)}))
+            print(json.dumps({"running": False, "services": {}}))
         else:
             print(str(exc))
             print(account_line(account))
