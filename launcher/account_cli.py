@@ -187,7 +187,3 @@ def logout(settings: Settings) -> int:
             return 1
     print("已退出抖音账号，浏览器登录资料已删除 (logged out; the login's browser profile is wiped)")
     return 0
-
-
-def current_account(settings: Settings) -> DouyinAccount | None:
-    return load_account(settings.home)
