@@ -3,9 +3,10 @@
 The supervisor loop runs on the main thread for the launcher's whole life: children are forked from it, and
 Linux delivers their parent-death signal when the forking *thread* ends.
 
-Cold start: Redis and the services that need no database (the workers) start at once, while the status writer's
-thread imports SQLAlchemy and Alembic and migrates; the gateway and StreamCap wait for that (the ``database``
-gate). What only the demo or the database needs is imported where it is used.
+Cold start: every service starts as soon as Redis runs, while the status writer's thread imports SQLAlchemy and
+Alembic and migrates; a service that opens the database waits for the schema-ready file the launcher then creates
+(``shared.db.engine.wait_for_schema``), so its imports overlap the migration. What only the demo or the database
+needs is imported where it is used.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from launcher.statusdb import StatusWriter
 from launcher.supervisor import Supervisor
 from shared.bus import LAUNCHER_STATE_KEY, heartbeat_key
 from shared.config import Settings
+from shared.db.schema_ready import SCHEMA_READY_ENV
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,7 +54,7 @@ TICK_S = 0.05
 STATE_PUBLISH_S = 0.5
 HEALTH_ROW_S = 30.0
 WORKERS = ("douyin_fetcher", "ast")
-DATABASE_GATE = "database"  # opened once the schema is migrated: what uses the database waits for it
+SCHEMA_READY_FILE = "schema.ready"  # in the run folder, created once the schema is at head
 
 
 class AlreadyRunning(Exception):
@@ -123,17 +125,16 @@ def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: 
         deps = ("redis",)
     if demo:
         specs += demo.specs
-    db_deps = (*deps, DATABASE_GATE)
     specs += [
         ServiceSpec(
-            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=db_deps
+            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
         ),
         ServiceSpec(
             "streamcap",
             service_argv("services.streamcap"),
             health="http",
             port=settings.streamcap_port,
-            depends_on=db_deps,
+            depends_on=deps,
         ),
         *(ServiceSpec(w, service_argv(f"services.{w}"), health="heartbeat", depends_on=deps) for w in WORKERS),
     ]
@@ -196,6 +197,8 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     token = settings.resolve_token()
 
     database_url = settings.effective_database_url
+    schema_ready = settings.run_dir / SCHEMA_READY_FILE
+    schema_ready.unlink(missing_ok=True)  # from an earlier run: this one has not migrated yet
     status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))
     status_db.start()
 
@@ -210,9 +213,8 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
         specs,
         OsProcesses(settings.logs_dir, secrets=[token, *settings.known_secrets()]),
         _probes(specs, client),
-        base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT)),
+        base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT), **{SCHEMA_READY_ENV: str(schema_ready)}),
         on_change=on_change,
-        gates=(DATABASE_GATE,),
     )
     commands: queue.SimpleQueue[tuple[str, dict[str, Any], queue.SimpleQueue[dict[str, Any]]]] = queue.SimpleQueue()
     stopping = False
@@ -249,14 +251,15 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
 
     out(f"TalkingCat 启动中 (starting) — home {settings.home}")
     supervisor.start_all()
-    announced = False
+    announced = schema_announced = False
     last_publish = last_health = 0.0
     try:
         while not stopping:
-            if not supervisor.gates[DATABASE_GATE] and status_db.ready.is_set():
+            if not schema_announced and status_db.ready.is_set():
                 if status_db.error is not None:
                     raise status_db.error
-                supervisor.open_gate(DATABASE_GATE)
+                schema_ready.touch()
+                schema_announced = True
             supervisor.tick()
             changed = False
             while not changes.empty():

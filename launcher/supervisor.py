@@ -2,16 +2,13 @@
 everything in reverse dependency order.
 
 All process calls go through ``Processes`` and all time through ``clock``, so the loop runs in tests against fakes.
-
-A dependency may also be a *gate*: a condition that is not a process (the database schema, migrated by the
-launcher while the services that do not need it start), opened once with ``open_gate``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +49,6 @@ class Supervisor:
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[Child, State, State], None] | None = None,
         probe_inline: bool = False,
-        gates: Iterable[str] = (),
     ) -> None:
         self.specs = {s.name: s for s in specs}
         self.order = [s.name for s in specs]  # dependency order: each spec after what it depends on
@@ -60,7 +56,6 @@ class Supervisor:
         self.probes = probes
         self.base_env = base_env
         self.clock = clock
-        self.gates = dict.fromkeys(gates, False)
         self.children = {
             s.name: Child(name=s.name, policy=policy or RestartPolicy(), on_change=on_change) for s in specs
         }
@@ -73,20 +68,12 @@ class Supervisor:
     def _check_order(self) -> None:
         seen: set[str] = set()
         for name in self.order:
-            missing = [d for d in self.specs[name].depends_on if d not in seen and d not in self.gates]
+            missing = [d for d in self.specs[name].depends_on if d not in seen]
             if missing:
                 raise ValueError(f"{name} is listed before its dependencies {missing}")
             seen.add(name)
 
     # -- commands -------------------------------------------------------------------------------------
-
-    def open_gate(self, name: str) -> None:
-        self.gates[name] = True
-
-    def _ready(self, dependency: str) -> bool:
-        if dependency in self.gates:
-            return self.gates[dependency]
-        return self.children[dependency].state is State.RUNNING
 
     def start_all(self) -> None:
         now = self.clock()
@@ -123,7 +110,7 @@ class Supervisor:
     def _levels(self) -> list[list[str]]:
         depth: dict[str, int] = {}
         for name in self.order:
-            deps = [d for d in self.specs[name].depends_on if d not in self.gates]
+            deps = self.specs[name].depends_on
             depth[name] = 1 + max((depth[d] for d in deps), default=-1)
         levels: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
         for name, d in depth.items():
@@ -143,7 +130,7 @@ class Supervisor:
                 del self.handles[name]
                 self._probe_slots[name] = _ProbeSlot()
             healthy = self._probe(name, child)
-            deps_ready = all(self._ready(d) for d in self.specs[name].depends_on)
+            deps_ready = all(self.children[d].state is State.RUNNING for d in self.specs[name].depends_on)
             action = child.tick(self.clock(), exited=exited, healthy=healthy, deps_ready=deps_ready)
             self._act(name, action)
 

@@ -1,4 +1,7 @@
-"""Engine factory: SQLite in WAL mode with a busy timeout, or any other SQLAlchemy URL (PostgreSQL) as is."""
+"""Engine factory: SQLite in WAL mode with a busy timeout, or any other SQLAlchemy URL (PostgreSQL) as is.
+
+Under the launcher, ``make_engine`` first waits for the schema (``shared.db.schema_ready``).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+
+from shared.db.schema_ready import wait_for_schema
 
 __all__ = ["is_transient_db_error", "make_engine"]
 
@@ -42,6 +47,7 @@ def _private_sqlite_file(path: Path) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    wait_for_schema()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):

@@ -165,36 +165,3 @@ def test_unhealthy_service_is_restarted() -> None:
     run_ticks(sup, clock, 2.0)
     assert sup.children["ast"].state is State.RUNNING
     assert sup.snapshot()["ast"]["restarts"] >= 1
-
-
-def test_a_gate_holds_back_only_what_depends_on_it() -> None:
-    clock = FakeClock()
-    procs = FakeProcesses()
-    names = ("redis", "gateway", "ast")
-    specs = [
-        ServiceSpec("redis", ["x"], health="redis"),
-        ServiceSpec("gateway", ["x"], health="http", depends_on=("redis", "database")),
-        ServiceSpec("ast", ["x"], health="heartbeat", depends_on=("redis",)),
-    ]
-    sup = Supervisor(
-        specs,
-        procs,  # type: ignore[arg-type]
-        {n: FakeProbe() for n in names},  # type: ignore[misc]
-        base_env={},
-        clock=clock,
-        probe_inline=True,
-        gates=("database",),
-    )
-    sup.start_all()
-    run_ticks(sup, clock, 1.0)
-    assert procs.spawned == ["redis", "ast"]  # the gateway waits for the database, the worker does not
-    assert sup.children["gateway"].state is State.STOPPED
-    sup.open_gate("database")
-    run_ticks(sup, clock, 1.0)
-    assert procs.spawned == ["redis", "ast", "gateway"] and sup.all_running()
-    sup.stop_all(sleep=clock.sleep)  # a gate is no level of its own: the gateway still stops before redis
-    assert procs.terminated.index(sup_pid(procs, "gateway")) < procs.terminated.index(sup_pid(procs, "redis"))
-
-
-def sup_pid(procs: FakeProcesses, name: str) -> int:
-    return 1001 + procs.spawned.index(name)
