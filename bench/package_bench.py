@@ -1,9 +1,15 @@
-"""The built backend in figures: build time, artifact sizes (with and without the speech model), and cold start to
-every service running, for the one-folder and one-file builds against ``timao up`` from source.
+"""The built backend in figures: build time, artifact sizes (with and without the speech model, and what the
+largest parts weigh), and cold start to every service running, for the one-folder and one-file builds against
+``timao up`` from source.
 
     .venv/bin/python bench/package_bench.py                 # measure dist/ as built (make package)
     .venv/bin/python bench/package_bench.py --build         # build first: one-folder + one-file + no-model variants
     .venv/bin/python bench/package_bench.py --runs 5 --json
+    .venv/bin/python bench/package_bench.py --source-only   # cold start of `timao up` from source, no build needed
+
+Cold start is also given per service (when each became ``running``) and as the CPU seconds the launcher and its
+children had used by then: on two shared cores the wall time follows the CPU work, and the CPU figure is the one
+that stays comparable when the machine is busy.
 
 Each start gets a fresh temporary ``$TIMAO_HOME`` (so migrations and the token are part of it), free ports and,
 for the one-file build, a private temporary folder to unpack into. The clock runs from spawning the process to the
@@ -13,6 +19,7 @@ launcher reporting every service ``running``; then SIGTERM, and the time until t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,8 +58,21 @@ def _env(home: Path, tmp: Path) -> dict[str, str]:
     return env
 
 
-def start_once(argv: list[str], *, cwd: Path) -> dict[str, float]:
-    """Spawn, wait until every service runs, SIGTERM, wait until gone; answers the two durations in seconds."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU used so far by a process and its descendants."""
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+def start_once(argv: list[str], *, cwd: Path) -> dict[str, Any]:
+    """Spawn, wait until every service runs, SIGTERM, wait until gone; answers the durations in seconds, when each
+    service became ``running`` and the CPU seconds used until all were."""
     with tempfile.TemporaryDirectory(prefix="timao-bench-") as scratch:
         home, tmp = Path(scratch) / "home", Path(scratch) / "tmp"
         home.mkdir()
@@ -62,6 +84,8 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, float]:
         try:
             ready = None
             token = None
+            running_at: dict[str, float] = {}
+            cpu = 0.0
             while time.monotonic() - started < START_TIMEOUT_S:
                 if proc.poll() is not None:
                     raise RuntimeError(f"exited {proc.returncode}: {(home / 'out.log').read_text()[-2000:]}")
@@ -71,8 +95,12 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, float]:
                 except (LauncherNotRunning, OSError, ValueError):
                     time.sleep(0.05)
                     continue
+                for name, info in status["services"].items():
+                    if info["status"] == "running":
+                        running_at.setdefault(name, round(time.monotonic() - started, 2))
                 if all(s["status"] == "running" for s in status["services"].values()):
                     ready = time.monotonic() - started
+                    cpu = _cpu_seconds(proc.pid)
                     break
                 time.sleep(0.05)
             if ready is None:
@@ -89,12 +117,13 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, float]:
         leftover = [p.name for p in tmp.glob("_MEI*")]
         if leftover:
             raise RuntimeError(f"unpacked folders left: {leftover}")
-    return {"ready_s": ready, "stop_s": stopped}
+    return {"ready_s": ready, "stop_s": stopped, "running_at": running_at, "cpu_s": cpu}
 
 
 def measure_starts(name: str, argv: list[str], runs: int, cwd: Path) -> dict[str, Any]:
     samples = [start_once(argv, cwd=cwd) for _ in range(runs)]
     ready = [s["ready_s"] for s in samples]
+    services = list(samples[0]["running_at"])
     return {
         "name": name,
         "runs": runs,
@@ -102,7 +131,36 @@ def measure_starts(name: str, argv: list[str], runs: int, cwd: Path) -> dict[str
         "median_s": round(statistics.median(ready), 2),
         "min_s": round(min(ready), 2),
         "stop_median_s": round(statistics.median(s["stop_s"] for s in samples), 2),
+        "cpu_median_s": round(statistics.median(s["cpu_s"] for s in samples), 2),
+        "running_at_median_s": {
+            n: round(statistics.median(s["running_at"].get(n, s["ready_s"]) for s in samples), 2) for n in services
+        },
     }
+
+
+def largest_parts(artifact: Path, top: int = 12) -> dict[str, float]:
+    """MB per top-level entry of a one-folder build's ``_internal`` (what to look at when the size grows)."""
+    internal = artifact / "_internal"
+    if not internal.is_dir():
+        return {}
+    sizes = {p.name: build_backend.tree_size(p) / 1e6 for p in internal.iterdir()}
+    return {k: round(v, 1) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:top]}
+
+
+def source_start(runs: int) -> dict[str, Any]:
+    python = shutil.which("python", path=str(Path(sys.executable).parent)) or sys.executable
+    return measure_starts("source: timao up", [python, "-m", "launcher", "up"], runs, ROOT)
+
+
+def print_starts(rows: list[dict[str, Any]], runs: int) -> None:
+    print(f"cold start to all services running ({runs} runs, fresh $TIMAO_HOME each):")
+    print(f"  {'':<20}{'first':>8}{'median':>8}{'min':>8}{'stop':>8}{'cpu':>8}  running at (median)")
+    for row in rows:
+        at = ", ".join(f"{n} {t}" for n, t in row["running_at_median_s"].items())
+        print(
+            f"  {row['name']:<20}{row['first_s']:>8}{row['median_s']:>8}{row['min_s']:>8}"
+            f"{row['stop_median_s']:>8}{row['cpu_median_s']:>8}  {at}"
+        )
 
 
 def main() -> int:
@@ -111,7 +169,15 @@ def main() -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--source-only", action="store_true", help="only the cold start of `timao up` from source")
     args = parser.parse_args()
+    if args.source_only:
+        row = source_start(args.runs)
+        if args.json:
+            print(json.dumps(row, indent=2))
+        else:
+            print_starts([row], args.runs)
+        return 0
     dist: Path = args.dist
     if args.build:
         extras = [build_backend.Variant.parse(v) for v in VARIANTS[1:]]
@@ -133,10 +199,14 @@ def main() -> int:
         "build_variants": list(report["artifacts"]),
         "sizes_mb": {k: round(v / 1e6, 1) for k, v in sizes.items()},
         "model_mb": round(model_bytes / 1e6, 1),
-        "starts": [],
+        "largest_mb": {
+            label: largest_parts(Path(info["path"]))
+            for label, info in report["artifacts"].items()
+            if not label.startswith("onefile")
+        },
+        "starts": [source_start(args.runs)],
     }
-    python = shutil.which("python", path=str(Path(sys.executable).parent)) or sys.executable
-    candidates = [("source: timao up", [python, "-m", "launcher", "up"], ROOT)]
+    candidates = []
     for label, info in report["artifacts"].items():
         if label in ("onedir", "onefile"):
             exe = Path(info["executable"])
@@ -149,11 +219,10 @@ def main() -> int:
     print(f"build time (one analysis, {len(sizes)} artifacts: {', '.join(sizes)}): {results['build_s']:.0f} s")
     for label, mb in results["sizes_mb"].items():
         print(f"  size {label:<18} {mb:8.1f} MB")
-    print(f"  speech model (2 parts + tokenizer) {results['model_mb']:.1f} MB")
-    print(f"cold start to all services running ({args.runs} runs, fresh $TIMAO_HOME each):")
-    print(f"  {'':<20}{'first':>8}{'median':>8}{'min':>8}{'stop':>8}")
-    for row in results["starts"]:
-        print(f"  {row['name']:<20}{row['first_s']:>8}{row['median_s']:>8}{row['min_s']:>8}{row['stop_median_s']:>8}")
+    print(f"  speech model as published (2 parts + tokenizer, float16) {results['model_mb']:.1f} MB")
+    for label, parts in results["largest_mb"].items():
+        print(f"  largest parts of {label}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
+    print_starts(results["starts"], args.runs)
     return 0
 
 
