@@ -18,7 +18,18 @@ from services.gateway.analytics import AnalyticsWorker
 from services.gateway.analytics.context import AnalyticsContext
 from services.gateway.api.errors import install_error_handlers
 from services.gateway.api.routes import analytics as analytics_routes
-from services.gateway.api.routes import ast, dead_letters, douyin, douyin_account, health, sessions, streamcap, ws
+from services.gateway.api.routes import (
+    ast,
+    dead_letters,
+    douyin,
+    douyin_account,
+    draws,
+    health,
+    sessions,
+    streamcap,
+    viewers,
+    ws,
+)
 from services.gateway.api.routes import settings as settings_routes
 from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
@@ -129,6 +140,8 @@ def create_app(settings: Settings) -> FastAPI:
         ast,
         settings_routes,
         dead_letters,
+        draws,
+        viewers,
         ws,
     ):
         app.include_router(module.router)

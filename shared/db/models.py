@@ -91,6 +91,7 @@ class CommentData(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "msg_id"),
         Index("ix_comment_data_session_ts", "session_id", "timestamp"),
+        Index("ix_comment_data_user_ts", "user_id", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -100,6 +101,8 @@ class CommentData(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     timestamp: Mapped[int] = mapped_column(BigInteger)
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
+    # The viewer's own id, NULL for masked viewers (a copy of metadata's, so a viewer's history is an index scan).
+    user_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class AudioTranscript(Base):
@@ -129,6 +132,7 @@ class LiveEvent(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "msg_id"),
         Index("ix_live_events_session_type_ts", "session_id", "type", "ts"),
+        Index("ix_live_events_user_ts", "user_id", "ts"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -24,7 +24,7 @@ import orjson
 from sqlalchemy import Connection, Engine, update
 
 from shared.db.models import LiveSession
-from shared.events import bound_id, clean_text
+from shared.events import bound_id, clean_text, is_masked
 
 __all__ = ["LOGGED_AT", "EventStore", "NewEventsHook"]
 
@@ -41,7 +41,7 @@ _SESSION_END_STATES = {"ended": "ended", "banned": "banned"}
 _CLIENT_END_STATES = {"failed": "failed", "stopped": "stopped", "ended": "ended"}
 
 _COLUMNS = {
-    "comment_data": ("session_id", "msg_id", "user_name", "content", "timestamp", "metadata"),
+    "comment_data": ("session_id", "msg_id", "user_name", "content", "timestamp", "metadata", "user_id"),
     "audio_transcript": (
         "session_id", "msg_id", "text", "start_ms", "end_ms", "confidence", "language", "audio_file_path",
         "timestamp", "metadata",
@@ -92,8 +92,10 @@ class EventStore:
             nickname = clean_text(nickname) if isinstance(nickname, str) else nickname
             if kind in _COMMENT_TYPES:
                 meta = {"msg_id": msg_id, "user_id": user_id or "", "type": kind, "user": user, "data": data}
+                # A masked viewer gets no user_id column: they are nobody's history.
                 rows["comment_data"][key] = (
                     session_id, msg_id, nickname or "", clean_text(data.get("content", "")), ts, _json(meta),
+                    None if is_masked(user) else str(user_id),
                 )  # fmt: skip
             elif kind == "transcript":
                 extra = {k: v for k, v in data.items() if k not in ("text", "start_ms", "end_ms")}

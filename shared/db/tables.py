@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from shared.db import models, tables_analytics, tables_streamcap
+from shared.db import models, tables_analytics, tables_show, tables_streamcap
 
-__all__ = ["models", "tables_analytics", "tables_streamcap"]
+__all__ = ["models", "tables_analytics", "tables_show", "tables_streamcap"]
