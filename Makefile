@@ -1,7 +1,9 @@
 # TalkingCat — the two commands of the README, and their parts.
 #   make run    venv + dependencies + UI build (when Node is present), then `timao up --demo`
-#   make test   everything the tests need, then lint, types, UI tests, the built backend's tests, a 3-minute soak under
-#               faults and every other test
+#   make test   everything the tests need, then the cheapest steps first: lint, types and the unit tests (make check),
+#               the UI tests, every other test (end-to-end, fuzz), a 3-minute soak under faults, and last the
+#               PyInstaller build and the built backend's tests
+#   make check  the fast loop while working (about a minute): lint, types and every unit test (tests/unit)
 #   make soak   the full soak under faults: an hour (bench/soak.py --minutes 60)
 #   make package       the desktop backend: dist/TimaoBackend/ (PyInstaller, one folder) + dist/variants/onefile/
 #   make package-test  make package (when a source changed), then the built-executable tests (tests/e2e/package)
@@ -15,8 +17,8 @@ STAMP_DEV := $(VENV)/.stamp-dev
 EXTRAS_RUN := postgres
 EXTRAS_DEV := dev,postgres,bench
 
-.PHONY: run test venv dev lint typecheck pytest ui-build ui-test system-deps bench clean package package-test package-bench \
-	soak soak-short
+.PHONY: run test check venv dev lint typecheck unit pytest pytest-e2e ui-build ui-test system-deps bench clean package \
+	package-test package-bench soak soak-short
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ required, found " + sys.version' 
@@ -56,6 +58,17 @@ ui-test: system-deps $(STAMP_DEV)
 pytest: $(STAMP_DEV) system-deps
 	$(BIN)/pytest -m "not package"
 
+# The unit tests: real Redis, SQLite, PostgreSQL, ffmpeg and headless Chromium as needed, but no suite started and no
+# build. (tests/conftest.py marks everything under tests/e2e as e2e: `-m "not e2e"` selects the same fast set.)
+unit: $(STAMP_DEV) system-deps
+	$(BIN)/pytest -q tests/unit
+
+check: lint typecheck unit
+
+# What make check does not run: the end-to-end and fuzz tests (the package tests are package-test's).
+pytest-e2e: $(STAMP_DEV) system-deps
+	$(BIN)/pytest -m "not package" --ignore=tests/unit
+
 # The suite at 1,000 events/s over 20 rooms, recording and transcribing, while each service, Redis, the Douyin
 # connections and the recordings disk are broken in turn (bench/soak.py). Fails on an event lost or doubled, a fault not
 # recovered, an unplayable recording, memory growth or a process left behind. About 4-5 minutes in all.
@@ -65,8 +78,8 @@ soak-short: $(STAMP_DEV) system-deps
 soak: $(STAMP_DEV) system-deps
 	$(BIN)/python bench/soak.py --minutes 60
 
-# Order matters: pytest's summary line must close the run.
-test: system-deps $(STAMP_DEV) lint typecheck ui-test package-test soak-short pytest
+# Cheapest first, the PyInstaller build last. Order matters: pytest's summary line must close the run (package-test's).
+test: system-deps $(STAMP_DEV) check ui-test pytest-e2e soak-short package-test
 
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/spine_bench.py

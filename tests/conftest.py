@@ -23,6 +23,17 @@ FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"  # test data kept in the repo
 DEFAULT_PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
+E2E_DIR = PROJECT_ROOT / "tests" / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an e2e test, whether or not its module says so: ``-m "not e2e"`` is the fast,
+    hermetic set (``make check``)."""
+    for item in items:
+        if item.path.is_relative_to(E2E_DIR):
+            item.add_marker(pytest.mark.e2e)
+
+
 @dataclass
 class RedisServer:
     port: int
