@@ -286,7 +286,7 @@ class RoomClient:
             return
         if not self._task.done():
             self._stop_event.set()
-            if self._ws is not None:
+            if self._ws is not None or self._page is not None:
                 self._abort("stopped")
         await self.join()
 
