@@ -96,3 +96,22 @@ def test_child_environment_carries_the_resolved_values(tmp_path: Path) -> None:
 def test_public_view_hides_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMAO_TOKEN", "secret-token-value")
     assert "secret-token-value" not in str(load_settings().public_view())
+
+
+def test_transport_defaults_and_page_signing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert (s.douyin_transport, s.browser, s.browser_headless) == ("auto", "", False)
+    assert s.page_signing  # nothing configured: the live site's page signs
+    env = s.child_environment()
+    assert env["TIMAO_DOUYIN_TRANSPORT"] == "auto" and "TIMAO_DOUYIN_SIGNER" not in env
+    (tmp_path / "signer").mkdir()
+    (tmp_path / "signer" / "sign.js").write_text("function get_sign(x){return x}")
+    assert not load_settings().page_signing
+    monkeypatch.setenv("TIMAO_DOUYIN_SIGNER", "none")
+    monkeypatch.setenv("TIMAO_BROWSER_HEADLESS", "1")
+    chosen = load_settings()
+    assert not chosen.page_signing and chosen.child_environment()["TIMAO_DOUYIN_SIGNER"] == "none"
+    assert chosen.child_environment()["TIMAO_BROWSER_HEADLESS"] == "1"
+    monkeypatch.setenv("TIMAO_DOUYIN_TRANSPORT", "carrier-pigeon")
+    with pytest.raises(ConfigError, match="TIMAO_DOUYIN_TRANSPORT"):
+        load_settings()
