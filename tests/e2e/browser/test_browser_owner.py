@@ -124,3 +124,6 @@ def test_kill_9_of_the_owner_leaves_no_browser(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()

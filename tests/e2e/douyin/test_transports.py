@@ -257,6 +257,8 @@ async def test_a_killed_browser_is_a_named_state_and_comes_back(rig: Rig) -> Non
         await wait_for(lambda: client.state.value == "connected" and rig.owner.pid not in (None, first), what="back")
         before = len(rig.emit.of("chat", session))
         await wait_for(lambda: len(rig.emit.of("chat", session)) > before, what="chats after the restart")
+        await asyncio.wait_for(rooms.stop_all(), 30)  # stopping a room closes its page, which never ends by itself
+        assert client.state.value == "stopped" and not client.is_running
     finally:
         await rooms.stop_all()
 
