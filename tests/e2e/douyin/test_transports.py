@@ -283,3 +283,42 @@ async def test_an_idle_page_is_kept_awake_or_reopened(rig: Rig) -> None:
         await wait_for(lambda: states(rig.emit, session)[-1] == "connected", what="reopened")
     finally:
         await rooms.stop_all()
+
+
+async def test_a_login_reaches_running_rooms_at_once(rig: Rig) -> None:
+    gifts = [
+        {
+            "op": "frame",
+            "events": [
+                {
+                    "kind": "gift",
+                    "user": {"id": 50000 + i, "nickname": f"送礼{i}"},
+                    "gift_id": 463,
+                    "name": "小心心",
+                    "diamonds": 1,
+                    "combo": False,
+                    "group_id": 0,
+                    "repeat_count": 1,
+                }
+            ],
+        }
+        for i in range(300)
+    ]
+    steps: list[dict[str, Any]] = []
+    for step in gifts:
+        steps += [step, {"op": "sleep", "s": 0.2}]
+    rig.fake.load_scenario(Scenario(room={"web_rid": ROOM, "title": "登录", "anchor_name": "猫老师"}, steps=steps))
+    rooms = rig.rooms("direct")
+    try:
+        session = await rooms.start(ROOM)
+        client = rooms.get(session)
+        await wait_for(lambda: client.state.value == "connected", what="connected as a guest")
+        await asyncio.sleep(1.5)
+        assert client.status()["logged_in"] is False and not rig.emit.of("gift", session)
+        rig.login()
+        rooms.account_changed()  # what douyin.account_changed does in the fetcher
+        await wait_for(lambda: client.status()["logged_in"] is True, what="logged in")
+        await wait_for(lambda: bool(rig.emit.of("gift", session)), what="gifts after the login")
+        assert client.status()["reason"] == ""
+    finally:
+        await rooms.stop_all()
