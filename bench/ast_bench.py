@@ -1,14 +1,20 @@
 """Transcription benchmark: Whisper base int8 through the real pipeline (ffmpeg → Silero VAD → engine) on this machine.
 
-    .venv/bin/python bench/ast_bench.py [--repeat 4] [--max-jobs 4] [--threads 2]
+    .venv/bin/python bench/ast_bench.py [--repeat 4] [--max-jobs 4] [--threads 2] [--long-minutes 0]
 
 Prints, each scenario run in a fresh process so memory figures are its own:
+- accuracy: Mandarin (tests/fixtures/speech: zh_clean, real speech, and zh_products, synthetic with invented product
+            names), clean and with generated music under it at -12 and -6 dB: character error rate and RTF of the
+            bare model (faster-whisper's own transcribe, beam 5, its VAD) and of the pipeline, side by side;
+            30 s of music alone: transcripts from each;
 - rtf:      one file job as fast as possible; engine+VAD seconds per second of audio (and per second of speech);
 - latency:  one live job (a file read at real speed, ffmpeg -re); end of speech → transcript event, p50/p95;
             peak resident memory of the process for that one job;
 - sustain:  N live jobs at once sharing one engine; a count is sustained while every job keeps p95 ≤ 1.5 s and
             its queue does not grow.
-The audio is the English test fixture (espeak-ng, ~63 % speech) repeated ``--repeat`` times.
+- long:     with ``--long-minutes N``: one file job over N minutes of zh_clean repeated; where its last utterances
+            start against where they are in the audio (drift), and the process's peak memory.
+The latency audio is the English test fixture (espeak-ng, ~63 % speech) repeated ``--repeat`` times.
 """
 
 from __future__ import annotations
@@ -33,7 +39,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.ast.jobs import JobManager  # noqa: E402
+from services.ast.normalize import normalize_text  # noqa: E402
 from shared.ffmpeg import find_ffmpeg  # noqa: E402
+from tests.unit.ast.ast_fixtures import (  # noqa: E402
+    SPEECH_DIR,
+    char_error_rate,
+    decode_pcm,
+    generated_music,
+    mix_under,
+    write_wav,
+)
 
 FIXTURE = ROOT / "tests" / "e2e" / "ast" / "fixtures" / "speech_en.flac"
 P95_AIM_S = 1.5
@@ -110,6 +125,97 @@ async def run_scenario(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def mandarin() -> tuple[np.ndarray, str]:
+    """zh_clean then zh_products, and their text (numbers written as the pipeline writes them)."""
+    products = json.loads((SPEECH_DIR / "zh_products.json").read_text(encoding="utf-8"))["text"]
+    text = (SPEECH_DIR / "zh_clean.txt").read_text(encoding="utf-8").strip() + products
+    audio = np.concatenate([decode_pcm(SPEECH_DIR / "zh_clean.flac"), decode_pcm(SPEECH_DIR / "zh_products.flac")])
+    return audio, normalize_text(text, "zh")
+
+
+async def pipeline_text(manager: JobManager, path: Path, received: list[dict[str, Any]]) -> tuple[str, float]:
+    received.clear()
+    t0 = time.monotonic()
+    await manager.start("acc", {"source": "file", "path": str(path)}, {"language": "zh"})
+    await manager.join("acc", within_s=3600)
+    return "".join(t["text"] for t in received), time.monotonic() - t0
+
+
+async def run_accuracy(args: argparse.Namespace) -> dict[str, Any]:
+    from faster_whisper import WhisperModel
+
+    received: list[dict[str, Any]] = []
+
+    async def emit(t: dict[str, Any]) -> None:
+        received.append(t)
+
+    manager = JobManager(models_dir=Path(args.models_dir), emit=emit)
+    model_dir = Path(args.models_dir) / "whisper-base"
+    await pipeline_text(manager, SPEECH_DIR / "zh_clean.flac", received)  # loads the model (and assembles it)
+    bare = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=args.threads)
+    speech, truth = mandarin()
+    music = generated_music(len(speech) / 16_000 + 1)
+    rows = []
+    tmp = Path(args.audio).parent
+    for label, db in (("clean", None), ("music -12 dB", -12.0), ("music -6 dB", -6.0), ("music alone 30 s", 99.0)):
+        if db is None:
+            audio = speech
+        elif db == 99.0:
+            audio = generated_music(30.0) * 0.8
+        else:
+            audio = mix_under(speech, music, db)
+        path = write_wav(audio, tmp / "acc.wav")
+        seconds = len(audio) / 16_000
+        t0 = time.monotonic()
+        segments, _ = bare.transcribe(audio, language="zh", beam_size=5, vad_filter=True)
+        bare_text = normalize_text("".join(seg.text.strip() for seg in segments), "zh")
+        bare_s = time.monotonic() - t0
+        ours, ours_s = await pipeline_text(manager, path, received)
+        row: dict[str, Any] = {"label": label, "seconds": round(seconds, 1)}
+        if db == 99.0:
+            row.update(bare_chars=len(bare_text), pipeline_transcripts=len(received), pipeline_chars=len(ours))
+        else:
+            row.update(bare_cer=char_error_rate(truth, bare_text), pipeline_cer=char_error_rate(truth, ours))
+        row.update(bare_rtf=bare_s / seconds, pipeline_rtf=ours_s / seconds)
+        rows.append(row)
+    await manager.close()
+    return {"scenario": "accuracy", "rows": rows}
+
+
+async def run_long(args: argparse.Namespace) -> dict[str, Any]:
+    """A file job over N minutes of zh_clean repeated: drift of the last utterances, and peak memory."""
+    clip = decode_pcm(SPEECH_DIR / "zh_clean.flac")
+    repeat = max(1, round(args.long_minutes * 60 / (len(clip) / 16_000)))
+    path = write_wav(np.tile(clip, repeat), Path(args.audio).parent / "long.wav")
+    received: list[dict[str, Any]] = []
+
+    async def emit(t: dict[str, Any]) -> None:
+        received.append(t)
+
+    manager = JobManager(models_dir=Path(args.models_dir), emit=emit)
+    t0 = time.monotonic()
+    await manager.start("long", {"source": "file", "path": str(path)}, {"language": "zh"})
+    await manager.join("long", within_s=24 * 3600)
+    wall = time.monotonic() - t0
+    await manager.close()
+    # The same utterances in every copy: at the end they must start where they started in the first copy.
+    clip_ms = len(clip) * 1000 / 16_000
+    first = [t["start_ms"] % clip_ms for t in received[:3]]
+    last = [t["start_ms"] % clip_ms for t in received[-3:]]
+    drift = round(max(min(abs(x - f) for f in first) for x in last)) if first and last else None
+    truth = (SPEECH_DIR / "zh_clean.txt").read_text(encoding="utf-8").strip() * repeat
+    return {
+        "cer": round(char_error_rate(truth, "".join(t["text"] for t in received)), 4),
+        "scenario": "long",
+        "minutes": round(repeat * clip_ms / 60_000, 1),
+        "transcripts": len(received),
+        "expected": 3 * repeat,  # "对", and two sentences: a short "对" may join the sentence after it
+        "drift_ms": drift,
+        "wall_s": round(wall, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
 def child(scenario: str, jobs: int, common: list[str]) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--scenario", scenario, "--jobs", str(jobs), *common]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
@@ -125,19 +231,38 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=4, help="fixture repetitions (16.5 s each)")
     parser.add_argument("--max-jobs", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--scenario", choices=["rtf", "live"], default=None)
+    parser.add_argument("--long-minutes", type=float, default=0.0, help="also a long file job of this many minutes")
+    parser.add_argument("--scenario", choices=["rtf", "live", "accuracy", "long"], default=None)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--audio", default="")
     parser.add_argument("--models-dir", default="")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.scenario:
-        print(json.dumps(asyncio.run(run_scenario(args))))
+        runner = {"accuracy": run_accuracy, "long": run_long}.get(args.scenario, run_scenario)
+        print(json.dumps(asyncio.run(runner(args))))
         return
     with tempfile.TemporaryDirectory(prefix="ast-bench-") as tmp:
         audio = Path(tmp) / "speech.wav"
         seconds = build_audio(args.repeat, audio)
         common = ["--audio", str(audio), "--models-dir", str(Path(tmp) / "models"), "--threads", str(args.threads)]
+        acc = child("accuracy", 1, common)
+        print(f"accuracy: Mandarin (zh_clean + zh_products), whisper base int8, {args.threads} threads")
+        print(f"  {'':18} {'bare CER':>9} {'pipeline CER':>13} {'bare RTF':>9} {'pipeline RTF':>13}")
+        for row in acc["rows"]:
+            if "bare_cer" in row:
+                cer = f"{row['bare_cer']:9.3f} {row['pipeline_cer']:13.3f}"
+            else:
+                cer = f"{row['bare_chars']:6d} ch {row['pipeline_transcripts']:7d} lines"
+            print(f"  {row['label']:18} {cer} {row['bare_rtf']:9.3f} {row['pipeline_rtf']:13.3f}")
+        if args.long_minutes > 0:
+            long = child("long", 1, [*common, "--long-minutes", str(args.long_minutes)])
+            print(
+                f"long:    {long['minutes']} min file job: CER {long['cer']}, "
+                f"{long['transcripts']} transcripts ({long['expected']} utterances in the audio), "
+                f"drift of the last utterances {long['drift_ms']} ms, peak RSS {long['peak_rss_mb']} MB, "
+                f"{long['wall_s']} s"
+            )
         print(f"audio: {seconds:.1f} s (fixture x{args.repeat}), whisper base int8, {args.threads} threads")
         rtf = child("rtf", 1, common)
         job = rtf["jobs"][0]
