@@ -14,7 +14,16 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["DEFAULT_ROOM", "MAX_WORDS", "MAX_WORD_CHARS", "clean_words", "load_words", "room_words", "save_words"]
+__all__ = [
+    "DEFAULT_ROOM",
+    "MAX_WORDS",
+    "MAX_WORD_CHARS",
+    "check_room",
+    "clean_words",
+    "load_words",
+    "room_words",
+    "save_words",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +41,8 @@ def clean_words(words: list[str]) -> list[str]:
     seen: set[str] = set()
     for raw in words:
         word = " ".join(str(raw).split())
+        if not _writable(word):
+            raise ValueError(f"热词含有无法保存的字符 (a hot word holds characters that cannot be saved): {word!r}")
         if len(word) > MAX_WORD_CHARS:
             raise ValueError(
                 f"热词最长 {MAX_WORD_CHARS} 个字 (hot words are at most {MAX_WORD_CHARS} characters): {word}"
@@ -42,6 +53,21 @@ def clean_words(words: list[str]) -> list[str]:
     if len(out) > MAX_WORDS:
         raise ValueError(f"热词最多 {MAX_WORDS} 个 (at most {MAX_WORDS} hot words), 现有 {len(out)} 个")
     return out
+
+
+def _writable(text: str) -> bool:
+    """Text that UTF-8 can hold (no lone surrogates) and without control characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(ch) < 32 for ch in text)
+
+
+def check_room(room: str) -> str:
+    if not _writable(room) or not room.strip():
+        raise ValueError(f"直播间标识无效 (invalid room): {room!r}")
+    return room
 
 
 def _read(home: Path) -> dict[str, list[str]]:
@@ -69,6 +95,7 @@ def room_words(home: Path, room: str) -> list[str]:
 
 def save_words(home: Path, room: str, words: list[str]) -> list[str]:
     """Replace ``room``'s words (an empty list removes the room); atomic, owner-only. Answers what was saved."""
+    check_room(room)
     cleaned = clean_words(words)
     with _lock:
         data = _read(home)

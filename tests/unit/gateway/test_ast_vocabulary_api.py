@@ -106,6 +106,12 @@ def test_bad_hot_words_are_refused_clearly_and_change_nothing(client: TestClient
     assert too_many.status_code == 422 and "热词最多 50 个" in too_many.json()["detail"]
     assert client.put("/api/ast/vocabulary", json={"words": "云朵酥"}, headers=AUTH).status_code == 422
     assert client.put("/api/ast/vocabulary", json={"room": "", "words": []}, headers=AUTH).status_code == 422
+    for bad in ({"words": ["a\x00b"]}, {"room": "\n", "words": []}, {"room": " ", "words": ["x"]}):
+        refused = client.put("/api/ast/vocabulary", json=bad, headers=AUTH)
+        assert refused.status_code == 422 and "无" in refused.json()["detail"], bad
+    lone = b'{"words": ["\\ud800"]}'  # a lone surrogate: valid JSON, not storable text
+    response = client.put("/api/ast/vocabulary", content=lone, headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 422
     assert client.get("/api/ast/vocabulary", headers=AUTH).json()["words"] == ["云朵酥"]
 
 
