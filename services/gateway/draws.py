@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.models import CommentData
 from shared.db.tables_show import LuckyDraw
-from shared.events import is_masked
+from shared.events import MASKED_USER_ID
 
 __all__ = ["MAX_SEED", "DrawStore", "pick_winners"]
 
@@ -41,22 +41,22 @@ class DrawStore:
 
     def entrants(self, session_id: str, keyword: str, since_ms: int, until_ms: int) -> list[dict[str, str]]:
         query = (
-            select(CommentData.user_id, CommentData.user_name, CommentData.content, CommentData.meta)
+            # Masked viewers' comments are stored without a user_id (shared/db/store.py), older placeholder rows too.
+            select(CommentData.user_id, CommentData.user_name, CommentData.content)
             .where(
                 CommentData.session_id == session_id,
                 CommentData.timestamp >= since_ms,
                 CommentData.timestamp <= until_ms,
                 CommentData.user_id.is_not(None),
+                CommentData.user_id.not_in(("", MASKED_USER_ID)),
             )
             .order_by(CommentData.timestamp, CommentData.id)
         )
         seen: dict[str, dict[str, str]] = {}
         with self.engine.connect() as conn:
-            for user_id, nickname, content, meta in conn.execute(query):
-                user = (meta or {}).get("user") or {"id": user_id}
-                if keyword not in content or is_masked(user) or user_id in seen:
-                    continue
-                seen[user_id] = {"user_id": user_id, "nickname": nickname}
+            for user_id, nickname, content in conn.execute(query):
+                if user_id is not None and user_id not in seen and keyword in content:
+                    seen[user_id] = {"user_id": user_id, "nickname": nickname}
         return list(seen.values())
 
     def run(

@@ -91,7 +91,7 @@ class CommentData(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "msg_id"),
         Index("ix_comment_data_session_ts", "session_id", "timestamp"),
-        Index("ix_comment_data_user_ts", "user_id", "timestamp"),
+        Index("ix_comment_data_user_ts", "user_id", "timestamp", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -132,7 +132,7 @@ class LiveEvent(Base):
     __table_args__ = (
         UniqueConstraint("session_id", "msg_id"),
         Index("ix_live_events_session_type_ts", "session_id", "type", "ts"),
-        Index("ix_live_events_user_ts", "user_id", "ts"),
+        Index("ix_live_events_user_type_ts", "user_id", "type", "ts", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -23,6 +23,7 @@ from services.gateway.analytics.hotwords import Segmenter
 from services.gateway.analytics.queries import AnalyticsQueries
 from services.gateway.analytics.svg import bar_chart, line_chart
 from shared.db.models import AudioTranscript, CommentData, LiveSession
+from shared.db.tables_show import LuckyDraw
 from shared.db.tables_streamcap import RecordingFileRow, RecordingRow
 
 __all__ = ["CSP", "ReportData", "build_report", "collect_report", "render_report", "write_report_file"]
@@ -48,6 +49,7 @@ class ReportData:
     timeline: list[tuple[int, str, str, str]]  # (ts, kind "transcript"|"comment", who, text)
     timeline_stride: int
     recordings: list[dict[str, Any]] = field(default_factory=list)
+    draws: list[dict[str, Any]] = field(default_factory=list)  # lucky draws, oldest first
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -84,6 +86,14 @@ def collect_report(engine: Engine, segmenter: Segmenter, session_id: str) -> Rep
                 texts[c.content] += 1
             if i % stride == 0:
                 timeline.append((c.timestamp, "comment", c.user_name or "", c.content or ""))
+        draws = [
+            dict(d._mapping)
+            for d in conn.execute(
+                select(LuckyDraw.created_ms, LuckyDraw.keyword, LuckyDraw.entrants, LuckyDraw.winners, LuckyDraw.seed)
+                .where(LuckyDraw.session_id == session_id)
+                .order_by(LuckyDraw.created_ms)
+            )
+        ]
         transcripts = conn.execute(
             select(AudioTranscript.timestamp, AudioTranscript.text)
             .where(AudioTranscript.session_id == session_id)
@@ -106,6 +116,7 @@ def collect_report(engine: Engine, segmenter: Segmenter, session_id: str) -> Rep
         timeline=timeline,
         timeline_stride=stride,
         recordings=_recordings(engine, session, series, resolution_s),
+        draws=draws,
     )
 
 
@@ -281,6 +292,21 @@ def render_report(data: ReportData) -> str:
         _table(
             ["时间", "观众", "问题"],
             [[_e(_clock(q["ts"])), _e(q["user_name"]), _e(q["content"])] for q in data.questions],
+        ),
+        "<h2>抽奖</h2>",
+        _table(
+            ["时间", "关键词", "参与人数", "中奖者", "随机种子"],
+            [
+                [
+                    _e(_clock(d["created_ms"])),
+                    _e(d["keyword"]),
+                    str(d["entrants"]),
+                    _e("、".join(w["nickname"] for w in d["winners"]) or "（无人中奖）"),
+                    str(d["seed"]),
+                ]
+                for d in data.draws
+            ],
+            {2},
         ),
         "<h2>录制文件</h2>",
         _table(

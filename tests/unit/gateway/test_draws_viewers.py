@@ -152,6 +152,9 @@ def test_routes(tmp_path: Any, redis_url: str) -> None:
         assert replay["winners"] == draw["winners"]
         assert client.get(f"/api/sessions/s1/draws/{draw['draw_id']}", headers=auth).json() == draw
         assert len(client.get("/api/sessions/s1/draws", headers=auth).json()["draws"]) == 2
+        report = client.get("/api/sessions/s1/report", headers=auth)
+        assert report.status_code == 200 and "<h2>抽奖</h2>" in report.text
+        assert str(draw["seed"]) in report.text and draw["winners"][0]["nickname"] in report.text
         assert client.get("/api/sessions/s1/draws/nope", headers=auth).status_code == 404
         missing = client.post("/api/sessions/nope/draws", json=body, headers=auth)
         assert missing.status_code == 404 and "没有这个场次" in missing.text

@@ -5,7 +5,8 @@ Revises: 0003
 Create Date: 2026-12-07 00:50:00
 
 comment_data gets its own ``user_id`` column (until now only inside ``metadata``), filled from the stored rows, so
-one viewer's comments are an index range; live_events already has one and gets the matching index. Masked viewers
+one viewer's comments are an index range; live_events already has one and gets the matching index. Both indexes
+end with session_id so a viewer's per-session summary is read from the index alone. Masked viewers
 (marked ``masked``, or stored earlier under the shared placeholder id 111111) keep NULL: they have no history.
 """
 
@@ -51,14 +52,14 @@ def upgrade() -> None:
         f"WHERE {uid} <> '' AND {uid} <> '{_PLACEHOLDER}' AND COALESCE({masked}, '') NOT IN ('true', '1')"
     )
     with op.batch_alter_table("comment_data", schema=None) as batch_op:
-        batch_op.create_index("ix_comment_data_user_ts", ["user_id", "timestamp"], unique=False)
+        batch_op.create_index("ix_comment_data_user_ts", ["user_id", "timestamp", "session_id"], unique=False)
     with op.batch_alter_table("live_events", schema=None) as batch_op:
-        batch_op.create_index("ix_live_events_user_ts", ["user_id", "ts"], unique=False)
+        batch_op.create_index("ix_live_events_user_type_ts", ["user_id", "type", "ts", "session_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("live_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_live_events_user_ts")
+        batch_op.drop_index("ix_live_events_user_type_ts")
     with op.batch_alter_table("comment_data", schema=None) as batch_op:
         batch_op.drop_index("ix_comment_data_user_ts")
         batch_op.drop_column("user_id")
