@@ -1,6 +1,7 @@
 import { NavLink, Outlet } from 'react-router-dom';
 import { AccountBadge } from '@/features/account/components/AccountBadge';
 import { HealthStrip, useHealthPolling } from '@/features/health/components/HealthStrip';
+import { ViewerCard } from '@/features/show/components/ViewerCard';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
 import type { MessageKey } from '@/lib/i18n';
@@ -81,6 +82,7 @@ export function AppShell({ createSocket }: { createSocket?: WebSocketFactory }) 
       <main id="main" tabIndex={-1} className="min-h-0 flex-1 overflow-auto p-4 focus:outline-none">
         <Outlet />
       </main>
+      <ViewerCard />
     </div>
   );
 }

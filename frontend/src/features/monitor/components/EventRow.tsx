@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { formatClock } from '@/lib/format';
 import type { TFunction } from '@/lib/i18n';
 import type { LiveEvent, LiveEventType } from '@/types/events';
+import { ViewerName } from '@/components/ViewerName';
 
 const typeClass: Record<LiveEventType, string> = {
   chat: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-100',
@@ -61,13 +62,11 @@ export const EventRow = memo(function EventRow({ ev, t }: { ev: LiveEvent | unde
       <time className="shrink-0 font-mono text-xs tabular-nums text-slate-400">{formatClock(ev.ts)}</time>
       <span className={`shrink-0 rounded px-1.5 text-[11px] leading-5 ${typeClass[ev.type]}`}>{t(`event.${ev.type}`)}</span>
       {ev.user?.nickname && (
-        <span
+        <ViewerName
+          user={ev.user}
           className="max-w-[12em] shrink-0 truncate font-medium text-slate-700 dark:text-slate-200"
           title={ev.user.masked ? t('monitor.maskedUser') : undefined}
-          data-masked={ev.user.masked ? 'true' : undefined}
-        >
-          {ev.user.nickname}
-        </span>
+        />
       )}
       <span className="min-w-0 truncate">{eventSummary(ev, t)}</span>
     </div>
