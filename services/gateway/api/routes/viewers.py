@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.routes.draws import DETAIL
 from services.gateway.viewers import ViewerHistory
 
 
@@ -61,7 +62,13 @@ class ViewerResponse(BaseModel):
 router = APIRouter(prefix="/api/viewers", tags=["viewers"])
 
 
-@router.get("/{user_id}", response_model=ViewerResponse)
+@router.get(
+    "/{user_id}",
+    response_model=ViewerResponse,
+    responses={
+        404: {"description": "不存在 (not found): nothing stored for this id, or a masked viewer", "content": DETAIL}
+    },
+)
 async def viewer(
     state: StateDep,
     user_id: Annotated[str, Path(max_length=64)],
