@@ -30,7 +30,7 @@ from shared.procs import signal_group, spawn_lasting
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
-__all__ = ["BrowserLaunch", "BrowserNotFound", "BrowserOwner", "locate_browser"]
+__all__ = ["BrowserLaunch", "BrowserNotFound", "BrowserOwner", "BrowserStartError", "locate_browser"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,10 @@ class BrowserNotFound(ConfigError, RuntimeError):
             f" (No browser found: {detail}. Install Google Chrome, Microsoft Edge or Chromium, "
             "or point TIMAO_BROWSER at a Chromium-family executable.)"
         )
+
+
+class BrowserStartError(RuntimeError):
+    """The browser was found but did not start or could not be attached (transient: try again later)."""
 
 
 @dataclass(frozen=True)
@@ -279,7 +283,7 @@ class BrowserOwner:
             browser = await self._pw.chromium.connect_over_cdp(endpoint, timeout=START_TIMEOUT_S * 1000)
         except (PlaywrightError, OSError, TimeoutError, RuntimeError) as exc:
             await self._teardown()
-            raise RuntimeError(f"浏览器启动失败 (browser failed to start): {exc}") from exc
+            raise BrowserStartError(f"浏览器启动失败 (browser failed to start): {exc}") from exc
         self._browser = browser
         self._context = browser.contexts[0] if browser.contexts else await browser.new_context()
         browser.on("disconnected", lambda _b: self._on_disconnected(browser))

@@ -159,6 +159,11 @@ class RoomPage:
         except Exception as exc:
             if self._fault is not None:  # the browser or page died under us: say that, not the side effect
                 raise self._fault from exc
+            from playwright.async_api import Error as PlaywrightError
+
+            if isinstance(exc, PlaywrightError):  # a load that timed out, a target closed under us
+                detail = str(exc).splitlines()[0][:160]
+                raise PageFault("page_crashed", f"直播页面出错，正在重新打开 (page error: {detail})") from exc
             raise
         finally:
             remove()

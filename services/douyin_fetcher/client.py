@@ -42,7 +42,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from services.douyin_fetcher.browser_room import PageFault, PageOptions, RoomPage
 from services.douyin_fetcher.resolver import VerificationRequired
-from shared.browser import BrowserOwner
+from shared.browser import BrowserNotFound, BrowserOwner, BrowserStartError
 from shared.events import new_msg_id, now_ms
 from shared.platforms.douyin.account import DouyinAccount, fetch_account_nickname
 from shared.platforms.douyin.constants import USER_AGENT
@@ -406,6 +406,10 @@ class RoomClient:
                     final, reason = ClientState.FAILED, f"{exc.code}: {exc}"
                     self.stats.last_error = reason
                     return
+                except BrowserNotFound as exc:
+                    final, reason = ClientState.FAILED, f"browser_not_found: {exc}"
+                    self.stats.last_error = reason
+                    return
                 except _Refused as exc:
                     await self._move_to_browser(str(exc))
                     attempt = 0
@@ -431,6 +435,7 @@ class RoomClient:
                     _ServerClosed,
                     ConnectionClosed,
                     InvalidHandshake,
+                    BrowserStartError,
                     OSError,
                     TimeoutError,
                     FrameError,

@@ -322,3 +322,18 @@ async def test_a_login_reaches_running_rooms_at_once(rig: Rig) -> None:
         assert client.status()["reason"] == ""
     finally:
         await rooms.stop_all()
+
+
+async def test_no_browser_installed_fails_the_room_with_what_to_install(rig: Rig, tmp_path: Path) -> None:
+    rig.fake.load_scenario(ticker(50, 0.2))
+    rig.owner = BrowserOwner(tmp_path / "nobrowser", choice=str(tmp_path / "no-such-chrome"), headless=True)
+    rooms = rig.rooms("auto")  # page signing, then the browser transport: neither can start
+    try:
+        session = await rooms.start(ROOM)
+        client = rooms.get(session)
+        await asyncio.wait_for(client.join(), 60)
+        status = client.status()
+        assert status["state"] == "failed" and "请安装" in status["error"] and "Chromium" in status["error"]
+        assert states(rig.emit, session)[-1] == "failed"
+    finally:
+        await rooms.stop_all()
