@@ -117,6 +117,7 @@ def _pump(stream: IO[bytes], sink: _ServiceLog) -> None:
     except (OSError, ValueError):
         pass
     finally:
+        stream.close()  # our end of the child's pipe: left to the garbage collector, a restarted service leaks one
         sink.close()
 
 

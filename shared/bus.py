@@ -118,6 +118,9 @@ class Bus:
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+        # A connection redis-py dropped without waiting (a cancelled command) closes its socket in a callback: let it
+        # run, or a loop that ends now leaves the socket to the garbage collector (a ResourceWarning).
+        await asyncio.sleep(0)
 
     @property
     def redis(self) -> aioredis.Redis:

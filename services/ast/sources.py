@@ -126,10 +126,11 @@ class _FfmpegStream:
         stream: IO[bytes] | None = self._proc.stderr
         if stream is None:
             return
-        for line in stream:
-            text = line.decode("utf-8", "replace").strip()
-            if text:
-                self._stderr.append(text)
+        with stream:  # closed at ffmpeg's exit, not left to the garbage collector
+            for line in stream:
+                text = line.decode("utf-8", "replace").strip()
+                if text:
+                    self._stderr.append(text)
 
     def read(self, size: int) -> bytes:
         assert self._proc.stdout is not None

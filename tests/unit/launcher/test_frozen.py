@@ -125,3 +125,5 @@ def test_watch_parent_stops_politely_when_the_parent_dies(tmp_path: Path) -> Non
     finally:
         for proc in [app, *app.children()] if app.is_running() else []:
             proc.kill()
+        if app.stdout is not None:
+            app.stdout.close()

@@ -85,8 +85,13 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
 ) -> None:
     plan = plan_embedded_redis(binary, tmp_path / "redis", tmp_path / "run", use_socket=use_socket)
     proc = _start(plan.argv, plan.config)
+    client = redis.Redis.from_url(plan.url, socket_timeout=2)
+    stranger = (
+        redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2)
+        if plan.socket_path
+        else redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2)
+    )
     try:
-        client = redis.Redis.from_url(plan.url, socket_timeout=2)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -95,11 +100,6 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
             except redis.ConnectionError:
                 assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read() if proc.stdout else ""
                 time.sleep(0.05)
-        stranger = (
-            redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2)
-            if plan.socket_path
-            else redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2)
-        )
         with pytest.raises(redis.AuthenticationError):
             stranger.set("injected", "1")
         for command in (("CONFIG", "SET", "dir", str(tmp_path)), ("MODULE", "LIST"), ("DEBUG", "SLEEP", "0")):
@@ -109,5 +109,9 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
             assert plan.socket_path.stat().st_mode & 0o777 == 0o700
         assert client.set("k", "v") and client.get("k") == b"v"
     finally:
+        client.close()
+        stranger.close()
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

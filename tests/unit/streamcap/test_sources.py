@@ -178,3 +178,4 @@ def test_the_hls_live_check_reads_a_bounded_playlist() -> None:
             DirectSource(f"{base}/huge.m3u8").resolve()
     finally:
         server.shutdown()
+        server.server_close()
