@@ -84,6 +84,12 @@ class _TomlFileSource(PydanticBaseSettingsSource):
         return {k: v for k, v in self._data.items() if k in self.settings_cls.model_fields}
 
 
+# The editable settings' values, shared with the gateway's settings API so its schema says what is accepted.
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+RecordingQuality = Literal["origin", "FULL_HD1", "HD1", "SD1", "SD2"]
+AstEngine = Literal["whisper", "sensevoice", "funasr"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIMAO_", extra="ignore", validate_default=True)
 
@@ -105,10 +111,10 @@ class Settings(BaseSettings):
     browser: str = ""  # TIMAO_BROWSER: chrome, msedge, chromium or an executable's path; empty: auto-detect
     browser_headless: bool = False
     recordings_dir: Path | None = None
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: LogLevel = "INFO"
     # Defaults for new recordings and transcriptions (the UI's settings page edits them; no restart needed).
-    recording_quality: Literal["origin", "FULL_HD1", "HD1", "SD1", "SD2"] = "origin"
-    ast_engine: Literal["whisper", "sensevoice", "funasr"] = "whisper"
+    recording_quality: RecordingQuality = "origin"
+    ast_engine: AstEngine = "whisper"
     ast_model: str = Field(default="", max_length=500)
     # Extra UI origins allowed by the gateway besides its own, with CORS (comma separated; shared/websec.py).
     allowed_origins: str = ""
@@ -306,8 +312,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(str(value), ensure_ascii=False)
+    # JSON string escapes are valid TOML basic-string escapes; JSON leaves DEL as it is, which TOML refuses.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def save_settings(home: Path, changes: dict[str, Any]) -> Settings:

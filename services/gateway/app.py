@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.routing import APIRoute
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
 from services.gateway.analytics import AnalyticsWorker
 from services.gateway.analytics.context import AnalyticsContext
-from services.gateway.api.errors import install_error_handlers
+from services.gateway.api.errors import allowed_methods, install_error_handlers
 from services.gateway.api.routes import analytics as analytics_routes
 from services.gateway.api.routes import (
     ast,
@@ -31,6 +31,7 @@ from services.gateway.api.routes import (
     ws,
 )
 from services.gateway.api.routes import settings as settings_routes
+from services.gateway.api.schemas import document_bad_bodies
 from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
 from services.gateway.repo import SessionRepo
@@ -130,6 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
     )
     install_error_handlers(app)
+    document_bad_bodies(app)
     for module in (
         health,
         sessions,
@@ -163,9 +165,12 @@ def _mount_frontend(app: FastAPI) -> None:
     index = dist / "index.html"
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> FileResponse:
+    async def spa(path: str, request: Request) -> FileResponse:
         # A NUL (%00) is no file name: the path lookup below would raise ValueError on it.
         if path.startswith(("api/", "ws")) or "\x00" in path:
+            # An API path asked with a method it does not take (GET /api/douyin/start): 405, as without the UI.
+            if path.startswith("api/") and allowed_methods(request.app, request.scope["path"]):
+                raise HTTPException(405, "Method Not Allowed")
             raise HTTPException(404, "Not Found")
         # Client-side routes (/dashboard, /settings, ...) all load the SPA; real files are served as they are.
         candidate = (dist / path).resolve()

@@ -7,8 +7,9 @@ the douyin, ast and streamcap routes answer 503, which is fine). Schemathesis re
 token, and the gate is: no 5xx, and every answer within a few seconds. A session with stored events exists, and the
 generated ``session_id`` is that one half of the time, so the analytics and export routes work on real rows.
 
-Whether the answers match the documented responses (status codes, bodies) is issue #15, not checked here:
-``TIMAO_FUZZ_CONFORMANCE=1`` runs schemathesis's other checks as well and prints what they find, without failing.
+The answers must also match the schema (issue #15): every status code, media type and body documented, 405 with an
+``Allow`` header for an undeclared method, schema-valid requests accepted. ``TIMAO_FUZZ_CONFORMANCE=1`` prints what
+each check found (a count per operation) besides failing on the first mismatch.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import schemathesis
 import uvicorn
 from hypothesis import given
 from hypothesis import strategies as st
-from schemathesis.checks import load_all_checks, not_a_server_error
+from schemathesis.checks import load_all_checks, not_a_server_error, positive_data_acceptance
 from schemathesis.core.failures import FailureGroup
 from sqlalchemy import create_engine, text
 
@@ -57,6 +58,16 @@ RESPONSE_SECONDS = 5.0
 WORKER_ROUTES = ("/api/douyin/", "/api/ast/", "/api/streamcap/")
 
 CONFORMANCE = bool(os.environ.get("TIMAO_FUZZ_CONFORMANCE"))
+# Refusals no schema can express: a cookie string is valid text, and only the site can tell whether it holds a login
+# session (422 when it does not); hot words are counted and measured after trimming and de-duplication; a draw's
+# window must not end before it starts.
+SEMANTIC_REFUSALS = {
+    ("PUT", "/api/douyin/account"),
+    ("PUT", "/api/ast/vocabulary"),
+    ("POST", "/api/sessions/{session_id}/draws"),
+}
+
+load_all_checks()  # the conformance checks besides not_a_server_error
 
 schema = schemathesis.openapi.from_dict(
     openapi_schema(),
@@ -241,6 +252,7 @@ def test_values_no_row_can_hold_are_4xx_not_5xx(gateway: str) -> None:
 
 MISMATCHES: Counter[str] = Counter()
 STATUSES: Counter[int] = Counter()
+SAMPLES: dict[str, str] = {}
 
 # What schemathesis does not send: paths outside the schema (the StreamCap pass-through, unknown routes), bodies that
 # are not JSON, odd content types, query values of any size.
@@ -319,11 +331,15 @@ def test_no_server_error_and_no_hang(case: schemathesis.Case[Any], gateway: str)
     response = case.call(base_url=gateway, headers=AUTH, timeout=RESPONSE_SECONDS * 2)
     elapsed = time.perf_counter() - started
     STATUSES[response.status_code] += 1
-    if not _worker_not_running(case.path, response):
-        case.validate_response(response, checks=[not_a_server_error], headers=AUTH)
-    assert elapsed < RESPONSE_SECONDS, f"{case.method} {case.formatted_path} took {elapsed:.1f}s"
     if CONFORMANCE:
         _conformance(case, response)
+    excluded = []
+    if _worker_not_running(case.path, response):
+        excluded.append(not_a_server_error)
+    if (case.method, case.path) in SEMANTIC_REFUSALS:
+        excluded.append(positive_data_acceptance)
+    case.validate_response(response, headers=AUTH, excluded_checks=excluded)
+    assert elapsed < RESPONSE_SECONDS, f"{case.method} {case.formatted_path} took {elapsed:.1f}s"
 
 
 def _worker_not_running(path: str, response: Any) -> bool:
@@ -338,13 +354,14 @@ def _worker_not_running(path: str, response: Any) -> bool:
 
 
 def _conformance(case: schemathesis.Case[Any], response: Any) -> None:
-    """Count what schemathesis's other checks say (issue #15); never fails the test."""
-    load_all_checks()
+    """Count what schemathesis's checks say, for the report; the test itself fails on the first mismatch."""
     try:
         case.validate_response(response, headers=AUTH, excluded_checks=[not_a_server_error])
     except FailureGroup as group:
         for failure in group.exceptions:
-            MISMATCHES[f"{case.method} {case.path}: {failure.title}"] += 1
+            kind = f"{case.method} {case.path}: {failure.title}"
+            MISMATCHES[kind] += 1
+            SAMPLES.setdefault(kind, f"{case.formatted_path} → {response.status_code}: {failure.message[:200]!r}")
     except AssertionError as exc:
         MISMATCHES[f"{case.method} {case.path}: {type(exc).__name__}"] += 1
 
@@ -357,4 +374,4 @@ def _report_conformance() -> Iterator[None]:
     if CONFORMANCE and MISMATCHES:
         print(f"\nconformance mismatches (issue #15): {sum(MISMATCHES.values())} in {len(MISMATCHES)} kinds")
         for key, count in sorted(MISMATCHES.items()):
-            print(f"  {count:5d}  {key}")
+            print(f"  {count:5d}  {key}\n         {SAMPLES.get(key, '')}")

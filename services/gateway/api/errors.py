@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import BusError, CommandError, CommandTimeout, ServiceUnavailable
 from shared.websec import request_validation_handler
 
-__all__ = ["install_error_handlers"]
+__all__ = ["allowed_methods", "install_error_handlers"]
 
 COMMAND_ERROR_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "unavailable": 503}
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI schema documents for this request path (none for a path it does not know)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"), {m.upper() for m in ops})
+            for template, ops in app.openapi()["paths"].items()
+        ]
+        app.state.allow_table = table
+    return sorted(set().union(*(methods for pattern, methods in table if pattern.match(path))))
 
 
 def install_error_handlers(app: FastAPI) -> None:
     # 422s say which field is wrong and why, without echoing the request body back.
     app.add_exception_handler(RequestValidationError, request_validation_handler)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        # A 405 names every method of the path: Starlette's own names only those of the first route it tried.
+        if exc.status_code == 405 and (methods := allowed_methods(app, request.scope["path"])):
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(methods)}
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(_request: Request, exc: ServiceUnavailable) -> JSONResponse:

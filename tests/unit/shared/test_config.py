@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import load_settings
+from shared.config import load_settings, save_settings
 from shared.errors import ConfigError
 
 
@@ -68,6 +68,12 @@ def test_broken_settings_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "settings.toml").write_text("gateway_port = = 1")
     with pytest.raises(ConfigError, match=r"settings\.toml: not valid TOML"):
         load_settings()
+
+
+def test_saved_settings_with_control_characters_read_back(tmp_path: Path) -> None:
+    # DEL is left raw by JSON escaping but refused by TOML: the file must stay readable for the next save and start.
+    save_settings(tmp_path, {"recordings_dir": "/tmp/a\x7fb\x08c"})
+    assert str(save_settings(tmp_path, {"gateway_port": 9100}).recordings_dir) == "/tmp/a\x7fb\x08c"
 
 
 def test_token_generated_once_with_owner_only_permissions(tmp_path: Path) -> None:

@@ -13,6 +13,14 @@ from services.gateway.analytics.export import iter_export
 from services.gateway.analytics.pdf import PdfUnavailable
 from services.gateway.analytics.queries import ResolutionError
 from services.gateway.analytics.report import CSP, build_report
+from services.gateway.api.schemas import (
+    ChattersResponse,
+    GiftRankingResponse,
+    HotWordsResponse,
+    QuestionsResponse,
+    StatsResponse,
+    errors,
+)
 
 router = APIRouter(prefix="/api/sessions", tags=["analytics"])
 
@@ -32,11 +40,13 @@ async def _known(ctx: AnalyticsContext, session_id: str) -> None:
         raise HTTPException(404, f"没有这个场次 (no such session): {session_id[:64]}")
 
 
-@router.get("/{session_id}/stats")
+@router.get("/{session_id}/stats", response_model=StatsResponse, responses=errors(404, 422))
 async def stats(
     ctx: AnalyticsDep,
     session_id: str,
-    resolution: Annotated[int, Query(ge=60, le=86400, description="bucket size in seconds (whole minutes)")] = 60,
+    resolution: Annotated[
+        int, Query(ge=60, le=86400, multiple_of=60, description="bucket size in seconds (whole minutes)")
+    ] = 60,
 ) -> dict[str, Any]:
     await _known(ctx, session_id)
     try:
@@ -47,19 +57,19 @@ async def stats(
     return {"resolution": resolution, "series": series, "totals": totals}
 
 
-@router.get("/{session_id}/gifts/ranking")
+@router.get("/{session_id}/gifts/ranking", response_model=GiftRankingResponse, responses=errors(404, 422))
 async def gift_ranking(ctx: AnalyticsDep, session_id: str, limit: Limit = 20) -> dict[str, Any]:
     await _known(ctx, session_id)
     return {"ranking": await asyncio.to_thread(ctx.queries.gift_ranking, session_id, limit)}
 
 
-@router.get("/{session_id}/chatters/top")
+@router.get("/{session_id}/chatters/top", response_model=ChattersResponse, responses=errors(404, 422))
 async def top_chatters(ctx: AnalyticsDep, session_id: str, limit: Limit = 20) -> dict[str, Any]:
     await _known(ctx, session_id)
     return {"chatters": await asyncio.to_thread(ctx.queries.top_chatters, session_id, limit)}
 
 
-@router.get("/{session_id}/hotwords")
+@router.get("/{session_id}/hotwords", response_model=HotWordsResponse, responses=errors(404, 422))
 async def hot_words(
     ctx: AnalyticsDep,
     session_id: str,
@@ -71,13 +81,21 @@ async def hot_words(
     return {"window": window, "words": [{"word": w, "count": n} for w, n in words]}
 
 
-@router.get("/{session_id}/questions")
+@router.get("/{session_id}/questions", response_model=QuestionsResponse, responses=errors(404, 422))
 async def questions(ctx: AnalyticsDep, session_id: str, limit: Limit = 100) -> dict[str, Any]:
     await _known(ctx, session_id)
     return {"questions": await asyncio.to_thread(ctx.queries.questions, session_id, limit)}
 
 
-@router.get("/{session_id}/report", response_model=None)
+@router.get(
+    "/{session_id}/report",
+    response_model=None,
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the report, as HTML or PDF"},
+        **errors(404, 422, 503, json_model=False),
+    },
+)
 async def report(
     ctx: AnalyticsDep,
     session_id: str,
@@ -102,7 +120,14 @@ async def report(
     )
 
 
-@router.get("/{session_id}/export")
+@router.get(
+    "/{session_id}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/x-ndjson": {}, "text/csv": {}}, "description": "one row per line"},
+        **errors(404, 422, json_model=False),
+    },
+)
 async def export(
     ctx: AnalyticsDep,
     session_id: str,

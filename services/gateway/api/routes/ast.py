@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway.api.deps import StateDep
 from services.gateway.api.routes.settings import current_settings
+from services.gateway.api.schemas import (
+    WORKER_ERRORS,
+    AstStartResponse,
+    AstStatusResponse,
+    SuccessResponse,
+    VocabularyResponse,
+    errors,
+)
 from services.gateway.vocabulary import DEFAULT_ROOM, MAX_WORDS, load_words, room_words, save_words
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
@@ -46,7 +54,7 @@ class Vocabulary(BaseModel):
     words: list[str] = Field(max_length=MAX_WORDS * 4)
 
 
-@router.post("/start")
+@router.post("/start", response_model=AstStartResponse, responses=errors(*WORKER_ERRORS))
 async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     audio = body.audio_config
@@ -102,20 +110,20 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
 
 
-@router.post("/stop")
+@router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: AstStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     await state.bus.call(SERVICE, "stop_job", {"session_id": body.session_id})
     return {"success": True}
 
 
-@router.get("/status")
+@router.get("/status", response_model=AstStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     return await state.bus.call(SERVICE, "jobs", {})
 
 
-@router.get("/vocabulary")
+@router.get("/vocabulary", response_model=VocabularyResponse, responses=errors(422))
 async def read_vocabulary(
     state: StateDep, room: str = Query(DEFAULT_ROOM, min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -123,7 +131,7 @@ async def read_vocabulary(
     return {"room": room, "words": await asyncio.to_thread(load_words, state.settings.home, room)}
 
 
-@router.put("/vocabulary")
+@router.put("/vocabulary", response_model=VocabularyResponse, responses=errors(400, 422))
 async def write_vocabulary(state: StateDep, body: Vocabulary) -> dict[str, Any]:
     """Replace a room's hot words; jobs started from now on get them (running jobs keep theirs)."""
     try:

@@ -11,12 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import DeadLetterClear, DeadLettersResponse, errors
 from services.gateway.persister import DEAD_LETTER_STREAM
 
 router = APIRouter(prefix="/api/events/dead-letters", tags=["events"])
 
 
-@router.get("")
+@router.get("", response_model=DeadLettersResponse, responses=errors(422))
 async def list_dead_letters(state: StateDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     redis = state.bus.redis
     count = int(await redis.xlen(DEAD_LETTER_STREAM))
@@ -34,7 +35,7 @@ async def list_dead_letters(state: StateDep, limit: int = Query(100, ge=1, le=10
     return {"count": count, "items": items}
 
 
-@router.delete("")
+@router.delete("", response_model=DeadLetterClear)
 async def clear_dead_letters(state: StateDep) -> dict[str, int]:
     removed = int(await state.bus.redis.delete(DEAD_LETTER_STREAM))
     count = int(await state.bus.redis.xlen(DEAD_LETTER_STREAM))

@@ -10,6 +10,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import (
+    WORKER_ERRORS,
+    DouyinStartResponse,
+    DouyinStatusResponse,
+    SuccessResponse,
+    errors,
+)
 
 router = APIRouter(prefix="/api/douyin", tags=["douyin"])
 
@@ -37,7 +44,9 @@ class DouyinStop(BaseModel):
     session_id: str = Field(min_length=1, max_length=64)
 
 
-@router.post("/start")
+@router.post(
+    "/start", response_model=DouyinStartResponse, response_model_exclude_unset=True, responses=errors(*WORKER_ERRORS)
+)
 async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     requested = uuid.uuid4().hex
@@ -62,14 +71,14 @@ async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
 
 
-@router.post("/stop")
+@router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: DouyinStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     await state.bus.call(SERVICE, "stop_room", {"session_id": body.session_id})
     return {"success": True}
 
 
-@router.get("/status")
+@router.get("/status", response_model=DouyinStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     return await state.bus.call(SERVICE, "rooms", {})

@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import WORKER_ERRORS, AccountView, errors
 from services.gateway.state import GatewayState
 from shared.bus import TRANSIENT
 from shared.errors import BusError, CommandError, CommandTimeout
@@ -90,13 +91,13 @@ async def _notify_fetcher(state: GatewayState, command: str = ACCOUNT_CHANGED_CO
         )
 
 
-@router.get("")
+@router.get("", response_model=AccountView)
 async def read_account(state: StateDep) -> dict[str, Any]:
     """The account as the suite will use it: `{"logged_in", "nickname", "source", "login_pending", "login_error"}`."""
     return await _view(state)
 
 
-@router.put("")
+@router.put("", response_model=AccountView, responses=errors(400, 422, 502))
 async def import_account(state: StateDep, body: CookieImport) -> dict[str, Any]:
     """Import a cookie string after the site confirmed it holds a login session (422 when it does not)."""
     try:
@@ -110,7 +111,7 @@ async def import_account(state: StateDep, body: CookieImport) -> dict[str, Any]:
     return await _view(state)
 
 
-@router.delete("")
+@router.delete("", response_model=AccountView, responses=errors(409))
 async def logout(state: StateDep) -> dict[str, Any]:
     """Log out: the fetcher's browser forgets the login, the account file and the login's browser profile go."""
     # The fetcher first: it empties its browser's cookies (so they are not written back), clears the account and
@@ -127,7 +128,7 @@ async def logout(state: StateDep) -> dict[str, Any]:
 _NO_BODY = LoginStart()  # a POST without a body takes the defaults
 
 
-@router.post("/login")
+@router.post("/login", response_model=AccountView, responses=errors(*WORKER_ERRORS))
 async def start_login(state: StateDep, body: LoginStart = _NO_BODY) -> dict[str, Any]:
     """Open the login window (in the fetcher's browser); answers at once with `login_pending`."""
     await state.require_worker(SERVICE)

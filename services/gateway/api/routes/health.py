@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from redis.exceptions import RedisError
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import HealthResponse, errors
 from services.gateway.persister import DEAD_LETTER_STREAM
 from shared.websec import HELLO_NONCE_PATTERN, hello_proof
 
@@ -31,7 +32,7 @@ Challenge = Annotated[
 ]
 
 
-@router.get("/health")
+@router.get("/health", response_model=HealthResponse, response_model_exclude_unset=True, responses=errors(422))
 async def health(state: StateDep, challenge: Challenge = None) -> dict[str, Any]:
     services: dict[str, Any] = {}
     launcher = None

@@ -8,17 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import CommentsResponse, SessionInfo, SessionsResponse, TranscriptsResponse, errors
 from shared.events import MAX_INT
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 
-@router.get("")
+@router.get("", response_model=SessionsResponse, responses=errors(422))
 async def list_sessions(state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     return {"sessions": await asyncio.to_thread(state.repo.list_sessions, limit)}
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", response_model=SessionInfo, responses=errors(404, 422))
 async def get_session(state: StateDep, session_id: str) -> dict[str, Any]:
     session = await asyncio.to_thread(state.repo.get_session, session_id)
     if session is None:
@@ -26,7 +27,7 @@ async def get_session(state: StateDep, session_id: str) -> dict[str, Any]:
     return session
 
 
-@router.get("/{session_id}/comments")
+@router.get("/{session_id}/comments", response_model=CommentsResponse, responses=errors(422))
 async def comments(
     state: StateDep,
     session_id: str,
@@ -38,6 +39,6 @@ async def comments(
     return {"comments": rows}
 
 
-@router.get("/{session_id}/transcripts")
+@router.get("/{session_id}/transcripts", response_model=TranscriptsResponse, responses=errors(422))
 async def transcripts(state: StateDep, session_id: str) -> dict[str, Any]:
     return {"transcripts": await asyncio.to_thread(state.repo.transcripts, session_id)}

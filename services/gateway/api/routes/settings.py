@@ -10,10 +10,11 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.gateway.api.deps import StateDep
-from shared.config import RESTART_KEYS, Settings, load_settings, save_settings
+from services.gateway.api.schemas import SettingsView, errors
+from shared.config import RESTART_KEYS, AstEngine, LogLevel, RecordingQuality, Settings, load_settings, save_settings
 from shared.errors import ConfigError
 
 router = APIRouter(prefix="/api/settings", tags=["settings"])
@@ -22,13 +23,22 @@ router = APIRouter(prefix="/api/settings", tags=["settings"])
 class SettingsUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    recordings_dir: str | None = None
-    recording_quality: str | None = None
-    ast_engine: str | None = None
-    ast_model: str | None = None
-    gateway_port: int | None = None
-    streamcap_port: int | None = None
-    log_level: str | None = None
+    # The pattern only documents the rule: the settings' own check refuses a NUL with a clear message.
+    recordings_dir: str | None = Field(default=None, max_length=4000, json_schema_extra={"pattern": "^[^\\x00]*$"})
+    recording_quality: RecordingQuality | None = None
+    ast_engine: AstEngine | None = None
+    ast_model: str | None = Field(default=None, max_length=500)
+    gateway_port: int | None = Field(default=None, ge=1, le=65535)
+    streamcap_port: int | None = Field(default=None, ge=1, le=65535)
+    log_level: LogLevel | None = None
+
+    @field_validator("gateway_port", "streamcap_port", mode="before")
+    @classmethod
+    def _no_bool(cls, value: object) -> object:
+        # JSON true is no port number (pydantic would take it as 1).
+        if isinstance(value, bool):
+            raise ValueError("端口必须是数字 (a port is a number)")
+        return value
 
 
 def current_settings(running: Settings) -> Settings:
@@ -44,13 +54,13 @@ def _view(running: Settings, fresh: Settings) -> dict[str, Any]:
     return view
 
 
-@router.get("")
+@router.get("", response_model=SettingsView)
 async def read_settings(state: StateDep) -> dict[str, Any]:
     fresh = await asyncio.to_thread(current_settings, state.settings)
     return _view(state.settings, fresh)
 
 
-@router.put("")
+@router.put("", response_model=SettingsView, responses=errors(400, 422))
 async def update_settings(state: StateDep, body: SettingsUpdate) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     try:
