@@ -9,15 +9,11 @@ from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.schemas import errors
 from services.gateway.draws import MAX_SEED, DrawStore
 from shared.events import MAX_INT
 
 router = APIRouter(prefix="/api/sessions", tags=["draws"])
-# Besides 422 (FastAPI documents it): an unknown session or draw.
-DETAIL = {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "不存在 (not found): no such session or draw", "content": DETAIL}
-}
 
 SessionId = Annotated[str, Path(max_length=64)]
 
@@ -73,7 +69,7 @@ async def _known(state: Any, session_id: str) -> None:
         raise HTTPException(404, f"没有这个场次 (no such session): {session_id[:64]}")
 
 
-@router.post("/{session_id}/draws", response_model=DrawResponse, responses=NOT_FOUND)
+@router.post("/{session_id}/draws", response_model=DrawResponse, responses=errors(404, 422))
 async def run_draw(state: StateDep, session_id: SessionId, body: DrawRequest) -> dict[str, Any]:
     await _known(state, session_id)
     return await asyncio.to_thread(
@@ -81,13 +77,13 @@ async def run_draw(state: StateDep, session_id: SessionId, body: DrawRequest) ->
     )
 
 
-@router.get("/{session_id}/draws", response_model=DrawsResponse, responses=NOT_FOUND)
+@router.get("/{session_id}/draws", response_model=DrawsResponse, responses=errors(404, 422))
 async def list_draws(state: StateDep, session_id: SessionId) -> dict[str, Any]:
     await _known(state, session_id)
     return {"draws": await asyncio.to_thread(_store(state).all, session_id)}
 
 
-@router.get("/{session_id}/draws/{draw_id}", response_model=DrawResponse, responses=NOT_FOUND)
+@router.get("/{session_id}/draws/{draw_id}", response_model=DrawResponse, responses=errors(404, 422))
 async def get_draw(
     state: StateDep, session_id: SessionId, draw_id: Annotated[str, Path(max_length=32)]
 ) -> dict[str, Any]:

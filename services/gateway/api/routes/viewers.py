@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
-from services.gateway.api.routes.draws import DETAIL
+from services.gateway.api.schemas import errors
 from services.gateway.viewers import ViewerHistory
 
 
@@ -65,9 +65,7 @@ router = APIRouter(prefix="/api/viewers", tags=["viewers"])
 @router.get(
     "/{user_id}",
     response_model=ViewerResponse,
-    responses={
-        404: {"description": "不存在 (not found): nothing stored for this id, or a masked viewer", "content": DETAIL}
-    },
+    responses=errors(404, 422),
 )
 async def viewer(
     state: StateDep,
