@@ -22,6 +22,7 @@ __all__ = [
     "MASKED_USER_ID",
     "MAX_ID_LENGTH",
     "MAX_INT",
+    "WS_ONLY_TYPES",
     "EventType",
     "InvalidEvent",
     "LiveEvent",
@@ -51,6 +52,12 @@ class EventType(StrEnum):
     TRANSCRIPT = "transcript"
     RECORDING = "recording"
     SERVICE = "service"
+    # The gateway's once-a-second show totals, only on /ws: never on the durable log, never stored.
+    STATS = "stats"
+
+
+# Types that exist only on the gateway's /ws fan-out (the persister refuses them on the log).
+WS_ONLY_TYPES = frozenset({EventType.STATS})
 
 
 class InvalidEvent(ValueError):
@@ -133,6 +140,15 @@ class ServiceData(_Data):
     state: str
 
 
+class StatsData(_Data):
+    """The show so far, from the stored aggregates: sums since the start (comments, likes, gifts, diamonds, ...,
+    ``chatters`` distinct, ``peak_online`` and the latest ``online``), and the latest minute's counts (``t`` its
+    start), null before the first minute."""
+
+    totals: dict[str, int | None]
+    minute: dict[str, int | None] | None = None
+
+
 DATA_MODELS: dict[EventType, type[_Data]] = {
     EventType.CHAT: ChatData,
     EventType.EMOJI_CHAT: EmojiChatData,
@@ -148,6 +164,7 @@ DATA_MODELS: dict[EventType, type[_Data]] = {
     EventType.TRANSCRIPT: TranscriptData,
     EventType.RECORDING: RecordingData,
     EventType.SERVICE: ServiceData,
+    EventType.STATS: StatsData,
 }
 
 

@@ -26,7 +26,7 @@ import orjson
 from shared.bus import TRANSIENT, Bus, StreamEntry
 from shared.db.engine import is_transient_db_error
 from shared.db.store import LOGGED_AT, EventStore
-from shared.events import MAX_ID_LENGTH, EventType, sanitize_event
+from shared.events import MAX_ID_LENGTH, WS_ONLY_TYPES, EventType, sanitize_event
 from shared.retry import RetryPolicy, exponential
 
 __all__ = ["DEAD_LETTER_STREAM", "Persister", "parse_entry"]
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 GROUP = "persister"
 DEAD_LETTER_STREAM = "timao:events:dead"
 DEAD_LETTER_MAXLEN = 10_000
-_TYPES = frozenset(t.value for t in EventType)
+_TYPES = frozenset(t.value for t in EventType if t not in WS_ONLY_TYPES)
 # How a NUL inside any JSON string looks on the wire: a cheap test on the bytes before walking the event.
 _ESCAPED_NUL = b"\\u0000"
 

@@ -1,4 +1,12 @@
-import type { GiftEvent, LiveEvent, LiveEventType, RecordingEvent, ServiceEvent, TranscriptEvent } from '@/types/events';
+import type {
+  GiftEvent,
+  LiveEvent,
+  LiveEventType,
+  RecordingEvent,
+  ServiceEvent,
+  ShowTotals,
+  TranscriptEvent,
+} from '@/types/events';
 
 /**
  * The bounded history of live events plus the aggregates the live pages show.
@@ -47,6 +55,7 @@ export function emptyCounts(): Record<LiveEventType, number> {
     transcript: 0,
     recording: 0,
     service: 0,
+    stats: 0,
   };
 }
 
@@ -70,6 +79,8 @@ export class LiveLog {
   recordingEvents: RecordingEvent[] = [];
   services = new Map<string, ServiceEvent>();
   combos = new Map<string, ComboState>();
+  /** The gateway's `stats` per session: the whole show, including what came before this page was opened. */
+  showTotals = new Map<string, ShowTotals>();
 
   private seenIds = new Set<string>();
   private seenOrder: string[] = [];
@@ -89,10 +100,19 @@ export class LiveLog {
     return this.buf[seq % this.capacity];
   }
 
-  /** Appends events in order; returns how many were new (duplicates by msg id are dropped). */
+  /**
+   * Appends events in order; returns how many changed what the pages show (new events, and `stats` updates,
+   * which are kept per session and never enter the feed). Duplicates by msg id are dropped.
+   */
   append(events: readonly LiveEvent[]): number {
     let added = 0;
     for (const ev of events) {
+      if (ev.type === 'stats') {
+        this.showTotals.set(ev.session_id, ev.data.totals ?? {});
+        this.counts.stats += 1;
+        added += 1;
+        continue;
+      }
       if (ev.msg_id && this.isDuplicate(`${ev.session_id}:${ev.type}:${ev.msg_id}`)) {
         this.duplicates += 1;
         continue;
@@ -104,6 +124,16 @@ export class LiveLog {
       added += 1;
     }
     return added;
+  }
+
+  /** A figure over the sessions' show totals, or null before the first `stats` message. */
+  showTotal(key: keyof ShowTotals): number | null {
+    let sum: number | null = null;
+    for (const totals of this.showTotals.values()) {
+      const value = Number(totals[key]);
+      if (Number.isFinite(value)) sum = (sum ?? 0) + value;
+    }
+    return sum;
   }
 
   /** Combos still running, or ended less than a few seconds ago; newest first. */

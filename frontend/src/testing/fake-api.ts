@@ -89,6 +89,12 @@ export function gift(opts: { user?: string; name?: string; diamonds?: number; re
   };
 }
 
+/** The gateway's once-a-second show totals (`/ws` only). */
+export function showStats(totals: Record<string, number | null>, session_id = 's1'): LiveEvent {
+  seq += 1;
+  return { type: 'stats', session_id, msg_id: `st${seq}`, ts: 1_790_000_000_000 + seq, data: { totals, minute: null } };
+}
+
 export function roomStats(online: number): LiveEvent {
   seq += 1;
   return { type: 'room_stats', session_id: 's1', msg_id: `r${seq}`, ts: 1_790_000_000_000 + seq, data: { online } };

@@ -50,6 +50,24 @@ export type TranscriptEvent = EventBase<
 export type RecordingEvent = EventBase<'recording', { recording_id: string; state: string; file?: string | null }>;
 export type ServiceEvent = EventBase<'service', { service: string; state: string; reason?: string }>;
 
+/** The show so far, from the gateway's stored aggregates (counts since the start; `online` the latest). */
+export interface ShowTotals {
+  comments?: number;
+  likes?: number;
+  follows?: number;
+  shares?: number;
+  members?: number;
+  gifts?: number;
+  diamonds?: number;
+  chatters?: number;
+  peak_online?: number | null;
+  online?: number | null;
+  [key: string]: number | null | undefined;
+}
+
+/** `/ws` only, at most once a second per session: never stored, never in the feed (docs/contracts.md). */
+export type StatsEvent = EventBase<'stats', { totals: ShowTotals; minute?: Record<string, number | null> | null }>;
+
 export type LiveEvent =
   | ChatEvent
   | EmojiChatEvent
@@ -64,7 +82,8 @@ export type LiveEvent =
   | RoomRankEvent
   | TranscriptEvent
   | RecordingEvent
-  | ServiceEvent;
+  | ServiceEvent
+  | StatsEvent;
 
 export type LiveEventType = LiveEvent['type'];
 
@@ -83,6 +102,7 @@ export const LIVE_EVENT_TYPES: readonly LiveEventType[] = [
   'transcript',
   'recording',
   'service',
+  'stats',
 ] as const;
 
 const TYPE_SET: ReadonlySet<string> = new Set(LIVE_EVENT_TYPES);

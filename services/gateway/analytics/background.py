@@ -2,9 +2,8 @@
 is written when a live ends. Both run on the gateway's loop and push the database work to threads, so the
 persister is never blocked.
 
-A ``stats`` event exists only on the ``/ws`` fan-out (never on the durable log):
-``{"type": "stats", "session_id", "msg_id", "ts", "data": {"totals": {...}, "minute": {...}}}``, at most one per second
-per session.
+A ``stats`` event (``shared.events.StatsData``) exists only on the ``/ws`` fan-out (never on the durable log), at most
+one per second per session.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import orjson
 from sqlalchemy import Engine, select
 
 from services.gateway.analytics.aggregator import Aggregator
@@ -23,7 +21,7 @@ from services.gateway.analytics.hotwords import Segmenter
 from services.gateway.analytics.queries import AnalyticsQueries
 from services.gateway.analytics.report import build_report, write_report_file
 from shared.db.models import LiveSession
-from shared.events import new_msg_id, now_ms
+from shared.events import EventType, LiveEvent
 
 __all__ = ["AnalyticsWorker"]
 
@@ -74,9 +72,8 @@ class AnalyticsWorker:
                     except Exception:  # a failed snapshot only skips one update; the next tick retries
                         log.warning("analytics: stats snapshot of session=%s failed", session_id, exc_info=True)
                         continue
-                    # A msg_id like every /ws event's, so clients that key events by it keep working.
-                    stats = {"type": "stats", "session_id": session_id, "msg_id": new_msg_id(), "ts": now_ms()}
-                    self.dispatch(orjson.dumps({**stats, "data": snapshot}))
+                    # Built like every event (validated: one message a second per session costs nothing).
+                    self.dispatch(LiveEvent.build(EventType.STATS, session_id, snapshot).to_json())
         finally:
             reports.cancel()
             await asyncio.gather(reports, *self._tasks, return_exceptions=True)

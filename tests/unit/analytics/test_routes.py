@@ -17,7 +17,7 @@ from shared.bus import Bus
 from shared.config import load_settings
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
-from shared.events import LiveEvent
+from shared.events import EventType, LiveEvent
 from tests.unit.analytics.script import CHATTERS, RANKING, TOTALS, show
 
 TOKEN = "analytics-test-token"
@@ -68,6 +68,8 @@ def test_analytics_routes(client: TestClient, redis_url: str, home: Path) -> Non
             if msg["type"] == "stats":
                 stats_event = msg
     assert stats_event["session_id"] == "show" and set(stats_event["data"]) == {"totals", "minute"}
+    assert LiveEvent.from_json(orjson.dumps(stats_event)).type == EventType.STATS  # the event schema has it
+    assert {"comments", "gifts", "diamonds", "likes", "peak_online"} <= set(stats_event["data"]["totals"])
 
     body = client.get("/api/sessions/show/stats?resolution=60", headers=AUTH).json()
     assert body["totals"] == TOTALS

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.gateway.persister import DEAD_LETTER_STREAM, GROUP, Persister
+from services.gateway.persister import DEAD_LETTER_STREAM, GROUP, Persister, parse_entry
 from shared.bus import EVENTS_STREAM, Bus
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
@@ -275,3 +275,10 @@ async def test_a_large_acknowledged_backlog_is_trimmed_in_one_go(redis_url: str)
     assert await bus.trim_acknowledged() > 29_000
     assert await bus.redis.xlen(EVENTS_STREAM) < 200
     await bus.close()
+
+
+def test_stats_events_never_go_to_the_database() -> None:
+    # ``stats`` is a /ws-only event (the gateway's show totals): on the durable log it is refused as not storable.
+    raw = LiveEvent.build("stats", "s1", {"totals": {"comments": 1}}).to_json()
+    with pytest.raises(Exception, match="no known type"):
+        parse_entry(raw)

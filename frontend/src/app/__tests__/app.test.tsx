@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderApp } from '@/testing/render-app';
-import { chat, gift, roomStats } from '@/testing/fake-api';
+import { chat, gift, roomStats, showStats } from '@/testing/fake-api';
 import { useAppStore } from '@/stores/app-store';
 
 const douyinStatus = { sessions: [{ session_id: 's1', live_id: '123', state: 'connected', title: '测试直播间', anchor: '主播A' }] };
@@ -42,6 +42,17 @@ describe('monitor', () => {
     expect(screen.getByTestId('stat-diamonds').textContent).toBe('3000');
     expect(screen.getByTestId('sparkline').querySelector('path')).toBeTruthy();
     expect(screen.getAllByTestId('combo')[0]!.textContent).toContain('嘉年华');
+  });
+
+  it('shows the whole show from the gateway\'s stats, never as a feed row', async () => {
+    const { push, socket } = renderApp('/', route);
+    await waitFor(() => expect(socket()).toBeDefined());
+    act(() => socket()!.open());
+    push([chat('刚进来', '小明'), showStats({ comments: 420, gifts: 12, diamonds: 5200, peak_online: null })]);
+    expect(screen.getByTestId('stat-comments').textContent).toBe('420');
+    expect(screen.getByTestId('stat-diamonds').textContent).toBe('5200');
+    expect(within(screen.getByTestId('virtual-list')).getAllByText('刚进来')).toHaveLength(1);
+    expect(screen.getByTestId('stat-events').textContent).toBe('1');
   });
 
   it('marks masked viewers as such, named ones not', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LiveLog } from '../live-log';
 import { FilteredIndex } from '../event-filter';
-import { chat, gift, roomStats } from '@/testing/fake-api';
+import { chat, gift, roomStats, showStats } from '@/testing/fake-api';
 
 describe('LiveLog', () => {
   it('keeps at most `capacity` events, oldest evicted', () => {
@@ -12,6 +12,17 @@ describe('LiveLog', () => {
     expect(log.get(0)).toBeUndefined();
     expect(log.get(3)?.type).toBe('chat');
     expect(log.counts.chat).toBe(4);
+  });
+
+  it('keeps the gateway\'s stats per session, outside the feed', () => {
+    const log = new LiveLog(10);
+    expect(log.showTotal('diamonds')).toBeNull();
+    expect(log.append([chat('a'), showStats({ diamonds: 100, comments: 5 }), showStats({ diamonds: 50 }, 's2')])).toBe(3);
+    expect(log.size).toBe(1);
+    expect(log.showTotal('diamonds')).toBe(150);
+    log.append([showStats({ diamonds: 120, comments: 6 })]); // the newer message replaces the session's totals
+    expect(log.showTotal('diamonds')).toBe(170);
+    expect(log.showTotal('comments')).toBe(6);
   });
 
   it('drops duplicates by message id', () => {

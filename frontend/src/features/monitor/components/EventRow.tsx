@@ -19,6 +19,7 @@ const typeClass: Record<LiveEventType, string> = {
   transcript: 'bg-teal-100 text-teal-700 dark:bg-teal-900 dark:text-teal-100',
   recording: 'bg-indigo-100 text-indigo-700 dark:bg-indigo-900 dark:text-indigo-100',
   service: 'bg-rose-100 text-rose-700 dark:bg-rose-900 dark:text-rose-100',
+  stats: 'bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300', // never in the feed
 };
 
 export function eventSummary(ev: LiveEvent, t: TFunction): string {
@@ -51,6 +52,7 @@ export function eventSummary(ev: LiveEvent, t: TFunction): string {
     case 'service':
       return `${ev.data.service}: ${ev.data.state}${ev.data.reason ? ` (${ev.data.reason})` : ''}`;
     case 'room_rank':
+    case 'stats':
       return '';
   }
 }
