@@ -1,15 +1,17 @@
 /**
  * Types of the gateway's HTTP API and of the `/ws` live events (see docs/contracts.md, docs/api/).
- * Every shape is "at least these fields": unknown fields are kept and ignored, and string
- * enums are open (`OpenString`) so a newer backend never breaks the UI.
+ * Where the gateway's OpenAPI schema says exactly what the UI reads, the type is an alias of the generated one
+ * (./openapi.gen.ts, `npm run gen:api`); the others stay "at least these fields" with open string enums
+ * (`OpenString`), for answers a worker shapes (rooms, jobs, recordings) that the schema leaves open.
  */
+import type { components } from './openapi.gen';
+
+type Schemas = components['schemas'];
 
 /** A string union that still accepts values the UI does not know yet. */
 export type OpenString<T extends string> = T | (string & { readonly __open?: never });
 
-export interface ErrorBody {
-  detail: unknown;
-}
+export type ErrorBody = Schemas['ErrorBody'];
 
 // ---------------------------------------------------------------- health
 export type OverallStatus = OpenString<'ok' | 'degraded' | 'down'>;
@@ -48,17 +50,7 @@ export interface DouyinSession {
 }
 
 /** `GET /api/douyin/account`: the streamer's own Douyin login (never its cookies). */
-export interface DouyinAccountView {
-  logged_in: boolean;
-  nickname: string | null;
-  source: 'browser' | 'cookie' | null;
-  user_id?: string | null;
-  saved_at_ms?: number | null;
-  /** a login window is open and waiting for the QR scan */
-  login_pending: boolean;
-  /** why the last login window failed (timeout, window closed, no browser) */
-  login_error: string | null;
-}
+export type DouyinAccountView = Schemas['AccountView'];
 
 export interface DouyinStatusResponse {
   sessions: DouyinSession[];
@@ -71,9 +63,7 @@ export interface StartResponse {
   live_id?: string;
 }
 
-export interface SuccessResponse {
-  success: boolean;
-}
+export type SuccessResponse = Schemas['SuccessResponse'];
 
 // ---------------------------------------------------------------- sessions / analytics
 export interface LiveSessionInfo {
@@ -105,72 +95,29 @@ export interface StatsResponse {
   series: StatsPoint[];
 }
 
-export interface GiftRankEntry {
-  user_id: string;
-  nickname: string;
-  diamonds: number;
-  gifts: number;
-}
+export type GiftRankEntry = Schemas['GiftRank'];
 
-export interface GiftRankingResponse {
-  ranking: GiftRankEntry[];
-}
+export type GiftRankingResponse = Schemas['GiftRankingResponse'];
 
-export interface ChatterEntry {
-  user_id: string;
-  nickname: string;
-  count: number;
-}
+export type ChatterEntry = Schemas['Chatter'];
 
-export interface TopChattersResponse {
-  chatters: ChatterEntry[];
-}
+export type TopChattersResponse = Schemas['ChattersResponse'];
 
-export interface HotWord {
-  word: string;
-  count: number;
-}
+export type HotWord = Schemas['HotWord'];
 
-export interface HotWordsResponse {
-  words: HotWord[];
-}
+export type HotWordsResponse = Schemas['HotWordsResponse'];
 
-export interface QuestionEntry {
-  msg_id: string;
-  user_name: string;
-  content: string;
-  ts: number;
-}
+export type QuestionEntry = Schemas['Question'];
 
-export interface QuestionsResponse {
-  questions: QuestionEntry[];
-}
+export type QuestionsResponse = Schemas['QuestionsResponse'];
 
-export interface CommentEntry {
-  msg_id: string;
-  user_name: string;
-  user_id: string;
-  content: string;
-  ts: number;
-  /** A masked viewer: empty user_id, never one person (docs/protocol/douyin.md §4.1). */
-  masked?: boolean;
-}
+export type CommentEntry = Schemas['Comment'];
 
-export interface CommentsResponse {
-  comments: CommentEntry[];
-}
+export type CommentsResponse = Schemas['CommentsResponse'];
 
-export interface TranscriptEntry {
-  text: string;
-  start_ms: number;
-  end_ms: number;
-  confidence?: number | null;
-  language?: string | null;
-}
+export type TranscriptEntry = Schemas['Transcript'];
 
-export interface TranscriptsResponse {
-  transcripts: TranscriptEntry[];
-}
+export type TranscriptsResponse = Schemas['TranscriptsResponse'];
 
 // ---------------------------------------------------------------- streamcap
 /** StreamCap's recorder states (services/streamcap/recorder.py). */
@@ -232,10 +179,7 @@ export interface StartRecordingRequest {
   segment_seconds?: number;
 }
 
-export interface StartRecordingResponse {
-  success: boolean;
-  recording_id: string;
-}
+export type StartRecordingResponse = Schemas['RecordingStartResponse'];
 
 // ---------------------------------------------------------------- ast
 export type AstEngine = OpenString<'whisper' | 'sensevoice' | 'funasr'>;
@@ -255,10 +199,7 @@ export interface ModelConfig {
 }
 
 /** `GET/PUT /api/ast/vocabulary`: a room's hot words (`room` is a live id, or `default` for other sources). */
-export interface VocabularyResponse {
-  room: string;
-  words: string[];
-}
+export type VocabularyResponse = Schemas['VocabularyResponse'];
 
 export interface AstStartRequest {
   audio_config: AudioConfig;

@@ -4,7 +4,15 @@ import { renderApp } from '@/testing/render-app';
 import type { DouyinAccountView } from '@/types/api';
 import { useAccountStore } from '../store';
 
-const GUEST: DouyinAccountView = { logged_in: false, nickname: null, source: null, login_pending: false, login_error: null };
+const GUEST: DouyinAccountView = {
+  logged_in: false,
+  nickname: null,
+  source: null,
+  user_id: null,
+  saved_at_ms: null,
+  login_pending: false,
+  login_error: null,
+};
 
 /** A stateful stand-in for /api/douyin/account: a good cookie logs in, a guest cookie is refused, a login window
  * finishes after a few polls (as the fetcher's does after the scan). */

@@ -28,7 +28,7 @@ export function GiftRanking({ ranking }: { ranking: readonly GiftRankEntry[] }) 
             {ranking.slice(0, 20).map((r, i) => (
               <tr key={r.user_id || i} className="odd:bg-slate-50 dark:odd:bg-slate-800/50">
                 <td className={`${td} tabular-nums`}>{i + 1}</td>
-                <td className={`${td} max-w-[12em] truncate`}><ViewerName user={{ id: r.user_id, nickname: r.nickname }} /></td>
+                <td className={`${td} max-w-[12em] truncate`}><ViewerName user={{ id: r.user_id, nickname: r.nickname ?? undefined }} /></td>
                 <td className={`${td} text-right tabular-nums`}>{formatCount(r.diamonds)}</td>
                 <td className={`${td} text-right tabular-nums`}>{formatCount(r.gifts)}</td>
               </tr>
@@ -52,7 +52,7 @@ export function TopChatters({ chatters }: { chatters: readonly ChatterEntry[] })
           {chatters.slice(0, 10).map((c, i) => (
             <li key={c.user_id || i} className="text-sm">
               <div className="flex justify-between">
-                <ViewerName user={{ id: c.user_id, nickname: c.nickname }} className="truncate" />
+                <ViewerName user={{ id: c.user_id, nickname: c.nickname ?? undefined }} className="truncate" />
                 <span className="tabular-nums text-slate-500">{c.count}</span>
               </div>
               <div className="h-1 rounded bg-sky-100 dark:bg-slate-800">

@@ -56,7 +56,7 @@ export function TranscriptHistory({ transcripts, title }: { transcripts: readonl
         <ol className="max-h-96 space-y-1 overflow-y-auto" data-testid="transcript-history">
           {shown.map((x, i) => (
             <li key={`${x.start_ms}:${i}`} className="text-sm">
-              <span className="mr-2 font-mono text-xs text-slate-400">{formatDuration(x.start_ms / 1000)}</span>
+              <span className="mr-2 font-mono text-xs text-slate-400">{formatDuration((x.start_ms ?? 0) / 1000)}</span>
               {x.text}
               {x.confidence != null && <span className="ml-2 text-xs text-slate-400">{Math.round(x.confidence * 100)}%</span>}
             </li>
