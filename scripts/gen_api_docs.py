@@ -2,7 +2,8 @@
 
 The FastAPI app is built exactly as the gateway builds it, but never started: no Redis, database or worker is
 touched, only ``app.openapi()`` is asked. Run it after changing a route; ``tests/unit/gateway/test_api_docs.py``
-fails while the committed files differ from what the code generates.
+fails while the committed files differ from what the code generates. It also regenerates the UI's API types
+(``frontend/src/types/openapi.gen.ts``, checked by a Vitest test) when node and the frontend's packages are there.
 
     .venv/bin/python scripts/gen_api_docs.py           # rewrite the files
     .venv/bin/python scripts/gen_api_docs.py --check   # exit 1 when they are out of date
@@ -11,6 +12,8 @@ fails while the committed files differ from what the code generates.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -230,6 +233,19 @@ def main(argv: list[str]) -> int:
         return 1 if out_of_date else 0
     for rel in write():
         print(f"wrote {rel}")
+    return _ui_types()
+
+
+def _ui_types() -> int:
+    """The UI's generated API types follow the schema (frontend/scripts/gen-api-types.mjs), once npm installed them."""
+    script = ROOT / "frontend" / "scripts" / "gen-api-types.mjs"
+    node = shutil.which("node")
+    if node is None or not (ROOT / "frontend" / "node_modules" / "openapi-typescript").is_dir():
+        print("frontend/src/types/openapi.gen.ts not regenerated (no node or no npm install): run `npm run gen:api`")
+        return 0
+    if subprocess.run([node, str(script)], cwd=ROOT / "frontend", check=False).returncode != 0:
+        return 1
+    print("wrote frontend/src/types/openapi.gen.ts (if it changed)")
     return 0
 
 
