@@ -30,7 +30,15 @@ from shared.procs import signal_group, spawn_lasting
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
-__all__ = ["BrowserLaunch", "BrowserNotFound", "BrowserOwner", "BrowserStartError", "locate_browser"]
+__all__ = [
+    "BrowserLaunch",
+    "BrowserNotFound",
+    "BrowserOwner",
+    "BrowserStartError",
+    "NoDisplay",
+    "has_display",
+    "locate_browser",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +54,24 @@ class BrowserNotFound(ConfigError, RuntimeError):
             f" (No browser found: {detail}. Install Google Chrome, Microsoft Edge or Chromium, "
             "or point TIMAO_BROWSER at a Chromium-family executable.)"
         )
+
+
+class NoDisplay(BrowserNotFound):
+    """A visible browser was asked for on a Linux machine without a screen (a server, a container, CI)."""
+
+    def __init__(self) -> None:
+        ConfigError.__init__(
+            self,
+            "没有图形界面，无法打开可见的浏览器窗口；在服务器上请设置 TIMAO_BROWSER_HEADLESS=1 "
+            "(no display for a visible browser window: set TIMAO_BROWSER_HEADLESS=1 on a server)",
+        )
+
+
+def has_display() -> bool:
+    """Whether a visible browser window can open: always off Linux, else when X11 or Wayland is reachable."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 class BrowserStartError(RuntimeError):
@@ -263,6 +289,8 @@ class BrowserOwner:
         from playwright.async_api import async_playwright
 
         launch = locate_browser(self.choice)
+        if not self.headless and not has_display():
+            raise NoDisplay()  # a headful browser would only exit at once with a bare status
         self.profile_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         port_file = self.profile_dir / "DevToolsActivePort"
         port_file.unlink(missing_ok=True)
