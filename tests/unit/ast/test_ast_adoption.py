@@ -75,8 +75,8 @@ async def test_a_live_job_is_started_again_by_the_next_worker(redis_url: str, tm
     assert await transcripts(bus, "live")
     await asyncio.sleep(0.2)
     await app.stop()  # a restart: the job stops with the process, its assignment stays
-    await bus.close()
     assert [i.id for i in await work.list()] == ["live"]
+    await bus.close()  # (work's client is the bus's: used after this, it would open a connection nobody closes)
 
     app2, bus2 = await started(redis_url, tmp_path)
     try:

@@ -195,8 +195,8 @@ async def test_a_restarted_fetcher_adopts_its_rooms_and_lets_ended_ones_go(
             break
         await asyncio.sleep(0.02)
     await app.stop()  # a restart: the room is suspended, its assignment kept
-    await bus.close()
     assert await work.get("sess") is not None
+    await bus.close()  # (work's client is the bus's: used after this, it would open a connection nobody closes)
 
     app2, bus2 = await started_app(settings)
     try:
@@ -212,6 +212,7 @@ async def test_a_restarted_fetcher_adopts_its_rooms_and_lets_ended_ones_go(
         assert states[states.index("suspended") + 1] == "resuming"
         assert {e["msg_id"] for e in events if e["type"] == "chat"} == truth
         # The live ended: nothing left to adopt.
+        work = Assignments(bus2.redis, "douyin_fetcher")  # the first bus is closed
         for _ in range(100):
             if await work.get("sess") is None:
                 break
