@@ -48,6 +48,7 @@ __all__ = [
     "import_cookie",
     "load_account",
     "parse_cookie_string",
+    "read_account_answer",
     "save_account",
 ]
 
@@ -291,8 +292,16 @@ async def fetch_account_nickname(
         body = resp.json()
     except ValueError:
         raise UpstreamError("抖音账号接口的应答不是 JSON（可能需要验证或接口已变化）") from None
-    if not isinstance(body, dict):
+    answer = read_account_answer(body)
+    if answer is None:
         raise UpstreamError("抖音账号接口的应答格式无法识别")
+    return answer
+
+
+def read_account_answer(body: Any) -> tuple[bool, str | None, str | None] | None:
+    """``(logged_in, nickname, user_id)`` from the account endpoint's JSON; None when it is not that answer."""
+    if not isinstance(body, dict):
+        return None
     data = body.get("data")
     data = data if isinstance(data, dict) else {}
     if body.get("status_code") != 0:

@@ -23,6 +23,7 @@ from shared.platforms.douyin.account import (
     SESSION_COOKIE,
     DouyinAccount,
     fetch_account_nickname,
+    read_account_answer,
 )
 from shared.platforms.douyin.constants import AID, USER_AGENT
 from shared.platforms.douyin.errors import UpstreamError
@@ -94,15 +95,7 @@ async def _account_from_page(page: Page) -> tuple[bool, str | None, str | None] 
         body = json.loads(text)
     except (TypeError, ValueError):
         return None
-    if not isinstance(body, dict):
-        return None
-    data = body.get("data")
-    data = data if isinstance(data, dict) else {}
-    if body.get("status_code") != 0:
-        return False, None, None
-    nickname = data.get("nickname") if isinstance(data.get("nickname"), str) else None
-    user_id = data.get("id_str") if isinstance(data.get("id_str"), str) else None
-    return True, nickname or None, user_id or None
+    return read_account_answer(body)
 
 
 async def _ask_account(page: Page, base: str, cookies: dict[str, str]) -> tuple[bool, str | None, str | None]:
