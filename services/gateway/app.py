@@ -47,6 +47,8 @@ __all__ = ["create_app", "frontend_dist"]
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_WAIT_S = 3.0  # for the background loops; with the cancel and the bus, within the launcher's 5 s stop grace
+
 
 def frontend_dist() -> Path | None:
     """The built UI: next to the package in development, or where a frozen build unpacked it."""
@@ -113,9 +115,12 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             stop.set()
             tasks[1].cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _finish(tasks, SHUTDOWN_WAIT_S)
             await streamcap_client.aclose()
-            await bus.close()
+            try:
+                await asyncio.wait_for(bus.close(), 1.0)
+            except TimeoutError:
+                log.warning("gateway shutdown: the bus did not close in 1s")
             engine.dispose()
 
     # No /docs, /redoc or /openapi.json in the running product: Swagger UI loads its scripts from a CDN, and they
@@ -177,6 +182,17 @@ def _mount_frontend(app: FastAPI) -> None:
         if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
             return FileResponse(candidate)
         return FileResponse(index)
+
+
+async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
+    """Wait for the background loops to see ``stop``; one that does not within ``timeout`` is cancelled and named, so
+    a stuck loop (a database call that never returns, a lost Redis reply) cannot hold the gateway's shutdown forever."""
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        log.warning("gateway shutdown: %s did not stop in %.0fs; cancelled", task.get_name(), timeout)
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:
