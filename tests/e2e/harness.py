@@ -68,8 +68,9 @@ class Suite:
     def start(self) -> Suite:
         args = [sys.executable, "-m", "launcher", "up"] + (["--demo"] if self.demo else [])
         self.home.mkdir(parents=True, exist_ok=True)
-        log = open(self.home / "launcher.out", "wb")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        # The child holds its own descriptor of the log; ours is closed at once.
+        with open(self.home / "launcher.out", "wb") as log:
+            self.proc = subprocess.Popen(args, env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
         return self
 
     def status(self) -> dict[str, Any]:
@@ -187,3 +188,5 @@ class FakeDouyinThread:
         self.run(self.server.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
+        if not self.thread.is_alive():  # a loop left open is a ResourceWarning, an error under filterwarnings
+            self.loop.close()

@@ -1,7 +1,8 @@
 """The built backend as a streamer gets it: real processes from the PyInstaller build, no Python of ours around.
 
 One-folder build (what the Electron app ships): every service healthy, a room on the fake Douyin server delivers
-its comments to a /ws client (signed through the bundled V8), a recording of the bundled synthetic loopback stream
+its comments to a /ws client (signed through the bundled V8, and again through the browser transport: the bundled
+Playwright driving the machine's Chromium), a recording of the bundled synthetic loopback stream
 writes a playable MP4, and SIGTERM leaves no process.
 One-file build: a killed run leaves its unpacked folder and no process (children die with their parent), the next
 start removes that folder and runs the demo (the bundled fake Douyin server as a child), and SIGTERM leaves neither
@@ -39,6 +40,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.package, pytest.mark.timeout(3600)]
 
 SERVICES = {"redis", "gateway", "streamcap", "douyin_fetcher", "ast"}
 SCENARIO = PROJECT_ROOT / "services/douyin_fetcher/fake_server/scenarios/showcase.jsonl"
+CHROMIUM = "/usr/lib/chromium/chromium"  # Debian's; the browser transport's tests use it headless
 START_TIMEOUT_S = 240.0  # a cold one-file start unpacks the bundle first; two shared cores in CI
 
 
@@ -53,10 +55,11 @@ class FrozenSuite(Suite):
 
     def start(self) -> FrozenSuite:
         self.home.mkdir(parents=True, exist_ok=True)
-        log = open(self.home / "launcher.out", "wb")  # noqa: SIM115 - closed with the process
         args = [*self.wrapper, str(self.exe), "up", *(["--demo"] if self.demo else [])]
         # cwd elsewhere than the repository: nothing may come from the source tree.
-        self.proc = subprocess.Popen(args, env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
+        # The child holds its own descriptor of the log; ours is closed at once.
+        with open(self.home / "launcher.out", "wb") as log:
+            self.proc = subprocess.Popen(args, env=self.env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT)
         return self
 
     @property
@@ -118,7 +121,10 @@ def stop_and_check(suite: Suite) -> None:
 @pytest.fixture(scope="module")
 def onedir(backend: Built, fake: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrozenSuite]:
     home = tmp_path_factory.mktemp("onedir") / "home"
-    suite = FrozenSuite(home, extra_env=fake.suite_env(), exe=backend.onedir).start()
+    # The browser transport drives the machine's own Chromium (the binary itself: /usr/bin/chromium is a shell script
+    # that needs the PATH these suites do not have).
+    env = fake.suite_env() | {"TIMAO_BROWSER": CHROMIUM}
+    suite = FrozenSuite(home, extra_env=env, exe=backend.onedir).start()
     started = time.monotonic()
     suite.wait_running(START_TIMEOUT_S)
     print(f"one-folder build: all services running {time.monotonic() - started:.1f} s after start")
@@ -156,7 +162,19 @@ def test_onedir_all_services_healthy(onedir: FrozenSuite, backend: Built) -> Non
 
 
 def test_onedir_room_delivers_comments_to_ws(onedir: FrozenSuite, fake: FakeDouyinThread) -> None:
+    room_delivers_every_chat(onedir, fake, transport="direct")
+
+
+def test_onedir_room_through_the_browser_transport(onedir: FrozenSuite, fake: FakeDouyinThread) -> None:
+    # Playwright's driver is bundled; the browser is the one installed on the machine, as for a streamer.
+    assert Path(CHROMIUM).exists(), "Chromium is a test dependency: make system-deps installs it"
+    room_delivers_every_chat(onedir, fake, transport="browser")
+
+
+def room_delivers_every_chat(onedir: FrozenSuite, fake: FakeDouyinThread, *, transport: str) -> None:
     scenario = load_scenario(SCENARIO)
+    if transport != "direct":  # a room of its own: the direct test's room has ended
+        scenario.room |= {"web_rid": "100000000077", "room_id": "7100000000000000077"}
     room = fake.load(scenario)
     truth = [e["content"] for e in scenario.events() if e["kind"] in ("chat", "screen_chat")]
     holder: dict[str, str] = {}
@@ -178,8 +196,11 @@ def test_onedir_room_delivers_comments_to_ws(onedir: FrozenSuite, fake: FakeDouy
     assert ready.wait(15)
     fast = {"heartbeat_interval": 0.3, "stall_timeout": 1.5, "device_blocked_backoff": 0.2, "retry_base": 0.1,
             "retry_cap": 1}  # fmt: skip
+    if transport == "browser":  # the page reconnects on its own schedule; a short stall limit would reopen it midway
+        del fast["stall_timeout"]
     answer = httpx.post(onedir.base_url + "/api/douyin/start", headers=onedir.auth, timeout=30,
-                        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": fast})  # fmt: skip
+                        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": fast,
+                              "transport": transport})  # fmt: skip
     assert answer.status_code == 200, answer.text
     holder["id"] = session_id = answer.json()["session_id"]
     watcher.join(130)
