@@ -84,6 +84,7 @@ _ALLOWED: dict[JobState, frozenset[JobState]] = {
 }
 
 _END = object()
+_FORGET = object()  # queued after a source drop: the prompt forgets the previous text from there on
 
 
 @dataclass(slots=True)
@@ -274,7 +275,8 @@ class TranscriptionJob:
                 end = stream.close()
                 for utt in self._segmenter.flush():  # a dropped connection ends the utterance in progress
                     self._enqueue(utt)
-                self._prompt.forget()
+                # In the queue, not here: utterances queued before the drop still follow their own context.
+                self._put(_FORGET)
                 if self._stop.is_set():
                     return
                 if not self._opener.live:
@@ -351,6 +353,9 @@ class TranscriptionJob:
                     continue
                 if item is _END or self._stop.is_set():
                     break
+                if item is _FORGET:  # the source dropped: what comes next starts a new context
+                    self._prompt.forget()
+                    continue
                 utt, t_speech_end = item
                 try:
                     self._transcribe(utt, t_speech_end)
