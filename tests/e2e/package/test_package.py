@@ -248,6 +248,8 @@ def test_onedir_recording_of_loopback_source_is_playable(onedir: FrozenSuite, ba
     finally:
         live.terminate()
         live.wait(15)
+        if live.stdout is not None:
+            live.stdout.close()
 
 
 def test_onedir_transcribes_with_the_bundled_model(onedir: FrozenSuite, backend: Built) -> None:
