@@ -64,8 +64,10 @@ ACCOUNT_PATH = Path("douyin") / "account.json"  # under $TIMAO_HOME
 PROFILE_PATH = Path("browser") / "douyin"  # under $TIMAO_HOME
 ACCOUNT_ENDPOINT = "/webcast/user/me/"
 NOT_LOGGED_IN_CODE = 20003
-# A cookie string longer than this is not a cookie string (a browser's whole Cookie header stays far below).
-MAX_COOKIE_TEXT = 256 * 1024
+# A cookie string longer than this is not a cookie string (a browser's whole Cookie header, or a site's cookies.txt,
+# stays far below). Small enough that even JSON-escaped (12 bytes a character) it fits the gateway's 1 MiB body limit,
+# so a longer one is a validation error (422) rather than a refused body (413).
+MAX_COOKIE_TEXT = 64 * 1024
 
 AccountSource = Literal["browser", "cookie"]
 
