@@ -41,6 +41,7 @@ from services.streamcap.sources import ResolvedStream, StreamSource
 from services.streamcap.storage import DiskGuard, sanitize_name
 from shared.ffmpeg import find_ffmpeg
 from shared.retry import RetryPolicy, exponential
+from shared.timeline import Timeline, write_timeline
 
 __all__ = [
     "ACTIVE_STATES",
@@ -199,6 +200,9 @@ class _Run:
     returncode: int | None = None
     out_time: float = 0.0
     speed: float = 0.0
+    # Wall time (epoch s) of this run's output time 0: the least of (wall clock - out_time) over its progress
+    # reports. A live source cannot deliver a frame before it is live, only later, so the least is the truest.
+    clock_offset: float | None = None
     stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=20))
 
 
@@ -221,6 +225,7 @@ class Recorder:
         disk: DiskGuard | None = None,
         remuxer: Remuxer | None = None,
         sleep: Callable[[float], None] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.recording_id = recording_id
         self.source = source
@@ -235,6 +240,8 @@ class Recorder:
         self._disk = disk
         self._remuxer = remuxer
         self._sleep = sleep  # a fake clock's sleep in scenario tests; None: wait on the stop flag
+        self._wall = wall  # the wall clock each segment's timeline is measured on (shared/timeline.py)
+        self._timelines: dict[int, int] = {}  # segment index -> wall_start_ms last written
         self._state = RecState.IDLE
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -579,7 +586,8 @@ class Recorder:
             match = pattern.match(path.name)
             if match and int(match.group(1)) >= run.start_index:
                 found[int(match.group(1))] = path
-        durations = _read_segment_list(run.list_path)
+        times = _read_segment_times(run.list_path)
+        durations = {name: max(0.0, end - start) for name, (start, end) in times.items()}
         closed_now: list[SegmentFile] = []
         with self._lock:
             for index, path in found.items():
@@ -601,9 +609,42 @@ class Recorder:
                     seg.duration = durations.get(seg.path.name, seg.duration)
                     closed_now.append(seg)
             total = sum(s.size for i, s in self.segments.items() if i >= run.start_index)
+        self._write_timelines(run, times)
         for seg in closed_now:
             self._close_segment(seg)
         return total
+
+    def _write_timelines(self, run: _Run, times: dict[str, tuple[float, float]]) -> None:
+        """Beside each segment of ``run``, the wall time of its first frame (shared/timeline.py).
+
+        A segment starts at its start in the segment list, or where the one before it ended, or (the run's first)
+        at the run's time 0; the run's clock offset turns that into wall time. Rewritten when the offset improves."""
+        offset = run.clock_offset
+        if offset is None:
+            return
+        with self._lock:
+            mine = sorted((s for i, s in self.segments.items() if i >= run.start_index), key=lambda s: s.index)
+        previous_end: float | None = None
+        for seg in mine:
+            start_end = times.get(seg.path.name)
+            if start_end is not None:
+                start = start_end[0]
+            elif previous_end is not None:
+                start = previous_end
+            elif seg.index == run.start_index:
+                start = 0.0
+            else:
+                continue
+            previous_end = start_end[1] if start_end is not None else None
+            wall_ms = round((offset + start) * 1000)
+            if self._timelines.get(seg.index) == wall_ms or seg.size == 0:
+                continue
+            try:
+                write_timeline(seg.path, Timeline(wall_ms))
+            except OSError as exc:
+                log.warning("recording=%s timeline of %s not written: %s", self.recording_id, seg.path.name, exc)
+                continue
+            self._timelines[seg.index] = wall_ms
 
     def _close_segment(self, seg: SegmentFile) -> None:
         if seg.size == 0:
@@ -625,6 +666,10 @@ class Recorder:
             key, _, value = raw.decode("ascii", "replace").strip().partition("=")
             if key == "out_time_us" and value.isdigit():
                 run.out_time = int(value) / 1e6
+                if run.out_time > 0:
+                    offset = self._wall() - run.out_time
+                    if run.clock_offset is None or offset < run.clock_offset:
+                        run.clock_offset = offset
             elif key == "speed":
                 with contextlib.suppress(ValueError):
                     run.speed = float(value.strip().rstrip("x"))
@@ -683,20 +728,21 @@ class Recorder:
         return self._journal.state if self._journal else None
 
 
-def _read_segment_list(path: Path) -> dict[str, float]:
-    """The segment muxer's CSV list (name,start,end per closed segment) as name → duration."""
+def _read_segment_times(path: Path) -> dict[str, tuple[float, float]]:
+    """The segment muxer's CSV list (name,start,end per closed segment) as name → (start, end) on the run's time
+    (the same time ``-progress`` reports as ``out_time``)."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
-    durations: dict[str, float] = {}
+    times: dict[str, tuple[float, float]] = {}
     for row in csv.reader(text.splitlines()):
         if len(row) >= 3:
             try:
-                durations[Path(row[0]).name] = max(0.0, float(row[2]) - float(row[1]))
+                times[Path(row[0]).name] = (float(row[1]), float(row[2]))
             except ValueError:
                 continue
-    return durations
+    return times
 
 
 def _glob_escape(text: str) -> str:

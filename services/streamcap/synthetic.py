@@ -12,6 +12,10 @@ CDNs do to a recorder:
 FLV faults hit the first ``fault_connections`` connections only, so a recorder that reconnects gets a working stream;
 HLS faults last ``fault_seconds``. Each FLV connection gets its own stream starting at zero (one ffmpeg each).
 
+``clock=True`` paints the wall clock into every frame in a machine-readable way (``paint_clock``/``read_clock``:
+the centisecond of the epoch as black and white blocks, each bit above its complement), so a test can read from any
+recorded frame when it was live, without OCR: the time base of subtitles is checked against it.
+
 The ``bench1080`` profile pre-encodes a short 1080p 6 Mbps clip once and loops it with ``-c copy``, so serving many
 streams costs no encoding CPU.
 
@@ -32,19 +36,31 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import cast
+from typing import Any, cast
+
+import numpy as np
 
 from services.streamcap.procs import close_pipes, spawn
 from shared.ffmpeg import find_ffmpeg
 
-__all__ = ["Mode", "Profile", "SyntheticConfig", "SyntheticLive", "SyntheticUrls", "main", "prepare_clip"]
+__all__ = [
+    "Mode",
+    "Profile",
+    "SyntheticConfig",
+    "SyntheticLive",
+    "SyntheticUrls",
+    "main",
+    "paint_clock",
+    "prepare_clip",
+    "read_clock",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +110,7 @@ class SyntheticConfig:
     cache_dir: Path | None = None
     name: str = "live"
     audio: Path | None = None  # loop this sound file instead of the tone
+    clock: bool = False  # paint the wall clock into every frame (paint_clock), encoded live
 
     @property
     def codec(self) -> str:
@@ -126,6 +143,65 @@ def _lavfi_inputs(profile: Profile, realtime: bool, audio: Path | None = None) -
     sound = [*pace, "-stream_loop", "-1", "-i", str(audio)] if audio else [
         *pace, "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]  # fmt: skip
     return [*pace, "-f", "lavfi", "-i", video, *sound, "-map", "0:v", "-map", "1:a"]
+
+
+CLOCK_BITS = 40
+_CLOCK_BLOCK = 16
+_CLOCK_COLUMNS = 20
+
+
+def paint_clock(wall_ms: int, width: int, height: int) -> bytes:
+    """A gray frame (``width``×``height``, 8 bits a pixel) showing ``wall_ms // 10`` in 40 bits: rows of 16×16
+    blocks, white for 1, each row of bits followed by its complement so a reader can tell a damaged frame."""
+    frame = np.full((height, width), 128, dtype=np.uint8)
+    value = wall_ms // 10
+    bits = [(value >> i) & 1 for i in range(CLOCK_BITS)]
+    for i, bit in enumerate(bits):
+        row, col = divmod(i, _CLOCK_COLUMNS)
+        x = col * _CLOCK_BLOCK
+        y = row * 2 * _CLOCK_BLOCK
+        frame[y : y + _CLOCK_BLOCK, x : x + _CLOCK_BLOCK] = 235 if bit else 16
+        frame[y + _CLOCK_BLOCK : y + 2 * _CLOCK_BLOCK, x : x + _CLOCK_BLOCK] = 16 if bit else 235
+    return frame.tobytes()
+
+
+def read_clock(frame: bytes, width: int, height: int) -> int | None:
+    """The wall time (ms, to 10 ms) ``paint_clock`` painted into a decoded gray frame; None when it is unreadable."""
+    pixels = np.frombuffer(frame, dtype=np.uint8)
+    if pixels.size != width * height:
+        return None
+    image = pixels.reshape(height, width)
+    value = 0
+    inner = slice(4, _CLOCK_BLOCK - 4)  # the block's middle: compression smears its edges
+    for i in range(CLOCK_BITS):
+        row, col = divmod(i, _CLOCK_COLUMNS)
+        x = col * _CLOCK_BLOCK
+        y = row * 2 * _CLOCK_BLOCK
+        bit = float(image[y : y + _CLOCK_BLOCK, x : x + _CLOCK_BLOCK][inner, inner].mean())
+        inverse = float(image[y + _CLOCK_BLOCK : y + 2 * _CLOCK_BLOCK, x : x + _CLOCK_BLOCK][inner, inner].mean())
+        if abs(bit - inverse) < 80:
+            return None
+        value |= (1 if bit > inverse else 0) << i
+    return value * 10
+
+
+def _feed_clock(stdin: io.BufferedWriter, profile: Profile, stop: threading.Event, wall: Callable[[], float]) -> None:
+    """Write frames at the profile's rate, each showing the wall time it is handed to the encoder."""
+    started = time.monotonic()
+    n = 0
+    try:
+        while not stop.is_set():
+            delay = started + n / profile.fps - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            stdin.write(paint_clock(int(wall() * 1000), profile.width, profile.height))
+            stdin.flush()
+            n += 1
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the encoder ended (a fault, the end of the stream, or stop)
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            stdin.close()
 
 
 def prepare_clip(profile: Profile, codec: str, cache_dir: Path) -> Path:
@@ -240,11 +316,33 @@ class SyntheticLive:
         limit = ["-t", f"{duration:g}"] if duration else []
         if self._clip is not None:
             source = ["-re", "-stream_loop", "-1", "-i", str(self._clip), *limit, "-c", "copy"]
+        elif self.config.clock:
+            p = self.profile
+            video = _video_codec_args(p, self.config.codec)
+            size = f"{p.width}x{p.height}"
+            raw = ["-f", "rawvideo", "-pix_fmt", "gray", "-s", size, "-r", str(p.fps), "-i", "pipe:0"]
+            tone = ["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100"]
+            source = [*raw, *tone, "-map", "0:v", "-map", "1:a", *limit, *video,
+                      "-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "1"]  # fmt: skip
         else:
             video = _video_codec_args(self.profile, self.config.codec)
             inputs = _lavfi_inputs(self.profile, realtime=True, audio=self.config.audio)
             source = [*inputs, *limit, *video, "-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "1"]
         return [find_ffmpeg(), "-hide_banner", "-nostdin", "-v", "error", *source, *fmt]
+
+    def _spawn_encoder(self, args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        """An encoder; with ``clock`` its frames come from a thread painting the wall clock into its stdin."""
+        if not self.config.clock:
+            return spawn(args, stdin=subprocess.DEVNULL, **kwargs)
+        proc = spawn(args, stdin=subprocess.PIPE, **kwargs)
+        stdin = cast(io.BufferedWriter, proc.stdin)
+        threading.Thread(
+            target=_feed_clock,
+            args=(stdin, self.profile, self._stopping, time.time),
+            name="synthetic-clock",
+            daemon=True,
+        ).start()
+        return proc
 
     def _track(self, proc: subprocess.Popen[bytes], add: bool) -> None:
         with self._lock:
@@ -258,13 +356,17 @@ class SyntheticLive:
                "-hls_flags", "delete_segments+temp_file+independent_segments",
                "-hls_segment_filename", str(self._hls_dir / f"{cfg.name}-%05d.ts"), str(playlist)]  # fmt: skip
         duration = cfg.end_after if cfg.mode is Mode.END else None
-        proc = spawn(
-            self._encoder_args(duration=duration, fmt=fmt), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-        )
+        clock = self.config.clock  # its stdin is the clock's pipe, which communicate() would close at once
+        quiet = {"stderr": subprocess.DEVNULL} if clock else {}
+        proc = self._spawn_encoder(self._encoder_args(duration=duration, fmt=fmt), stdout=subprocess.DEVNULL, **quiet)
         self._track(proc, True)
         self._hls_started_at = time.monotonic()
         try:
-            _, err = proc.communicate()
+            if clock:
+                proc.wait()
+                err = b""
+            else:
+                _, err = proc.communicate()
             if proc.returncode not in (0, -signal.SIGTERM, 255) and not self._stopping.is_set():
                 log.warning("synthetic: hls encoder exit %s: %s", proc.returncode, err.decode(errors="replace")[-300:])
         finally:
@@ -312,8 +414,8 @@ class SyntheticLive:
     def flv_process(self, connection: int) -> subprocess.Popen[bytes]:
         cfg = self.config
         duration = cfg.end_after if cfg.mode is Mode.END and connection == 1 else None
-        proc = spawn(self._encoder_args(duration=duration, fmt=["-f", "flv", "pipe:1"]), stdin=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = self._spawn_encoder(self._encoder_args(duration=duration, fmt=["-f", "flv", "pipe:1"]),
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
         self._track(proc, True)
         return proc
 

@@ -17,9 +17,18 @@ def assert_playable_mp4(path: Path) -> float:
     return info.duration
 
 
+# Files that belong beside a recording: its clock (shared/timeline.py) and its subtitles (docs/contracts.md,
+# Recording timelines).
+COMPANION_SUFFIXES = (".timeline.json", ".danmaku.ass", ".danmaku.srt", ".danmaku.vtt", ".speech.srt", ".speech.vtt")
+
+
+def is_companion(path: Path) -> bool:
+    return path.name.endswith(COMPANION_SUFFIXES)
+
+
 def finished_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(mp4 files, leftovers: TS, .part, journals) in ``folder``."""
-    files = sorted(p for p in folder.iterdir())
+    """(mp4 files, leftovers: TS, .part, journals) in ``folder``; the recording's companion files are neither."""
+    files = sorted(p for p in folder.iterdir() if not is_companion(p))
     mp4 = [p for p in files if p.suffix == ".mp4"]
     rest = [p for p in files if p.suffix != ".mp4"]
     return mp4, rest
