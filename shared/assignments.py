@@ -11,8 +11,8 @@ live ended, it failed for good). A crash or a restart removes nothing: the next 
 each from its progress. Progress is written only while the item is assigned (checked inside Redis), so a late
 write can never bring a removed item back.
 
-Leases fit in here later (issue 14): an owner and an expiry per item in a third hash, taken with a fencing token
-from ``INCR`` when a worker adopts an item. Today each service has one worker, and it adopts everything.
+Which worker runs an item is its lease (``shared/leases.py``): a progress write may carry the writer's fence, and is
+refused when another worker took the item over since.
 """
 
 from __future__ import annotations
@@ -27,14 +27,18 @@ from typing import Any
 import orjson
 import redis.asyncio as aioredis
 
-from shared.bus import TRANSIENT
+from shared.bus import TRANSIENT, Fence
 
 __all__ = ["Assignments", "WorkItem", "adopt_all", "work_key"]
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] spec hash, KEYS[2] progress hash; ARGV[1] item id, ARGV[2] progress JSON. 1 when written.
+# KEYS[1] spec hash, KEYS[2] progress hash, KEYS[3] the item's lease; ARGV[1] item id, ARGV[2] progress JSON,
+# ARGV[3] the writer's fencing token ("" for none: no lease check). 1 when written.
 _PROGRESS_IF_ASSIGNED = """
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'token') ~= ARGV[3] then
+    return 0
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
     redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
     return 1
@@ -80,10 +84,13 @@ class Assignments:
         removed, _ = await pipe.execute()
         return bool(removed)
 
-    async def update_progress(self, item_id: str, progress: dict[str, Any]) -> bool:
-        """Record how far an item got (replacing the last record). False when the item is no longer assigned."""
-        written = await self._progress_if_assigned(keys=[self._key, self._progress_key],
-                                                   args=[item_id, orjson.dumps(progress)])  # fmt: skip
+    async def update_progress(self, item_id: str, progress: dict[str, Any], *, fence: Fence | None = None) -> bool:
+        """Record how far an item got (replacing the last record). False when the item is no longer assigned, or
+        ``fence`` is given and its lease has another token now."""
+        lease = fence.lease_key if fence else self._progress_key
+        token = str(fence.token) if fence else ""
+        written = await self._progress_if_assigned(keys=[self._key, self._progress_key, lease],
+                                                   args=[item_id, orjson.dumps(progress), token])  # fmt: skip
         return bool(written)
 
     async def get(self, item_id: str) -> WorkItem | None:

@@ -41,6 +41,8 @@ __all__ = [
     "LIVE_CHANNEL",
     "Bus",
     "CommandHandler",
+    "Fence",
+    "FencedOut",
     "StreamEntry",
     "heartbeat_key",
 ]
@@ -61,12 +63,45 @@ TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 CommandHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-def heartbeat_key(service: str) -> str:
-    return f"timao:hb:{service}"
+def heartbeat_key(service: str, worker_id: str = "") -> str:
+    """The service's heartbeat (any of its workers), or with ``worker_id`` that worker's own."""
+    return f"timao:hb:{service}@{worker_id}" if worker_id else f"timao:hb:{service}"
 
 
-def command_key(service: str) -> str:
-    return f"timao:cmd:{service}"
+def command_key(service: str, worker_id: str = "") -> str:
+    """The service's command queue (any worker takes a command), or with ``worker_id`` that worker's own."""
+    return f"timao:cmd:{service}@{worker_id}" if worker_id else f"timao:cmd:{service}"
+
+
+# Fenced append (shared/leases.py): KEYS[1] the lease, KEYS[2] the stream; ARGV[1] the writer's token, ARGV[2] the
+# stream's cap, ARGV[3] the producer (worker id), ARGV[4] the live channel, ARGV[5..] payloads. Appends and fans out
+# every payload when the lease's current token is the writer's, else nothing: → the count, or -1 refused.
+_FENCED_APPEND = """
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
+    return -1
+end
+for i = 5, #ARGV do
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[i], 'w', ARGV[3])
+    redis.call('PUBLISH', ARGV[4], ARGV[i])
+end
+return #ARGV - 4
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A write condition: the lease at ``lease_key`` still has fencing token ``token`` (shared/leases.py)."""
+
+    lease_key: str
+    token: int
+
+
+class FencedOut(BusError):
+    """A fenced write was refused: the writer's lease has another token now (another worker owns the work)."""
+
+    def __init__(self, fence: Fence) -> None:
+        super().__init__(f"lease {fence.lease_key} token {fence.token} is no longer current; write refused")
+        self.fence = fence
 
 
 def reply_key(request_id: str) -> str:
@@ -82,11 +117,20 @@ class StreamEntry:
 class Bus:
     """One process's connection to the bus. ``start``/``close`` bracket its life; it reconnects by itself."""
 
-    def __init__(self, url: str, *, service: str) -> None:
+    def __init__(
+        self, url: str, *, service: str, worker_id: str = "", on_fenced_out: Callable[[Fence], None] | None = None
+    ) -> None:
         self.url = url
         self.service = service
+        # On several machines (docs/contracts.md, Workers on several machines): this worker's own command queue and
+        # heartbeat besides the service's, and its id on every entry it appends to the durable log (field ``w``).
+        self.worker_id = worker_id
+        self.on_fenced_out = on_fenced_out  # told of each fenced write refused (also one from the backlog)
+        self.fenced_out = 0  # events refused by their fence, counted
         self._redis: aioredis.Redis | None = None
-        self._backlog: deque[bytes] = deque()
+        self._fenced_append: Any = None
+        # Waiting events, each with the fence it must be written under (None: unconditional).
+        self._backlog: deque[tuple[bytes, Fence | None]] = deque()
         self._backlog_dropped = 0
         self._flusher: asyncio.Task[None] | None = None
         self._closing = False
@@ -106,6 +150,7 @@ class Bus:
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self._fenced_append = self._redis.register_script(_FENCED_APPEND)
 
     async def close(self) -> None:
         self._closing = True
@@ -136,67 +181,87 @@ class Bus:
 
     # -- events ----------------------------------------------------------------------------------------
 
-    async def publish(self, event: LiveEvent | bytes) -> None:
-        """Append to the durable log and fan out live. Never raises for a Redis outage: the event waits in memory."""
+    async def publish(self, event: LiveEvent | bytes, *, fence: Fence | None = None) -> None:
+        """Append to the durable log and fan out live. Never raises for a Redis outage: the event waits in memory.
+        With ``fence``, written only while that lease's token is current; refused → ``FencedOut``."""
         payload = event.to_json() if isinstance(event, LiveEvent) else event
-        if self._backlog:
-            self._queue(payload)
-            return
-        try:
-            await self._send([payload])
-        except TRANSIENT as exc:
-            log.warning("redis unreachable, keeping events in memory until it returns: %s", exc)
-            self._queue(payload)
+        await self.publish_many([payload], fence=fence)
 
-    async def publish_many(self, payloads: list[bytes]) -> None:
+    async def publish_many(self, payloads: list[bytes], *, fence: Fence | None = None) -> None:
         if not payloads:
             return
         if self._backlog:
             for p in payloads:
-                self._queue(p)
+                self._queue(p, fence)
             return
         try:
-            await self._send(payloads)
+            written = await self._send(payloads, fence)
         except TRANSIENT as exc:
             log.warning("redis unreachable, keeping events in memory until it returns: %s", exc)
             for p in payloads:
-                self._queue(p)
+                self._queue(p, fence)
+            return
+        if not written:
+            assert fence is not None
+            self._refused(fence, len(payloads))
+            raise FencedOut(fence)
 
     @property
     def backlog_size(self) -> int:
         return len(self._backlog)
 
-    async def _send(self, payloads: list[bytes]) -> None:
+    async def _send(self, payloads: list[bytes], fence: Fence | None = None) -> bool:
+        """Write the payloads; False when their fence refused them (nothing written)."""
+        if fence is not None:
+            args = [str(fence.token), EVENTS_MAXLEN, self.worker_id, LIVE_CHANNEL, *payloads]
+            return int(await self._fenced_append(keys=[fence.lease_key, EVENTS_STREAM], args=args)) >= 0
         pipe = self.redis.pipeline(transaction=False)
         for payload in payloads:
-            pipe.xadd(EVENTS_STREAM, {"e": payload}, maxlen=EVENTS_MAXLEN, approximate=True)
+            entry: dict[Any, Any] = {"e": payload, "w": self.worker_id} if self.worker_id else {"e": payload}
+            pipe.xadd(EVENTS_STREAM, entry, maxlen=EVENTS_MAXLEN, approximate=True)
         for payload in payloads:
             pipe.publish(LIVE_CHANNEL, payload)
         await pipe.execute()
+        return True
 
-    def _queue(self, payload: bytes) -> None:
+    def _refused(self, fence: Fence, count: int) -> None:
+        self.fenced_out += count
+        log.warning("%d event(s) refused: lease %s token %d is no longer current", count, fence.lease_key, fence.token)
+        if self.on_fenced_out is not None:
+            self.on_fenced_out(fence)
+
+    def _queue(self, payload: bytes, fence: Fence | None = None) -> None:
         if len(self._backlog) >= BACKLOG_LIMIT:
             # Memory is bounded; the oldest waiting event goes, and the loss is counted and logged.
             self._backlog.popleft()
             self._backlog_dropped += 1
             if self._backlog_dropped % 1000 == 1:
                 log.error("event backlog full (%d); dropped %d events so far", BACKLOG_LIMIT, self._backlog_dropped)
-        self._backlog.append(payload)
+        self._backlog.append((payload, fence))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_backlog(), name="bus-backlog-flusher")
 
     async def _flush_backlog(self) -> None:
         attempt = 0
         while self._backlog and not self._closing:
-            batch = [self._backlog[i] for i in range(min(500, len(self._backlog)))]
+            # A batch: the oldest events that share one fence (in order; a batch never mixes fences).
+            fence = self._backlog[0][1]
+            batch: list[bytes] = []
+            for payload, item_fence in self._backlog:
+                if item_fence != fence or len(batch) >= 500:
+                    break
+                batch.append(payload)
             try:
-                await self._send(batch)
+                written = await self._send(batch, fence)
             except TRANSIENT:
                 attempt += 1
                 await asyncio.sleep(min(5.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))
                 continue
             for _ in batch:
                 self._backlog.popleft()
+            if not written:
+                assert fence is not None
+                self._refused(fence, len(batch))
             if attempt:
                 log.info("redis back; flushed backlog, %d events left", len(self._backlog))
                 attempt = 0
@@ -309,9 +374,16 @@ class Bus:
     # -- commands --------------------------------------------------------------------------------------
 
     async def call(
-        self, service: str, command: str, params: dict[str, Any] | None = None, *, timeout: float = 10.0
+        self,
+        service: str,
+        command: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float = 10.0,
+        worker_id: str = "",
     ) -> dict[str, Any]:
-        """Send a command to a worker and wait for its reply. Raises CommandTimeout or CommandError."""
+        """Send a command to a worker (any of the service's, or the one named) and wait for its reply. Raises
+        CommandTimeout or CommandError."""
         request_id = uuid.uuid4().hex
         request = {
             "id": request_id,
@@ -321,7 +393,7 @@ class Bus:
             "from": self.service,
         }
         try:
-            await self.redis.lpush(command_key(service), orjson.dumps(request))
+            await self.redis.lpush(command_key(service, worker_id), orjson.dumps(request))
             reply = await self.redis.blpop([reply_key(request_id)], timeout=timeout)
         except TRANSIENT as exc:
             raise BusError(f"redis unreachable while calling {service}.{command}: {exc}") from exc
@@ -329,7 +401,12 @@ class Bus:
             raise CommandTimeout(service, command, timeout)
         answer = orjson.loads(reply[1])
         if answer.get("status") != "ok":
-            raise CommandError(answer.get("code", "failed"), answer.get("reason", "unknown error"))
+            details = answer.get("details")
+            raise CommandError(
+                answer.get("code", "failed"),
+                answer.get("reason", "unknown error"),
+                details=details if isinstance(details, list) else None,
+            )
         result: dict[str, Any] = answer.get("result") or {}
         return result
 
@@ -340,7 +417,8 @@ class Bus:
         attempt = 0
         while not stop.is_set():
             try:
-                item = await self.redis.brpop([command_key(self.service)], timeout=1)
+                queues = [command_key(self.service, self.worker_id)] if self.worker_id else []
+                item = await self.redis.brpop([*queues, command_key(self.service)], timeout=1)
                 attempt = 0
             except TRANSIENT as exc:
                 attempt += 1
@@ -372,6 +450,8 @@ class Bus:
             answer: dict[str, Any] = {"status": "ok", "result": result}
         except CommandError as exc:
             answer = {"status": "error", "code": exc.code, "reason": exc.message}
+            if exc.details is not None:
+                answer["details"] = exc.details
         except Exception as exc:
             log.exception("command %s failed", command)
             answer = {"status": "error", "code": "failed", "reason": f"{type(exc).__name__}: {exc}"}
@@ -386,8 +466,14 @@ class Bus:
     # -- heartbeats and shared state -------------------------------------------------------------------
 
     async def heartbeat(self, info: dict[str, Any], *, ttl_s: float = 5.0) -> None:
-        payload = orjson.dumps({"service": self.service, "ts": time.time(), **info}, default=str)
-        await self.redis.set(heartbeat_key(self.service), payload, px=int(ttl_s * 1000))
+        payload = orjson.dumps(
+            {"service": self.service, "ts": time.time(), **({"worker_id": self.worker_id} if self.worker_id else {}),
+             **info}, default=str)  # fmt: skip
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(heartbeat_key(self.service), payload, px=int(ttl_s * 1000))
+        if self.worker_id:
+            pipe.set(heartbeat_key(self.service, self.worker_id), payload, px=int(ttl_s * 1000))
+        await pipe.execute()
 
     async def read_heartbeat(self, service: str) -> dict[str, Any] | None:
         raw = await self.redis.get(heartbeat_key(service))

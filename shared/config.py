@@ -8,9 +8,11 @@ the environment so every service sees the same home, database, Redis and token.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
+import socket
 import sys
 import tomllib
 from pathlib import Path
@@ -118,6 +120,11 @@ class Settings(BaseSettings):
     ast_model: str = Field(default="", max_length=500)
     # Extra UI origins allowed by the gateway besides its own, with CORS (comma separated; shared/websec.py).
     allowed_origins: str = ""
+    # Workers on several machines (docs/contracts.md): this worker's name (default: host name and a short suffix
+    # from TIMAO_HOME, the same at every start), how many rooms it takes, and how long its leases live.
+    worker_id: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    worker_rooms_max: int = Field(default=500, ge=1, le=100_000)
+    worker_lease_ttl_s: float = Field(default=9.0, ge=0.5, le=300)
 
     @classmethod
     def settings_customise_sources(
@@ -177,6 +184,14 @@ class Settings(BaseSettings):
     def page_signing(self) -> bool:
         """No signer set and no sign.js: the push URL is signed by the live site's own page in a browser."""
         return not self.douyin_signer and not (self.home / "signer" / "sign.js").is_file()
+
+    @property
+    def effective_worker_id(self) -> str:
+        if self.worker_id:
+            return self.worker_id
+        host = "".join(c if c.isalnum() or c in ".-_" else "-" for c in socket.gethostname())[:60] or "worker"
+        suffix = hashlib.sha256(str(self.home.resolve()).encode()).hexdigest()[:6]
+        return f"{host}-{suffix}"
 
     @property
     def effective_recordings_dir(self) -> Path:
@@ -261,6 +276,9 @@ class Settings(BaseSettings):
             TIMAO_DOUYIN_WS_URL=self.douyin_ws_url,
             TIMAO_DOUYIN_TRANSPORT=self.douyin_transport,
             TIMAO_LOG_LEVEL=self.log_level,
+            TIMAO_WORKER_ID=self.effective_worker_id,
+            TIMAO_WORKER_ROOMS_MAX=str(self.worker_rooms_max),
+            TIMAO_WORKER_LEASE_TTL_S=str(self.worker_lease_ttl_s),
             PYTHONUNBUFFERED="1",
         )
         if self.redis_url:
