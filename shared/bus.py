@@ -5,7 +5,8 @@
   group has read and acknowledged is trimmed away (``trim_acknowledged``), so the log holds what is still needed.
 - Live fan-out: every published event also goes to a pub/sub channel (``timao:live``) for the ``/ws`` views.
 - Commands: a request (id, command, params, deadline) is pushed onto the worker's list; the worker pushes the reply
-  onto a list named after the request id; the caller waits on it with a timeout.
+  onto a list named after the request id; the caller waits on it with a timeout. The typed layer over it, one
+  params and result model per command, is ``shared/commands`` (docs/commands.md).
 - Heartbeats: a key per service with a TTL, which the launcher and the gateway read.
 
 When Redis goes away, ``publish`` keeps events in an in-memory backlog, in order, and flushes it once Redis answers
