@@ -1,6 +1,6 @@
 """The transcription worker process: lifecycle, health and command handlers around the transcription jobs.
 
-Commands (from the gateway, over the bus):
+Commands (from the gateway, over the bus; their models are in shared/commands/ast.py):
     start_job {session_id, audio_config, model_config?, live_id?, origin_ms?} → the job's status
     stop_job  {session_id}                                                   → the job's final status
     jobs      {}                                                             → jobs, engine, model, rtf, queue depth
@@ -32,12 +32,13 @@ from services.ast.pipeline import JobState
 from services.ast.prompt import product_mentions
 from shared.assignments import Assignments, WorkItem, adopt_all
 from shared.bus import TRANSIENT, Bus
+from shared.commands import CommandTable, Empty, command_table
+from shared.commands.ast import JOBS, START_JOB, STOP_JOB, JobsResult, JobStatus, StartJob, StopJob
 from shared.config import Settings
 from shared.errors import CommandError
 from shared.events import EventType, LiveEvent
 from shared.platforms.douyin.errors import DouyinError
 from shared.platforms.douyin.resolve import RoomResolver
-from shared.worker import CommandFn
 
 __all__ = ["AstApp"]
 
@@ -150,8 +151,8 @@ class AstApp:
         except TRANSIENT as exc:
             log.warning("job=%s assignment not removed (%s)", session_id, exc)
 
-    def commands(self) -> dict[str, CommandFn]:
-        return {"start_job": self._start_job, "stop_job": self._stop_job, "jobs": self._status}
+    def commands(self) -> CommandTable:
+        return command_table(START_JOB.serve(self._start_job), STOP_JOB.serve(self._stop_job), JOBS.serve(self._status))
 
     def health(self) -> dict[str, Any]:
         return self._jobs.health() if self._jobs else {"jobs": 0}
@@ -192,13 +193,13 @@ class AstApp:
         except DouyinError as exc:
             raise SourceFailed(f"直播间没有可用的流 (room {live_id}): {exc}") from exc
 
-    async def _start_job(self, params: dict[str, Any]) -> dict[str, Any]:
-        session_id = str(params.get("session_id", ""))
-        audio = {k: v for k, v in (params.get("audio_config") or {}).items() if v is not None}
+    async def _start_job(self, params: StartJob) -> JobStatus:
+        session_id = params.session_id
+        audio = {k: v for k, v in params.audio_config.items() if v is not None}
         if audio.get("source") == "session":
-            self._live_ids[session_id] = str(params.get("live_id") or "")
-        origin_ms = int(params.get("origin_ms") or 0)
-        model_config = params.get("model_config") or None
+            self._live_ids[session_id] = params.live_id or ""
+        origin_ms = params.origin_ms
+        model_config = params.model_config_ or None
         started_ms = _now_ms()
         try:
             status = await self.jobs.start(session_id, audio, model_config, origin_ms=origin_ms)
@@ -211,18 +212,18 @@ class AstApp:
             await self._work.put(session_id, spec)
             if session_id not in self.jobs.running_sessions():  # it ended already: its finish hook ran before
                 await self._work.remove(session_id)
-        return status
+        return JobStatus.model_validate(status)
 
-    async def _stop_job(self, params: dict[str, Any]) -> dict[str, Any]:
-        session_id = str(params.get("session_id", ""))
+    async def _stop_job(self, params: StopJob) -> JobStatus:
+        session_id = params.session_id
         assert self._work is not None
         assigned = await self._work.remove(session_id)  # first: a crash while stopping must not resume it
         try:
-            return await self.jobs.stop(session_id)
+            return JobStatus.model_validate(await self.jobs.stop(session_id))
         except AstError as exc:
             if assigned:  # assigned but not running here (not adopted yet, or it could not start): now let go
-                return {"session_id": session_id, "state": JobState.STOPPED.value}
+                return JobStatus(session_id=session_id, state=JobState.STOPPED.value)
             raise CommandError(exc.code, str(exc)) from exc
 
-    async def _status(self, _params: dict[str, Any]) -> dict[str, Any]:
-        return self.jobs.status()
+    async def _status(self, _params: Empty) -> JobsResult:
+        return JobsResult.model_validate(self.jobs.status())

@@ -27,13 +27,14 @@ from services.streamcap.sources import DouyinStreams
 from services.streamcap.ui import mount_streamcap_ui, ui_lifespan
 from shared.assignments import Assignments, WorkItem
 from shared.bus import TRANSIENT, Bus
+from shared.commands import CommandTable
 from shared.config import Settings
 from shared.db.engine import make_engine
 from shared.events import EventType, LiveEvent
 from shared.platforms.douyin.errors import LiveEnded, NoStream
 from shared.platforms.douyin.resolve import LiveStatus, RoomResolver
 from shared.websec import LocalGuard, request_validation_handler, ui_origins
-from shared.worker import SYSTEM_SESSION, CommandFn
+from shared.worker import SYSTEM_SESSION
 
 __all__ = ["StreamcapApp", "create_http_app"]
 
@@ -133,7 +134,8 @@ class StreamcapApp:
         self._bus = None
         self.engine.dispose()
 
-    def commands(self) -> dict[str, CommandFn]:
+    def commands(self) -> CommandTable:
+        # StreamCap's door is its own HTTP API: over the bus it answers only ping and status (shared/commands).
         return {}
 
     def health(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -10,12 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.commands import BAD_COMMAND
 from shared.errors import BusError, CommandError, CommandTimeout, ServiceUnavailable
 from shared.websec import request_validation_handler
 
 __all__ = ["allowed_methods", "install_error_handlers"]
 
-COMMAND_ERROR_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "unavailable": 503}
+# A worker's error codes, and the command layer's (shared/commands): a malformed command is the caller's input
+# refused (422, with the field list); a command the worker does not serve or an answer of the wrong shape is the
+# worker's fault (unknown_command, bad_result: 502, like every other code).
+COMMAND_ERROR_STATUS = {"invalid": 422, BAD_COMMAND: 422, "not_found": 404, "conflict": 409, "unavailable": 503}
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
@@ -51,9 +56,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CommandError)
     async def _command(_request: Request, exc: CommandError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.message, "code": exc.code}, status_code=COMMAND_ERROR_STATUS.get(exc.code, 502)
-        )
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+        if exc.details is not None:
+            body["errors"] = exc.details
+        return JSONResponse(body, status_code=COMMAND_ERROR_STATUS.get(exc.code, 502))
 
     @app.exception_handler(BusError)
     async def _bus(_request: Request, exc: BusError) -> JSONResponse:

@@ -62,7 +62,7 @@ class StandInAst:
         async def handler(command: str, params: dict[str, Any]) -> dict[str, Any]:
             if command == "start_job":
                 self.starts.append(params)
-            return {"state": "running"}
+            return {"session_id": params.get("session_id"), "state": "running"}  # a job's status (JobStatus)
 
         serve = asyncio.create_task(bus.serve_commands(handler, stop=stop))
         while not self._stop.is_set():

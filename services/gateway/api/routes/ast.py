@@ -21,10 +21,10 @@ from services.gateway.api.schemas import (
     errors,
 )
 from services.gateway.vocabulary import DEFAULT_ROOM, MAX_WORDS, load_words, room_words, save_words
+from shared.commands import wire
+from shared.commands.ast import JOBS, SERVICE, START_JOB, STOP_JOB, StopJob
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
-
-SERVICE = "ast"
 
 
 class AudioConfig(BaseModel):
@@ -93,12 +93,10 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
         model_config["engine"] = fresh.ast_engine
         if fresh.ast_model and "model" not in model_config:
             model_config["model"] = fresh.ast_model
-    result = await state.bus.call(
-        SERVICE,
-        "start_job",
-        {"session_id": session_id, "audio_config": audio.model_dump(), "model_config": model_config, **extra},
-        timeout=30.0,
+    params = START_JOB.params_of(
+        session_id=session_id, audio_config=audio.model_dump(), model_config=model_config, **extra
     )
+    result = wire(await START_JOB.call(state.bus, params, timeout=30.0))
     if new_session:
         await asyncio.to_thread(
             state.repo.create_session,
@@ -113,14 +111,14 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
 @router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: AstStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    await state.bus.call(SERVICE, "stop_job", {"session_id": body.session_id})
+    await STOP_JOB.call(state.bus, StopJob(session_id=body.session_id))
     return {"success": True}
 
 
 @router.get("/status", response_model=AstStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    return await state.bus.call(SERVICE, "jobs", {})
+    return wire(await JOBS.call(state.bus))
 
 
 @router.get("/vocabulary", response_model=VocabularyResponse, responses=errors(422))

@@ -17,10 +17,11 @@ from services.gateway.api.schemas import (
     SuccessResponse,
     errors,
 )
+from shared.commands import wire
+from shared.commands.douyin import ROOMS, SERVICE, START_ROOM, STOP_ROOM, StopRoom
 
 router = APIRouter(prefix="/api/douyin", tags=["douyin"])
 
-SERVICE = "douyin_fetcher"
 START_TIMEOUT_S = 20.0
 
 
@@ -50,35 +51,37 @@ class DouyinStop(BaseModel):
 async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
     requested = uuid.uuid4().hex
-    # The fetcher validates and resolves the room; a bad id comes back as a 422, an unknown room as a 404.
-    params: dict[str, Any] = {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config}
+    # A bad config is refused here (422, code bad_command); the fetcher resolves the room: a bad id comes back as a
+    # 422, an unknown room as a 404.
+    fields: dict[str, Any] = {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config}
     if body.transport:
-        params["transport"] = body.transport
-    result = await state.bus.call(SERVICE, "start_room", params, timeout=START_TIMEOUT_S)
+        fields["transport"] = body.transport
+    result = await START_ROOM.call(state.bus, START_ROOM.params_of(**fields), timeout=START_TIMEOUT_S)
     # A room the fetcher watches already (e.g. resumed after a restart) answers with its session: no new one.
-    session_id = str(result.get("session_id") or requested)
+    session_id = result.session_id or requested
     if session_id == requested:
         await asyncio.to_thread(
             state.repo.create_session,
             session_id=session_id,
             platform="douyin",
-            live_id=str(result.get("live_id", body.live_id)),
+            live_id=result.live_id,
             meta={"config": body.config},
         )
-    room_info = {k: result[k] for k in ("room_id", "title", "anchor_name") if result.get(k)}
+    answer = wire(result)
+    room_info = {k: answer[k] for k in ("room_id", "title", "anchor_name") if answer.get(k)}
     if room_info:
         await asyncio.to_thread(state.repo.update_session, session_id, **room_info)
-    return {"success": True, "session_id": session_id, **{k: v for k, v in result.items() if k != "session_id"}}
+    return {"success": True, "session_id": session_id, **{k: v for k, v in answer.items() if k != "session_id"}}
 
 
 @router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: DouyinStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    await state.bus.call(SERVICE, "stop_room", {"session_id": body.session_id})
+    await STOP_ROOM.call(state.bus, StopRoom(session_id=body.session_id))
     return {"success": True}
 
 
 @router.get("/status", response_model=DouyinStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    return await state.bus.call(SERVICE, "rooms", {})
+    return wire(await ROOMS.call(state.bus))

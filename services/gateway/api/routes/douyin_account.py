@@ -20,12 +20,11 @@ from services.gateway.api.deps import StateDep
 from services.gateway.api.schemas import WORKER_ERRORS, AccountView, errors
 from services.gateway.state import GatewayState
 from shared.bus import TRANSIENT
+from shared.commands import Command, Empty
+from shared.commands.douyin import ACCOUNT_CHANGED, LOGIN, LOGOUT, SERVICE, LoginParams
 from shared.errors import BusError, CommandError, CommandTimeout
 from shared.platforms.douyin.account import (
-    ACCOUNT_CHANGED_COMMAND,
-    LOGIN_COMMAND,
     LOGIN_STATE_KEY,
-    LOGOUT_COMMAND,
     MAX_COOKIE_TEXT,
     account_view,
     clear_account,
@@ -38,7 +37,6 @@ router = APIRouter(prefix="/api/douyin/account", tags=["douyin"])
 
 log = logging.getLogger(__name__)
 
-SERVICE = "douyin_fetcher"
 NOTIFY_TIMEOUT_S = 10.0
 LOGIN_CALL_TIMEOUT_S = 10.0
 
@@ -79,15 +77,15 @@ async def _view(state: GatewayState) -> dict[str, Any]:
     }
 
 
-async def _notify_fetcher(state: GatewayState, command: str = ACCOUNT_CHANGED_COMMAND) -> None:
+async def _notify_fetcher(state: GatewayState, command: Command[Empty, Any] = ACCOUNT_CHANGED) -> None:
     """Tell a running fetcher; one that is not running reads the account when its rooms connect."""
     try:
         if not await state.bus.read_heartbeat(SERVICE):
             return
-        await state.bus.call(SERVICE, command, {}, timeout=NOTIFY_TIMEOUT_S)
+        await command.call(state.bus, timeout=NOTIFY_TIMEOUT_S)
     except (CommandError, CommandTimeout, BusError, *TRANSIENT) as exc:
         log.warning(
-            "fetcher not told of the account change (%s; rooms pick it up when they reconnect): %s", command, exc
+            "fetcher not told of the account change (%s; rooms pick it up when they reconnect): %s", command.name, exc
         )
 
 
@@ -116,7 +114,7 @@ async def logout(state: StateDep) -> dict[str, Any]:
     """Log out: the fetcher's browser forgets the login, the account file and the login's browser profile go."""
     # The fetcher first: it empties its browser's cookies (so they are not written back), clears the account and
     # reconnects its rooms as a guest. Cleared here too for a suite without a running fetcher.
-    await _notify_fetcher(state, LOGOUT_COMMAND)
+    await _notify_fetcher(state, LOGOUT)
     try:
         await asyncio.to_thread(clear_account, state.settings.home)
     except OSError as exc:
@@ -133,5 +131,5 @@ async def start_login(state: StateDep, body: LoginStart = _NO_BODY) -> dict[str,
     """Open the login window (in the fetcher's browser); answers at once with `login_pending`."""
     await state.require_worker(SERVICE)
     timeout_s = body.timeout_s
-    await state.bus.call(SERVICE, LOGIN_COMMAND, {"timeout_s": timeout_s}, timeout=LOGIN_CALL_TIMEOUT_S)
+    await LOGIN.call(state.bus, LoginParams(timeout_s=timeout_s), timeout=LOGIN_CALL_TIMEOUT_S)
     return await _view(state)
