@@ -14,12 +14,14 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from shared.bus import TRANSIENT, Bus
+from shared.bus import TRANSIENT, Bus, heartbeat_key
+from shared.commands import UNKNOWN_COMMAND, CommandTable, Empty, command_table
+from shared.commands.worker import PING, STATUS, Pong, WorkerStatus
 from shared.config import Settings
 from shared.errors import CommandError, ConfigError
 from shared.events import EventType, LiveEvent
 
-__all__ = ["SYSTEM_SESSION", "CommandFn", "WorkerApp", "run_worker", "service_event"]
+__all__ = ["SYSTEM_SESSION", "WorkerApp", "run_worker", "service_event"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ HEARTBEAT_TTL_S = 5.0
 # Service-level events (not tied to a live room) are filed under this session id.
 SYSTEM_SESSION = "system"
 
+# Transitional: the fetcher's handlers move to shared/commands in the next step; then this goes.
 CommandFn = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -38,7 +41,10 @@ class WorkerApp(Protocol):
 
     async def stop(self) -> None: ...
 
-    def commands(self) -> dict[str, CommandFn]: ...
+    def commands(self) -> CommandTable:
+        """The commands this worker serves, each bound to its handler (``shared/commands``); ``ping`` and
+        ``status`` are answered for every worker."""
+        ...
 
     def health(self) -> dict[str, Any]: ...
 
@@ -57,18 +63,23 @@ async def _heartbeat_loop(bus: Bus, app: WorkerApp, stop: asyncio.Event) -> None
             await asyncio.wait_for(stop.wait(), HEARTBEAT_INTERVAL_S)
 
 
-def _dispatcher(app: WorkerApp) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
-    handlers = app.commands()
+def _dispatcher(app: WorkerApp) -> Callable[[str, Any], Awaitable[dict[str, Any]]]:
+    """Every command through its model (shared/commands): params validated before the handler runs (a malformed one
+    is a ``bad_command`` error with the field list), a name nobody serves an ``unknown_command`` error."""
 
-    async def dispatch(command: str, params: dict[str, Any]) -> dict[str, Any]:
-        if command == "ping":
-            return {"pong": True, "pid": os.getpid()}
-        if command == "status":
-            return app.health()
-        handler = handlers.get(command)
-        if handler is None:
-            raise CommandError("invalid", f"{app.name} has no command {command!r}")
-        return await handler(params)
+    async def ping(_params: Empty) -> Pong:
+        return Pong(pong=True, pid=os.getpid())
+
+    async def status(_params: Empty) -> WorkerStatus:
+        return WorkerStatus.model_validate(app.health())
+
+    handlers = {**app.commands(), **command_table(PING.serve(ping), STATUS.serve(status))}
+
+    async def dispatch(command: str, params: Any) -> dict[str, Any]:
+        served = handlers.get(command)
+        if served is None:
+            raise CommandError(UNKNOWN_COMMAND, f"{app.name} 没有命令 {command!r} (unknown command)")
+        return await served(params)
 
     return dispatch
 
@@ -77,7 +88,7 @@ async def run_worker(app: WorkerApp, settings: Settings, *, ready: Callable[[], 
     """Run ``app`` until SIGTERM/SIGINT. ``ready`` (optional) is awaited after start, before the first heartbeat."""
     if not settings.redis_url:
         raise ConfigError("TIMAO_REDIS_URL is not set: start the services with `timao up`, or set it to a Redis URL")
-    bus = Bus(settings.redis_url, service=app.name)
+    bus = Bus(settings.redis_url, service=app.name, worker_id=settings.effective_worker_id)
     await bus.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -104,6 +115,9 @@ async def run_worker(app: WorkerApp, settings: Settings, *, ready: Callable[[], 
         await asyncio.gather(*tasks, return_exceptions=True)
         with contextlib.suppress(*TRANSIENT):
             await bus.publish(service_event(app.name, "stopped", pid=os.getpid()))
-            await bus.redis.delete(f"timao:hb:{app.name}")
+            await bus.redis.delete(heartbeat_key(app.name, bus.worker_id))
+            beat = await bus.read_heartbeat(app.name)
+            if beat is not None and beat.get("pid") == os.getpid():  # the service's beat is another worker's
+                await bus.redis.delete(heartbeat_key(app.name))
         await bus.close()
         log.info("%s stopped", app.name)
