@@ -64,16 +64,16 @@ return {1, tostring(token)}
 """
 
 # KEYS[1] lease, KEYS[2] work hash; ARGV[1] owner, ARGV[2] token, ARGV[3] ttl ms, ARGV[4] item id ("" no check).
-# → 1 renewed, 0 lost (another owner or expired), -1 the work was removed (the lease is released).
+# → 1 renewed, 0 lost (another owner or expired), -1 renewed but the work was removed (the owner stops it, then
+# releases the lease: what the stop writes is still fenced by it).
 _RENEW = """
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then
     return 0
 end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[2], ARGV[4]) == 0 then
-    redis.call('DEL', KEYS[1])
     return -1
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 """
 
@@ -143,7 +143,7 @@ class Leases:
         return int(value)
 
     async def renew(self, item_id: str, owner: str, token: int, ttl_s: float) -> int:
-        """1 renewed, 0 lost, -1 the item is no longer assigned (the lease went with it)."""
+        """1 renewed, 0 lost, -1 renewed but the item is no longer assigned (stop it, then release)."""
         work_key = self._work_key or self.key(item_id)
         return int(
             await self._renew(
@@ -289,7 +289,8 @@ class LeaseKeeper:
             if answers is not None and answers[i] == 0:
                 await self._lose(lease, "lease taken over or expired")
             elif answers is not None and answers[i] == -1:
-                await self._lose(lease, "work removed")
+                lease.renewed_at = sent
+                await self._removed(lease)
         await self.check_expiry()
 
     async def check_expiry(self) -> None:
@@ -298,6 +299,16 @@ class LeaseKeeper:
         for lease in list(self._held.values()):
             if now - lease.renewed_at >= self.give_up_after_s and self._held.get(lease.item_id) is lease:
                 await self._lose(lease, f"not renewed for {now - lease.renewed_at:.1f} s")
+
+    async def _removed(self, lease: Lease) -> None:
+        """The work was removed (stopped elsewhere): it stops here while the lease still fences its last writes,
+        then the lease is released."""
+        try:
+            await self._on_lost(lease.item_id, "work removed")
+        except Exception:
+            log.exception("stopping %s after its work was removed failed", lease.item_id)
+        if self._held.get(lease.item_id) is lease:
+            await self.release(lease.item_id)
 
     async def _lose(self, lease: Lease, reason: str) -> None:
         self._held.pop(lease.item_id, None)

@@ -72,8 +72,9 @@ async def test_a_lease_is_taken_and_kept_only_while_the_work_is_assigned(redis_u
     token = await leases.acquire("s1", me, 5)
     assert token is not None
     await work.remove("s1")  # the user stopped it
-    assert await leases.renew("s1", me, token, 5) == -1
-    assert await leases.owner("s1") is None  # released with the work
+    assert await leases.renew("s1", me, token, 5) == -1  # still held: the owner stops the work, then releases
+    assert await leases.owner("s1") == (me, token)
+    assert await leases.acquire("s1", owner_id("wb"), 5) is None
     await client.aclose()
 
 
@@ -149,7 +150,9 @@ async def test_the_keeper_hears_of_a_lease_taken_over_and_of_work_removed(redis_
     lost: list[tuple[str, str]] = []
 
     async def on_lost(item: str, reason: str) -> None:
+        # A removed item is still held while it stops (its last writes are fenced by it); a taken one is not.
         lost.append((item, reason))
+        assert (keeper.held(item) is not None) == (reason == "work removed")
 
     keeper = LeaseKeeper(leases, owner_id("wa"), ttl_s=0.3, on_lost=on_lost)
     await work.put("taken", {})
@@ -160,7 +163,7 @@ async def test_the_keeper_hears_of_a_lease_taken_over_and_of_work_removed(redis_
     await work.remove("stopped")
     await keeper.renew_once()
     assert sorted(lost) == [("stopped", "work removed"), ("taken", "lease taken over or expired")]
-    assert len(keeper) == 0
+    assert len(keeper) == 0 and await leases.owner("stopped") is None  # released after it stopped
     # The loop: a held lease stays held while it is renewed every TTL/3.
     await work.put("kept", {})
     assert await keeper.acquire("kept") is not None
