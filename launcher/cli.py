@@ -1,6 +1,8 @@
 """``timao``: the suite's command line (docs/contracts.md, CLI).
 
 timao up [--demo]          start everything and supervise it until Ctrl-C / SIGTERM / `timao stop`
+timao up --role worker     only the workers (fetcher, recorder, AST) against the shared TIMAO_REDIS_URL and
+                           TIMAO_DATABASE_URL: one more machine for the suite (docs/contracts.md)
 timao status [--json]      the running launcher's view of every service
 timao stop                 stop the running suite (waits until every process is gone)
 timao restart SERVICE      restart one service (also revives a `fatal` one)
@@ -62,7 +64,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        return run_up(settings, demo=args.demo, out=lambda s: print(s, flush=True))
+        return run_up(settings, demo=args.demo, role=args.role, out=lambda s: print(s, flush=True))
     except AlreadyRunning as exc:
         print(f"timao: {exc}", file=sys.stderr)
         return 1
@@ -227,6 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the whole suite")
     up.add_argument("--demo", action="store_true", help="also start the fake Douyin server and a synthetic live stream")
+    up.add_argument(
+        "--role",
+        choices=("all", "worker"),
+        default="all",
+        help="all: the whole suite (default); worker: only the fetcher, recorder and AST, against the shared"
+        " TIMAO_REDIS_URL and TIMAO_DATABASE_URL",
+    )
     up.set_defaults(func=cmd_up)
     status = sub.add_parser("status", help="show every service's state")
     status.add_argument("--json", action="store_true")

@@ -63,10 +63,11 @@ class HttpProbe:
 class HeartbeatProbe:
     client: redis.Redis
     service: str
+    worker_id: str = ""  # this launcher's worker: its own beat, not another machine's (several share one Redis)
 
     def check(self, pid: int) -> tuple[bool, str | None]:
         try:
-            raw = self.client.get(heartbeat_key(self.service))
+            raw = self.client.get(heartbeat_key(self.service, self.worker_id))
         except redis.RedisError as exc:
             return False, f"redis: {type(exc).__name__}"
         if not raw:

@@ -54,6 +54,7 @@ TICK_S = 0.05
 STATE_PUBLISH_S = 0.5
 HEALTH_ROW_S = 30.0
 WORKERS = ("douyin_fetcher", "ast")
+ROLES = ("all", "worker")
 SCHEMA_READY_FILE = "schema.ready"  # in the run folder, created once the schema is at head
 
 
@@ -109,7 +110,10 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: Demo | None) -> list[ServiceSpec]:
+def build_specs(
+    settings: Settings, embedded_redis: EmbeddedRedis | None, demo: Demo | None, *, role: str = "all"
+) -> list[ServiceSpec]:
+    """The services of a role: ``all`` (the whole suite) or ``worker`` (fetcher, recorder, AST only)."""
     specs: list[ServiceSpec] = []
     deps: tuple[str, ...] = ()
     if embedded_redis:
@@ -125,10 +129,13 @@ def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: 
         deps = ("redis",)
     if demo:
         specs += demo.specs
+    if role == "all":
+        specs.append(
+            ServiceSpec(
+                "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
+            )
+        )
     specs += [
-        ServiceSpec(
-            "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
-        ),
         ServiceSpec(
             "streamcap",
             service_argv("services.streamcap"),
@@ -141,7 +148,7 @@ def build_specs(settings: Settings, embedded_redis: EmbeddedRedis | None, demo: 
     return specs
 
 
-def _probes(specs: list[ServiceSpec], client: redis.Redis) -> dict[str, Probe]:
+def _probes(specs: list[ServiceSpec], client: redis.Redis, worker_id: str = "") -> dict[str, Probe]:
     probes: dict[str, Probe] = {}
     for spec in specs:
         if spec.health == "http":
@@ -152,7 +159,7 @@ def _probes(specs: list[ServiceSpec], client: redis.Redis) -> dict[str, Probe]:
             assert spec.port is not None
             probes[spec.name] = TcpProbe(spec.port)
         else:
-            probes[spec.name] = HeartbeatProbe(client, spec.name)
+            probes[spec.name] = HeartbeatProbe(client, spec.name, worker_id)
     return probes
 
 
@@ -166,18 +173,37 @@ def format_table(snapshot: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def run_up(settings: Settings, *, demo: bool = False, out: Callable[[str], None] = print) -> int:
+def check_role(settings: Settings, role: str, *, demo: bool = False) -> None:
+    """A worker needs the shared stores: refuse to start one without them (ConfigError names what is missing)."""
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}: all or worker")
+    if role != "worker":
+        return
+    missing = [name for name, value in (("TIMAO_REDIS_URL", settings.redis_url),
+                                        ("TIMAO_DATABASE_URL", settings.database_url)) if not value]  # fmt: skip
+    if missing:
+        raise ConfigError(
+            "`timao up --role worker` 需要共享的 Redis 和数据库 (a worker needs the shared stores): set"
+            f" {' and '.join(missing)} to the Redis and the database the suite's other machines use"
+        )
+    if demo:
+        raise ConfigError("--demo starts a whole suite: not with --role worker")
+
+
+def run_up(settings: Settings, *, demo: bool = False, role: str = "all", out: Callable[[str], None] = print) -> int:
+    check_role(settings, role, demo=demo)
     settings.ensure_dirs()
     lock = _InstanceLock(settings.run_dir / "launcher.lock")
     lock.acquire()
     try:
-        return _run_locked(settings, demo=demo, out=out)
+        return _run_locked(settings, demo=demo, role=role, out=out)
     finally:
         lock.release()
 
 
-def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -> int:
-    for name, port in (("gateway", settings.gateway_port), ("streamcap", settings.streamcap_port)):
+def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str], None]) -> int:
+    ports = [("gateway", settings.gateway_port)] if role == "all" else []
+    for name, port in (*ports, ("streamcap", settings.streamcap_port)):
         if not _port_free(port):
             raise ConfigError(
                 f"端口 {port} 已被占用 (port {port} in use), needed by {name}: set TIMAO_{name.upper()}_PORT"
@@ -202,7 +228,10 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))
     status_db.start()
 
-    specs = build_specs(settings, embedded, demo_plan)
+    specs = build_specs(settings, embedded, demo_plan, role=role)
+    worker_id = settings.effective_worker_id
+    # Several launchers share one Redis on several machines: a worker's launcher state under its own key.
+    state_key = LAUNCHER_STATE_KEY if role == "all" else f"{LAUNCHER_STATE_KEY}:{worker_id}"
     client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
     changes: queue.SimpleQueue[tuple[str, State, State, str | None]] = queue.SimpleQueue()
 
@@ -212,7 +241,7 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
     supervisor = Supervisor(
         specs,
         OsProcesses(settings.logs_dir, secrets=[token, *settings.known_secrets()]),
-        _probes(specs, client),
+        _probes(specs, client, worker_id),
         base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT), **{SCHEMA_READY_ENV: str(schema_ready)}),
         on_change=on_change,
     )
@@ -223,6 +252,8 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
         if cmd == "status":
             return {
                 "pid": os.getpid(),
+                "role": role,
+                "worker_id": worker_id,
                 "home": str(settings.home),
                 "redis_url": redis_url,
                 "database_url": settings.effective_database_url,
@@ -282,18 +313,21 @@ def _run_locked(settings: Settings, *, demo: bool, out: Callable[[str], None]) -
             now = time.monotonic()
             if changed:
                 snapshot = supervisor.snapshot()
-                status_db.services(snapshot, _heartbeats(client, snapshot))
+                status_db.services(snapshot, _heartbeats(client, snapshot, worker_id))
                 if announced or any(i["status"] in ("backoff", "fatal") for i in snapshot.values()):
                     out(format_table(snapshot))
                 elif supervisor.all_running():
                     announced = True
                     out(format_table(snapshot))
-                    _announce(settings, out)
+                    if role == "all":
+                        _announce(settings, out)
+                    else:
+                        out(f"\n工作节点已就绪 (worker {worker_id} running) — logs: {settings.logs_dir}\n")
                     if demo_plan is not None:
                         _kick_off_demo(demo_plan, settings, out)
             if now - last_publish >= STATE_PUBLISH_S:
                 last_publish = now
-                _publish_state(client, supervisor.snapshot())
+                _publish_state(client, supervisor.snapshot(), worker_id, state_key)
             if now - last_health >= HEALTH_ROW_S:
                 last_health = now
                 _health_rows(status_db, supervisor.snapshot())
@@ -350,21 +384,26 @@ def _announce(settings: Settings, out: Callable[[str], None]) -> None:
     )
 
 
-def _publish_state(client: redis.Redis, snapshot: dict[str, dict[str, Any]]) -> None:
-    beats = _heartbeats(client, snapshot)
+def _publish_state(
+    client: redis.Redis, snapshot: dict[str, dict[str, Any]], worker_id: str = "", key: str = LAUNCHER_STATE_KEY
+) -> None:
+    beats = _heartbeats(client, snapshot, worker_id)
     for name, info in snapshot.items():
         beat = beats.get(name)
         info["last_heartbeat"] = beat.isoformat() if beat else None
     state = orjson.dumps({"ts": time.time(), "pid": os.getpid(), "services": snapshot})
     # Redis itself may be the one restarting; the next publish catches up.
     with contextlib.suppress(redis.RedisError):
-        client.set(LAUNCHER_STATE_KEY, state, ex=10)
+        client.set(key, state, ex=10)
 
 
-def _heartbeats(client: redis.Redis, snapshot: dict[str, dict[str, Any]]) -> dict[str, datetime | None]:
+def _heartbeats(
+    client: redis.Redis, snapshot: dict[str, dict[str, Any]], worker_id: str = ""
+) -> dict[str, datetime | None]:
     names = list(snapshot)
     try:
-        raws = client.mget([heartbeat_key(n) for n in names])
+        # The workers' own beats (several workers share one Redis); the other services' under their names.
+        raws = client.mget([heartbeat_key(n, worker_id if n in WORKERS else "") for n in names])
     except redis.RedisError:
         return {}
     return {
