@@ -2,6 +2,8 @@ import { NavLink, Outlet } from 'react-router-dom';
 import { AccountBadge } from '@/features/account/components/AccountBadge';
 import { HealthStrip, useHealthPolling } from '@/features/health/components/HealthStrip';
 import { ViewerCard } from '@/features/show/components/ViewerCard';
+import { ReadAloudRunner } from '@/features/readaloud/components/ReadAloudRunner';
+import { AlertsRunner } from '@/features/alerts/components/AlertsRunner';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
 import type { MessageKey } from '@/lib/i18n';
@@ -83,6 +85,9 @@ export function AppShell({ createSocket }: { createSocket?: WebSocketFactory }) 
         <Outlet />
       </main>
       <ViewerCard />
+      {/* read-aloud and alerts follow the live events on every page */}
+      <ReadAloudRunner />
+      <AlertsRunner />
     </div>
   );
 }

@@ -4,10 +4,13 @@ import { LiveStats } from '@/features/monitor/components/LiveStats';
 import { ComboPanel } from '@/features/monitor/components/ComboPanel';
 import { EventStream } from '@/features/monitor/components/EventStream';
 import { LuckyDraw } from '@/features/show/components/LuckyDraw';
+import { ReadAloudPanel } from '@/features/readaloud/components/ReadAloudPanel';
+import { AlertsPanel, useAlertHighlight } from '@/features/alerts/components/AlertsPanel';
 import { useAppStore } from '@/stores/app-store';
 
 export function MonitorRoute() {
   const sessionId = useAppStore((s) => s.sessionId);
+  const highlight = useAlertHighlight();
   return (
     <div className="flex h-full min-h-[640px] flex-col gap-3">
       <div className="grid gap-3 xl:grid-cols-[1fr_320px] xl:items-start">
@@ -15,7 +18,11 @@ export function MonitorRoute() {
         <ComboPanel />
       </div>
       <LiveStats />
-      <EventStream />
+      <EventStream highlight={highlight} />
+      <div className="grid gap-3 lg:grid-cols-2">
+        <ReadAloudPanel />
+        <AlertsPanel />
+      </div>
       <LuckyDraw sessionId={sessionId} />
     </div>
   );

@@ -1,6 +1,8 @@
 import { DouyinAccountCard } from '@/features/account/components/DouyinAccountCard';
 import { ClientSettings } from '@/features/settings/components/ClientSettings';
 import { ServerSettingsForm } from '@/features/settings/components/ServerSettingsForm';
+import { ReadAloudSettingsCard } from '@/features/readaloud/components/ReadAloudSettingsCard';
+import { AlertSettingsCard } from '@/features/alerts/components/AlertSettingsCard';
 
 export function SettingsRoute() {
   return (
@@ -8,6 +10,8 @@ export function SettingsRoute() {
       <DouyinAccountCard />
       <ClientSettings />
       <ServerSettingsForm />
+      <ReadAloudSettingsCard />
+      <AlertSettingsCard />
     </div>
   );
 }

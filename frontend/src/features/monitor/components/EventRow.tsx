@@ -57,10 +57,18 @@ export function eventSummary(ev: LiveEvent, t: TFunction): string {
   }
 }
 
-export const EventRow = memo(function EventRow({ ev, t }: { ev: LiveEvent | undefined; t: TFunction }) {
+/** Row marks of an alert's kind (keyword, question, big gift); any other kind gets the generic mark. */
+const alertClass: Record<string, string> = {
+  gift: 'bg-amber-50 ring-1 ring-inset ring-amber-300 dark:bg-amber-950 dark:ring-amber-700',
+  keyword: 'bg-rose-50 ring-1 ring-inset ring-rose-300 dark:bg-rose-950 dark:ring-rose-700',
+  question: 'bg-sky-50 ring-1 ring-inset ring-sky-300 dark:bg-sky-950 dark:ring-sky-700',
+};
+
+export const EventRow = memo(function EventRow({ ev, t, alert = null }: { ev: LiveEvent | undefined; t: TFunction; alert?: string | null }) {
   if (!ev) return <div className="px-2 text-xs leading-7 text-slate-400">…</div>;
+  const marked = alert ? ` rounded ${alertClass[alert] ?? 'bg-amber-50 ring-1 ring-inset ring-amber-300'}` : '';
   return (
-    <div className="flex items-center gap-2 px-2 text-sm leading-7" data-type={ev.type}>
+    <div className={`flex items-center gap-2 px-2 text-sm leading-7${marked}`} data-type={ev.type} data-alert={alert ?? undefined}>
       <time className="shrink-0 font-mono text-xs tabular-nums text-slate-400">{formatClock(ev.ts)}</time>
       <span className={`shrink-0 rounded px-1.5 text-[11px] leading-5 ${typeClass[ev.type]}`}>{t(`event.${ev.type}`)}</span>
       {ev.user?.nickname && (

@@ -5,14 +5,17 @@ import { VirtualList } from '@/components/VirtualList';
 import { FilteredIndex } from '@/lib/event-filter';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
-import type { LiveEventType } from '@/types/events';
+import type { LiveEvent, LiveEventType } from '@/types/events';
 import { EventFilters } from './EventFilters';
 import { EventRow } from './EventRow';
 
 const ROW_HEIGHT = 28;
 
-/** Every event of the session, filtered by type and text, virtualized, pausable. */
-export function EventStream() {
+/**
+ * Every event of the session, filtered by type and text, virtualized, pausable. `highlight` names the alert an
+ * event raises (composed in by the app: the alerts feature decides), and its row is marked.
+ */
+export function EventStream({ highlight }: { highlight?: (ev: LiveEvent) => string | null } = {}) {
   const t = useT();
   const version = useAppStore((s) => s.liveVersion);
   const log = useAppStore((s) => s.log);
@@ -46,7 +49,13 @@ export function EventStream() {
     });
   }, []);
 
-  const renderRow = useCallback((i: number) => <EventRow ev={log.get(index.at(i) ?? -1)} t={t} />, [log, index, t]);
+  const renderRow = useCallback(
+    (i: number) => {
+      const ev = log.get(index.at(i) ?? -1);
+      return <EventRow ev={ev} t={t} alert={ev && highlight ? highlight(ev) : null} />;
+    },
+    [log, index, t, highlight],
+  );
   const rowKey = useCallback((i: number) => index.at(i) ?? `i${i}`, [index]);
 
   return (
