@@ -61,12 +61,6 @@ class StartRoom(Params):
     config: RoomConfig = Field(default_factory=RoomConfig)
     transport: Transport | None = Field(default=None, description="this room's transport; default: the worker's")
     worker_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="the worker the user placed the room on (kept in its spec)",
-    )
-    worker_id: str | None = Field(
         default=None, max_length=100, description="the worker the room was placed on by hand (it comes back there)"
     )
 
@@ -81,7 +75,6 @@ class StartRoomResult(Result):
     anchor_name: str | None = None
     status: str | None = Field(default=None, description="live, ended, ... or unresolved (see reason)")
     reason: str | None = Field(default=None, description="why the first resolution failed (the client keeps trying)")
-    worker_id: str | None = Field(default=None, description="the worker that runs the room")
 
 
 class StopRoom(Params):
