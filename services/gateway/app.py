@@ -25,6 +25,7 @@ from services.gateway.api.routes import (
     douyin_account,
     draws,
     health,
+    overlay,
     sessions,
     streamcap,
     viewers,
@@ -149,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         dead_letters,
         draws,
         viewers,
+        overlay,
         ws,
     ):
         app.include_router(module.router)
@@ -172,7 +174,7 @@ def _mount_frontend(app: FastAPI) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str, request: Request) -> FileResponse:
         # A NUL (%00) is no file name: the path lookup below would raise ValueError on it.
-        if path.startswith(("api/", "ws")) or "\x00" in path:
+        if path.startswith(("api/", "ws", "overlay/")) or "\x00" in path:
             # An API path asked with a method it does not take (GET /api/douyin/start): 405, as without the UI.
             if path.startswith("api/") and allowed_methods(request.app, request.scope["path"]):
                 raise HTTPException(405, "Method Not Allowed")

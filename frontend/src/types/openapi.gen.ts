@@ -196,6 +196,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/overlay/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Keys */
+        get: operations["overlay-list_keys"];
+        put?: never;
+        /** Create Key */
+        post: operations["overlay-create_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/overlay/keys/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke Key */
+        delete: operations["overlay-revoke_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/overlay/keys/{key}/style": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Save Style */
+        put: operations["overlay-save_style"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions": {
         parameters: {
             query?: never;
@@ -513,6 +565,23 @@ export interface paths {
         };
         /** Health */
         get: operations["health-health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/overlay/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overlay Page */
+        get: operations["overlay-overlay_page"];
         put?: never;
         post?: never;
         delete?: never;
@@ -852,6 +921,28 @@ export interface components {
             /** Words */
             words: components["schemas"]["HotWord"][];
         };
+        /** KeyCreate */
+        KeyCreate: {
+            /**
+             * Name
+             * @description a label for the list, e.g. 直播间左下
+             * @default OBS
+             */
+            name: string;
+            style?: components["schemas"]["OverlayStyle"] | null;
+        };
+        /** KeyRevoked */
+        KeyRevoked: {
+            /**
+             * Closed Streams
+             * @description overlay pages that were open with the key and are now closed
+             */
+            closed_streams: number;
+            /** Key */
+            key: string;
+            /** Revoked */
+            revoked: boolean;
+        };
         /** LoginStart */
         LoginStart: {
             /**
@@ -860,6 +951,95 @@ export interface components {
              * @default 300
              */
             timeout_s: number;
+        };
+        /** OverlayKeyView */
+        OverlayKeyView: {
+            /** Created Ms */
+            created_ms: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            style: components["schemas"]["OverlayStyle"];
+            /**
+             * Url
+             * @description the chat overlay's address with this key, ready for an OBS browser source
+             */
+            url: string;
+            /**
+             * Urls
+             * @description every overlay kind's address with this key
+             */
+            urls: {
+                [key: string]: string;
+            };
+        };
+        /** OverlayKeysResponse */
+        OverlayKeysResponse: {
+            /** Keys */
+            keys: components["schemas"]["OverlayKeyView"][];
+        };
+        /**
+         * OverlayStyle
+         * @description How the overlay pages of one key look. The UI's style editor edits exactly these fields.
+         */
+        OverlayStyle: {
+            /**
+             * Accent Color
+             * @description gifts and thanks
+             * @default #ff7aa8
+             */
+            accent_color: string;
+            /**
+             * Events
+             * @description what the chat overlay shows
+             */
+            events?: ("chat" | "gift" | "follow" | "fansclub" | "member" | "like")[];
+            /**
+             * Fade S
+             * @description a row leaves after this long; 0 = never
+             * @default 30
+             */
+            fade_s: number;
+            /**
+             * Font Size
+             * @description px
+             * @default 26
+             */
+            font_size: number;
+            /**
+             * Name Color
+             * @default #ffd54f
+             */
+            name_color: string;
+            /**
+             * Row Color
+             * @description behind each row
+             * @default #000000
+             */
+            row_color: string;
+            /**
+             * Row Opacity
+             * @default 0.35
+             */
+            row_opacity: number;
+            /**
+             * Rows
+             * @description rows shown at most
+             * @default 8
+             */
+            rows: number;
+            /**
+             * Text Color
+             * @default #ffffff
+             */
+            text_color: string;
+            /**
+             * Thanks Window S
+             * @description one viewer's gifts within this merge
+             * @default 5
+             */
+            thanks_window_s: number;
         };
         /** Question */
         Question: {
@@ -1947,6 +2127,170 @@ export interface operations {
             };
         };
     };
+    "overlay-list_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlayKeysResponse"];
+                };
+            };
+        };
+    };
+    "overlay-create_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlayKeyView"];
+                };
+            };
+            /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 冲突 (conflict with the current state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "overlay-revoke_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRevoked"];
+                };
+            };
+            /** @description 不存在 (not found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "overlay-save_style": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OverlayStyle"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlayKeyView"];
+                };
+            };
+            /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 不存在 (not found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "sessions-list_sessions": {
         parameters: {
             query?: {
@@ -2914,6 +3258,67 @@ export interface operations {
             };
             /** @description 参数无效 (invalid input): a message, or the list of refused fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "overlay-overlay_page": {
+        parameters: {
+            query?: {
+                /** @description a read-only overlay key */
+                key?: string | null;
+            };
+            header?: never;
+            path: {
+                kind: "chat" | "gifts" | "stats" | "thanks";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the overlay page (no secret in it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description 缺少或错误的密钥 (missing or unknown key) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 已撤销或被拒绝 (revoked, or refused) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

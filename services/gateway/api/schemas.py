@@ -68,6 +68,8 @@ class ErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded",
+    401: "缺少或错误的密钥 (missing or unknown key)",
+    403: "已撤销或被拒绝 (revoked, or refused)",
     404: "不存在 (not found)",
     409: "冲突 (conflict with the current state)",
     422: "参数无效 (invalid input): a message, or the list of refused fields",
