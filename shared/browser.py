@@ -1,11 +1,12 @@
-"""One installed Chromium-family browser (Chrome, Edge or Chromium) per owner, driven through Playwright over CDP.
+"""One installed Chromium-family browser (Chrome, Edge or Chromium) per owner, driven over the DevTools protocol.
 
 The owner starts the browser process itself, as a child that dies with this process (``shared/procs.py``:
-parent-death signal from a thread that never exits, its own process group), then attaches Playwright with
-``connect_over_cdp``. Playwright's own launcher is not used: its browser would outlive a kill -9 of its owner, and
-it expects browsers downloaded by ``playwright install``, which the product never does. The profile directory
-keeps the user's login between runs. The browser starts on first use, starts again after a crash (page owners
-hear of a crash through ``add_crash_listener`` and reopen their pages), and ``close()`` stops it in stages.
+parent-death signal from a thread that never exits, its own process group), with ``--remote-debugging-port=0``, reads
+the chosen port and path from ``<profile>/DevToolsActivePort`` and talks to it with the project's own CDP client
+(``shared/cdp.py``): no driver process of its own, and the browser is never downloaded. The profile directory keeps
+the user's login between runs. The browser starts on first use, starts again after a crash (page owners hear of a
+crash through ``add_crash_listener`` and reopen their pages), and ``close()`` stops it in stages: ``Browser.close``
+over CDP first (the browser writes its cookies out), then SIGTERM, then SIGKILL to its process group.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,13 +24,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlsplit
 
+from shared.cdp import BrowserGone, CDPError, Connection, Page
 from shared.errors import ConfigError
 from shared.procs import signal_group, spawn_lasting
-
-if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 __all__ = [
     "BrowserLaunch",
@@ -36,6 +37,8 @@ __all__ = [
     "BrowserOwner",
     "BrowserStartError",
     "NoDisplay",
+    "Page",
+    "cookie_matches",
     "has_display",
     "locate_browser",
 ]
@@ -172,13 +175,53 @@ def browser_args(profile_dir: Path, *, headless: bool) -> list[str]:
 
 
 CrashListener = Callable[[], None]
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
-def _read_port(port_file: Path) -> int | None:
+def _read_endpoint(port_file: Path) -> str | None:
+    """``ws://127.0.0.1:<port>/devtools/browser/<id>`` from DevToolsActivePort (port, then path), once written."""
     try:
-        return int(port_file.read_text().splitlines()[0]) or None
+        lines = port_file.read_text().splitlines()
+        port, path = int(lines[0]), lines[1].strip()
     except (OSError, ValueError, IndexError):
         return None
+    if not port or not path.startswith("/devtools/browser/"):
+        return None
+    return f"ws://127.0.0.1:{port}{path}"
+
+
+def cookie_matches(cookie: dict[str, Any], url: str) -> bool:
+    """Whether the browser would send ``cookie`` (a ``Storage.getCookies`` entry) with a request to ``url``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    domain = str(cookie.get("domain", "")).lower()
+    if domain.startswith("."):
+        if host != domain[1:] and not host.endswith(domain):
+            return False
+    elif host != domain:
+        return False
+    path = str(cookie.get("path") or "/")
+    request_path = parts.path or "/"
+    if not (request_path == path or request_path.startswith(path if path.endswith("/") else path + "/")):
+        return False
+    # Secure cookies go over https only; browsers treat this machine as secure too.
+    return not cookie.get("secure") or parts.scheme in ("https", "wss") or host in _LOCAL_HOSTS
+
+
+def _cookie_param(cookie: dict[str, Any]) -> dict[str, Any]:
+    """A ``Storage.getCookies`` entry as a ``Storage.setCookies`` parameter that recreates it as it was."""
+    domain, path = str(cookie["domain"]), str(cookie.get("path") or "/")
+    param: dict[str, Any] = {"name": cookie["name"], "value": cookie["value"], "path": path}
+    if domain.startswith("."):
+        param["domain"] = domain
+    else:  # host-only: given as a URL, or the browser would widen it to a domain cookie
+        param["url"] = f"{'https' if cookie.get('secure') else 'http'}://{domain}{path}"
+    for key in ("secure", "httpOnly", "sameSite", "priority"):
+        if key in cookie:
+            param[key] = cookie[key]
+    if not cookie.get("session", False) and float(cookie.get("expires", -1)) > 0:
+        param["expires"] = cookie["expires"]
+    return param
 
 
 async def _exited(proc: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -206,11 +249,9 @@ class BrowserOwner:
         self.headless = headless or os.environ.get("TIMAO_BROWSER_HEADLESS", "").strip() in ("1", "true", "yes")
         self.log = logger or log
         self._lock = asyncio.Lock()
-        self._page_lock = asyncio.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
-        self._pw: Playwright | None = None
-        self._browser: Browser | None = None
-        self._context: BrowserContext | None = None
+        self._conn: Connection | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._listeners: list[CrashListener] = []
         self._closing = False
         self.starts = 0  # how many times a browser was started (a restart after a crash counts)
@@ -223,7 +264,7 @@ class BrowserOwner:
 
     @property
     def running(self) -> bool:
-        return self.pid is not None and self._browser is not None and self._browser.is_connected()
+        return self.pid is not None and self._conn is not None and not self._conn.closed
 
     def add_crash_listener(self, callback: CrashListener) -> Callable[[], None]:
         """Called (on the event loop) when the browser dies or disconnects unasked. Answers a remover."""
@@ -235,48 +276,63 @@ class BrowserOwner:
 
         return remove
 
-    async def context(self) -> BrowserContext:
-        """The profile's context, starting the browser first when it is not running (or no longer is)."""
+    async def start(self) -> Connection:
+        """The DevTools connection, starting the browser first when it is not running (or no longer is)."""
         async with self._lock:
             if self._closing:
                 raise RuntimeError("浏览器已关闭 (browser owner closed)")
-            if self._context is not None and self.running:
-                return self._context
+            if self._conn is not None and self.running:
+                return self._conn
             await self._teardown()
             return await self._start()
 
     async def new_page(self, *, visible: bool = False) -> Page:
         """A new page in a window of its own: shown for the user (login), else minimised (rooms, signing)."""
-        context = await self.context()
-        if self.headless:
-            return await context.new_page()
-        async with self._page_lock:  # the page event below must be ours
-            assert self._browser is not None
-            cdp = await self._browser.new_browser_cdp_session()
-            try:
-                async with context.expect_page() as info:
-                    created = await cdp.send(
-                        "Target.createTarget", {"url": "about:blank", "newWindow": True, "background": not visible}
-                    )
-                page = await info.value
-                with contextlib.suppress(Exception):  # window placement is cosmetic
-                    window = await cdp.send("Browser.getWindowForTarget", {"targetId": created["targetId"]})
+        conn = await self.start()
+        try:
+            page = await Page.create(conn, new_window=not self.headless, background=not visible)
+            if not self.headless:
+                with contextlib.suppress(CDPError):  # window placement is cosmetic
+                    browser = conn.browser()
+                    window = await browser.send("Browser.getWindowForTarget", {"targetId": page.target_id})
                     state = "normal" if visible else "minimized"
-                    await cdp.send(
+                    await browser.send(
                         "Browser.setWindowBounds", {"windowId": window["windowId"], "bounds": {"windowState": state}}
                     )
-            finally:
-                with contextlib.suppress(Exception):
-                    await cdp.detach()
-        if visible:
-            await page.bring_to_front()
+                if visible:
+                    await page.bring_to_front()
+        except CDPError as exc:  # the browser went away meanwhile: it starts again on the next use
+            raise BrowserStartError(f"浏览器不可用，无法打开页面 (cannot open a page): {exc}") from exc
         return page
 
     async def cookies(self, urls: str | Iterable[str] | None = None) -> list[dict[str, Any]]:
-        context = await self.context()
+        """The profile's cookies (``Storage.getCookies``), only those sent to one of ``urls`` when given."""
+        conn = await self.start()
+        answer = await conn.browser().send("Storage.getCookies")
+        found = [dict(c) for c in answer.get("cookies", [])]
         if urls is None:
-            return [dict(c) for c in await context.cookies()]
-        return [dict(c) for c in await context.cookies(urls if isinstance(urls, str) else list(urls))]
+            return found
+        wanted = [urls] if isinstance(urls, str) else list(urls)
+        return [c for c in found if any(cookie_matches(c, url) for url in wanted)]
+
+    async def add_cookies(self, cookies: list[dict[str, Any]]) -> None:
+        """Put cookies in the profile: each with ``name``, ``value`` and a ``url`` or a ``domain`` and ``path``."""
+        if not cookies:
+            return
+        conn = await self.start()
+        await conn.browser().send("Storage.setCookies", {"cookies": cookies})
+
+    async def clear_cookies(self, *, name: re.Pattern[str] | None = None) -> None:
+        """Remove every cookie, or those whose name matches ``name`` (the others are put back as they were)."""
+        conn = await self.start()
+        browser = conn.browser()
+        kept: list[dict[str, Any]] = []
+        if name is not None:
+            answer = await browser.send("Storage.getCookies")
+            kept = [c for c in answer.get("cookies", []) if not name.search(str(c.get("name", "")))]
+        await browser.send("Storage.clearCookies")
+        if kept:
+            await browser.send("Storage.setCookies", {"cookies": [_cookie_param(c) for c in kept]})
 
     async def close(self) -> None:
         """Stop the browser: ask it to close, then SIGTERM, then SIGKILL its whole process group."""
@@ -284,10 +340,7 @@ class BrowserOwner:
             self._closing = True
             await self._teardown()
 
-    async def _start(self) -> BrowserContext:
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import async_playwright
-
+    async def _start(self) -> Connection:
         launch = locate_browser(self.choice)
         if not self.headless and not has_display():
             raise NoDisplay()  # a headful browser would only exit at once with a bare status
@@ -306,41 +359,37 @@ class BrowserOwner:
         self.starts += 1
         try:
             endpoint = await self._wait_endpoint(proc, port_file)
-            if self._pw is None:
-                self._pw = await async_playwright().start()
-            browser = await self._pw.chromium.connect_over_cdp(endpoint, timeout=START_TIMEOUT_S * 1000)
-        except (PlaywrightError, OSError, TimeoutError, RuntimeError) as exc:
+            conn = await Connection.connect(endpoint, timeout=START_TIMEOUT_S)
+        except (CDPError, OSError, TimeoutError, RuntimeError) as exc:
             await self._teardown()
             raise BrowserStartError(f"浏览器启动失败 (browser failed to start): {exc}") from exc
-        self._browser = browser
-        self._context = browser.contexts[0] if browser.contexts else await browser.new_context()
-        browser.on("disconnected", lambda _b: self._on_disconnected(browser))
-        asyncio.get_running_loop().create_task(self._watch(proc, browser))
+        self._conn = conn
+        conn.on_close(lambda: self._on_disconnected(conn))
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(proc, conn), name="browser-watch")
         self.log.info("browser started pid=%s kind=%s headless=%s", proc.pid, launch.kind, self.headless)
-        return self._context
+        return conn
 
     async def _wait_endpoint(self, proc: subprocess.Popen[bytes], port_file: Path) -> str:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"浏览器进程已退出 (exit {proc.returncode})")
-            port = await asyncio.to_thread(_read_port, port_file)
-            if port:
-                return f"http://127.0.0.1:{port}"
+            endpoint = await asyncio.to_thread(_read_endpoint, port_file)
+            if endpoint:
+                return endpoint
             await asyncio.sleep(0.1)
         raise TimeoutError("浏览器未在规定时间内开放调试端口 (no DevTools port)")
 
-    async def _watch(self, proc: subprocess.Popen[bytes], browser: Browser) -> None:
-        # A browser that dies is not always noticed by the CDP connection at once (a renderer-less exit).
-        while proc.poll() is None and browser.is_connected():  # noqa: ASYNC110 - a Popen has no awaitable exit
+    async def _watch(self, proc: subprocess.Popen[bytes], conn: Connection) -> None:
+        # A browser that dies is not always noticed by the DevTools socket at once (a renderer-less exit).
+        while proc.poll() is None and not conn.closed:  # noqa: ASYNC110 - a Popen has no awaitable exit
             await asyncio.sleep(1.0)
-        self._on_disconnected(browser)
+        self._on_disconnected(conn)
 
-    def _on_disconnected(self, browser: Browser) -> None:
-        if browser is not self._browser or self._closing:
+    def _on_disconnected(self, conn: Connection) -> None:
+        if conn is not self._conn or self._closing:
             return
-        self._browser = None
-        self._context = None
+        self._conn = None
         self.crashes += 1
         self.log.warning("browser gone pid=%s; it starts again on next use", self._proc.pid if self._proc else None)
         for callback in list(self._listeners):
@@ -350,33 +399,35 @@ class BrowserOwner:
                 self.log.exception("browser crash listener failed")
 
     async def _teardown(self) -> None:
-        browser, proc = self._browser, self._proc
-        self._browser = None
-        self._context = None
+        conn, proc, watcher = self._conn, self._proc, self._watcher
+        self._conn = None
         self._proc = None
+        self._watcher = None
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         asked = False
-        if browser is not None and browser.is_connected():
-            with contextlib.suppress(Exception):
-                cdp = await browser.new_browser_cdp_session()
-                await asyncio.wait_for(cdp.send("Browser.close"), timeout=CLOSE_WAITS_S[0])
+        if conn is not None and not conn.closed:
+            # Asked to close, the browser writes its cookies and session out; its answer may not come before the
+            # socket closes.
+            try:
+                await conn.browser().send("Browser.close", timeout=CLOSE_WAITS_S[0])
                 asked = True
-            with contextlib.suppress(Exception):
-                await browser.close()
+            except BrowserGone:
+                asked = True
+            except CDPError as exc:
+                self.log.info("browser did not take Browser.close: %s", exc)
+            await conn.close()
+        elif conn is not None:
+            await conn.close()
         if proc is not None:
-            # Not asked over CDP (Playwright's node driver shares its owner's process group, so a supervisor's
-            # SIGTERM to that group ends the driver first): SIGTERM the browser at once rather than wait for a close
-            # nobody asked for, past the supervisor's grace period (the owner was SIGKILLed at 5 s). Chromium then
-            # exits without writing cookies of its last ~30 s; the Douyin account file keeps the login itself.
             await self._stop_process(proc, asked=asked)
-        if self._closing and self._pw is not None:
-            pw, self._pw = self._pw, None
-            with contextlib.suppress(Exception):
-                await pw.stop()
 
     async def _stop_process(self, proc: subprocess.Popen[bytes], *, asked: bool = True) -> None:
         for wait, sig in zip(CLOSE_WAITS_S, (None, signal.SIGTERM, signal.SIGKILL), strict=True):
             if sig is None and not asked:
-                # The browser process alone first: it ends its own helper processes.
+                # Not asked over CDP (no connection): the browser process alone first, it ends its own helpers.
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGTERM)
             elif sig is not None:

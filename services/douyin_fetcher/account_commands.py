@@ -1,4 +1,4 @@
-"""The fetcher's account commands (#11): ``douyin.login`` and ``douyin.logout``.
+"""The fetcher's account commands (#11): ``douyin.login`` and ``douyin.logout`` (models: shared/commands/douyin.py).
 
 While the suite runs, the fetcher owns the browser on the account's profile (``$TIMAO_HOME/browser/douyin``), so a
 login window opens here: ``douyin.login`` starts it and answers at once; how it goes is kept under
@@ -15,7 +15,6 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -23,6 +22,8 @@ from redis import asyncio as aioredis
 
 from shared.browser import BrowserNotFound, BrowserOwner
 from shared.bus import TRANSIENT
+from shared.commands import Empty
+from shared.commands.douyin import LoginParams, LoginResult
 from shared.platforms.douyin.account import LOGIN_STATE_KEY, clear_account, load_account, save_account
 from shared.platforms.douyin.login import LoginFailed, login_in_browser
 
@@ -56,17 +57,13 @@ class AccountCommands:
     def login_running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    async def login(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def login(self, params: LoginParams) -> LoginResult:
         if self.login_running:
-            return {"login_pending": True}  # one window at a time; a second click finds the first
-        try:
-            timeout_s = float(params.get("timeout_s") or DEFAULT_LOGIN_TIMEOUT_S)
-        except (TypeError, ValueError):
-            timeout_s = DEFAULT_LOGIN_TIMEOUT_S
-        timeout_s = min(max(timeout_s, 1.0), MAX_LOGIN_TIMEOUT_S)
+            return LoginResult(login_pending=True)  # one window at a time; a second click finds the first
+        timeout_s = min(max(params.timeout_s or DEFAULT_LOGIN_TIMEOUT_S, 1.0), MAX_LOGIN_TIMEOUT_S)
         await self._state(pending=True, error=None, ttl_s=int(timeout_s) + 120)
         self._task = asyncio.create_task(self._run_login(timeout_s), name="douyin-login")
-        return {"login_pending": True}
+        return LoginResult(login_pending=True)
 
     async def _run_login(self, timeout_s: float) -> None:
         error: str | None = None
@@ -91,7 +88,7 @@ class AccountCommands:
         else:
             log.warning("douyin login failed: %s", error)
 
-    async def logout(self, _params: dict[str, Any]) -> dict[str, Any]:
+    async def logout(self, _params: Empty) -> Empty:
         if self.login_running and self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -104,17 +101,15 @@ class AccountCommands:
         await asyncio.to_thread(clear_account, self.home, wipe_profile=not owner.running)
         log.info("douyin account logged out")
         await self._changed()
-        return {}
+        return Empty()
 
     async def _forget_in_browser(self, owner: BrowserOwner) -> None:
         """What the running browser keeps of the login: every cookie, and the live site's storage."""
-        context = await owner.context()
-        await context.clear_cookies()
+        await owner.clear_cookies()
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.live_url))
         page = await owner.new_page()
         try:
-            cdp = await context.new_cdp_session(page)
-            await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            await page.session.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
         finally:
             await page.close()
 

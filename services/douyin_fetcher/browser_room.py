@@ -1,8 +1,9 @@
 """The browser transport: a room's own page in the worker's browser, its push frames read through DevTools.
 
 The page opens the push socket itself (its SDK signs, its login cookies go along), acks and heartbeats on its own;
-we only listen to the frames it receives (Playwright's ``websocket`` / ``framereceived``, i.e. the DevTools
-``Network.webSocketFrameReceived`` events) and hand each one to the same decoder as our own WebSocket client.
+we only listen to the frames it receives (the DevTools ``Network.webSocketCreated`` / ``webSocketFrameReceived`` /
+``webSocketClosed`` events, through ``shared/cdp.py``) and hand each one to the same decoder as our own WebSocket
+client.
 Around it: the page is kept awake with trusted input (the real page closes a socket after a while without user
 activity), and what stops it from delivering becomes a ``PageFault`` with a named state and a Chinese reason:
 a verification page, a crash of the page or the browser, a page gone idle, a silent socket.
@@ -18,14 +19,12 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from shared.browser import BrowserOwner
+from shared.cdp import BrowserGone, CDPError, Page
 from shared.platforms.douyin.account import DouyinAccount
-
-if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page, WebSocket
 
 __all__ = ["AccountCookies", "PageFault", "PageOptions", "RoomPage"]
 
@@ -55,7 +54,7 @@ class PageOptions:
     tick: float = 0.5
 
 
-Prepare = Callable[["BrowserContext"], Awaitable[None]]
+Prepare = Callable[[BrowserOwner], Awaitable[None]]  # before a page opens: e.g. the account's cookies in
 
 
 class RoomPage:
@@ -90,6 +89,7 @@ class RoomPage:
         self._done = asyncio.Event()
         self._opened = asyncio.Event()
         self._socket_closed = False
+        self._push_sockets: set[str] = set()  # DevTools request ids of the page's push sockets
         self.last_frame = time.monotonic()
         self.frames = 0
         self.keepalives = 0
@@ -103,19 +103,33 @@ class RoomPage:
             self._fault = fault
         self._done.set()
 
-    def _on_socket(self, ws: WebSocket) -> None:
-        if PUSH_PATH not in ws.url:
+    def _on_socket(self, request_id: str, url: str) -> None:
+        if PUSH_PATH not in url:
             return
+        self._push_sockets.add(request_id)
         self._socket_closed = False
         self._opened.set()
-        ws.on("framereceived", self._frame)
-        ws.on("close", lambda _ws: self._closed())
 
-    def _frame(self, payload: str | bytes) -> None:
+    def _on_socket_closed(self, request_id: str) -> None:
+        if request_id in self._push_sockets:
+            self._push_sockets.discard(request_id)
+            self._closed()
+
+    def _frame(self, request_id: str, payload: str | bytes) -> None:
+        if request_id not in self._push_sockets:
+            return
         if isinstance(payload, bytes):  # the push socket speaks binary protobuf; text frames are not ours
             self.frames += 1
             self.last_frame = time.monotonic()
             self._on_frame(payload)
+
+    def _page_gone(self, error: CDPError) -> None:
+        if self._done.is_set():  # closed by us
+            return
+        if isinstance(error, BrowserGone):
+            self._fail(PageFault("browser_crashed", "浏览器意外退出，正在重新打开 (browser exited)"))
+        else:  # closed from outside, e.g. the user closed the room's window
+            self._fail(PageFault("page_crashed", "直播页面被关闭，正在重新打开 (page closed)"))
 
     def _closed(self) -> None:
         self._socket_closed = True
@@ -144,12 +158,15 @@ class RoomPage:
             remove()
             raise
         self.page = page
-        page.on("websocket", self._on_socket)
-        page.on("crash", lambda _p: self._fail(PageFault("page_crashed", "直播页面崩溃，正在重新打开 (page crashed)")))
+        page.on_crash(lambda: self._fail(PageFault("page_crashed", "直播页面崩溃，正在重新打开 (page crashed)")))
+        page.session.on_detached(self._page_gone)
         try:
+            await page.watch_websockets(
+                on_created=self._on_socket, on_frame=self._frame, on_closed=self._on_socket_closed
+            )
             if self._prepare is not None:
-                await self._prepare(page.context)
-            await page.goto(self.url, wait_until="domcontentloaded", timeout=self.options.open_timeout * 1000)
+                await self._prepare(self.owner)
+            await page.goto(self.url, wait_until="domcontentloaded", timeout=self.options.open_timeout)
             await self._check_verification(page)
             await self._wait_open(page)
             await self._on_open()
@@ -159,9 +176,7 @@ class RoomPage:
         except Exception as exc:
             if self._fault is not None:  # the browser or page died under us: say that, not the side effect
                 raise self._fault from exc
-            from playwright.async_api import Error as PlaywrightError
-
-            if isinstance(exc, PlaywrightError):  # a load that timed out, a target closed under us
+            if isinstance(exc, CDPError):  # a load that timed out, a target closed under us
                 detail = str(exc).splitlines()[0][:160]
                 raise PageFault("page_crashed", f"直播页面出错，正在重新打开 (page error: {detail})") from exc
             raise
@@ -221,18 +236,19 @@ class RoomPage:
 
     async def _keep_awake(self, page: Page) -> None:
         # Trusted input through CDP (Input.dispatchMouseEvent): the page counts it as the user's.
-        size = page.viewport_size or {"width": 800, "height": 600}
-        x = random.uniform(10, max(20, size["width"] - 10))
-        y = random.uniform(10, max(20, size["height"] - 10))
         try:
-            await page.mouse.move(x, y, steps=2)
+            width, height = await page.viewport()
+            x = random.uniform(10, max(20, width - 10))
+            y = random.uniform(10, max(20, height - 10))
+            await page.mouse_move(x, y)
+            await page.mouse_move(x + random.uniform(-5, 5), y + random.uniform(-5, 5))
             self.keepalives += 1
         except Exception as exc:
             log.debug("%s keep-awake input failed: %s", self._log, exc)
 
     async def _idle_banner(self, page: Page) -> bool:
         with contextlib.suppress(Exception):
-            return bool(await page.evaluate("() => !!document.getElementById('idle_banner')"))
+            return bool(await page.evaluate("!!document.getElementById('idle_banner')"))
         return False
 
     def stats(self) -> dict[str, Any]:
@@ -249,7 +265,7 @@ class AccountCookies:
     def __init__(self, account: Callable[[], DouyinAccount | None], live_url: str) -> None:
         self._account = account
         self._live_url = live_url.rstrip("/")
-        self._applied: tuple[int, int] | None = None
+        self._applied: tuple[int, int, int] | None = None
 
     def _place(self) -> dict[str, Any]:
         host = urlsplit(self._live_url).hostname or ""
@@ -257,20 +273,21 @@ class AccountCookies:
             return {"domain": ".douyin.com", "path": "/"}  # the push socket's host must get them too
         return {"url": f"{self._live_url}/"}
 
-    async def __call__(self, context: BrowserContext) -> None:
+    async def __call__(self, owner: BrowserOwner) -> None:
         try:
             account = self._account()
         except Exception:
             log.exception("account could not be read for the browser")
             return
-        key = (id(context), account.saved_at_ms if account is not None and account.logged_in else 0)
+        # Once per browser start (a new browser reads its profile afresh) and per saved account.
+        key = (id(owner), owner.starts, account.saved_at_ms if account is not None and account.logged_in else 0)
         if key == self._applied:
             return
         if account is not None and account.logged_in:
             place = self._place()
-            await context.add_cookies(
-                [{"name": name, "value": value, **place} for name, value in account.cookies.items()]  # type: ignore[typeddict-item]
+            await owner.add_cookies(
+                [{"name": name, "value": value, **place} for name, value in account.cookies.items()]
             )
         else:
-            await context.clear_cookies(name=_SESSION_COOKIES)
+            await owner.clear_cookies(name=_SESSION_COOKIES)
         self._applied = key

@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from shared.browser import BrowserNotFound, BrowserOwner
+from shared.browser import BrowserNotFound, BrowserOwner, BrowserStartError
+from shared.cdp import CDPError, Page
 from shared.platforms.douyin.errors import SignatureError
-
-if TYPE_CHECKING:
-    from playwright.async_api import BrowserContext, Page
 
 __all__ = ["PageFetchTransport", "SitePage"]
 
@@ -40,9 +38,9 @@ _FETCH = """async url => {
   const r = await fetch(url, {credentials: "include"});
   return [r.status, await r.text()];
 }"""
-_READY = "() => !!(window.byted_acrawler && typeof window.byted_acrawler.frontierSign === 'function')"
+_READY = "!!(window.byted_acrawler && typeof window.byted_acrawler.frontierSign === 'function')"
 
-Prepare = Callable[["BrowserContext"], Awaitable[None]]
+Prepare = Callable[[BrowserOwner], Awaitable[None]]
 
 
 class SitePage:
@@ -68,9 +66,9 @@ class SitePage:
             page = await self.owner.new_page()
             try:
                 if self._prepare is not None:
-                    await self._prepare(page.context)
-                await page.goto(f"{self.live_url}/", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT_S * 1000)
-                await page.wait_for_function(_READY, timeout=OPEN_TIMEOUT_S * 1000)
+                    await self._prepare(self.owner)
+                await page.goto(f"{self.live_url}/", wait_until="domcontentloaded", timeout=OPEN_TIMEOUT_S)
+                await page.wait_for_function(_READY, timeout=OPEN_TIMEOUT_S)
             except BaseException:
                 await page.close()
                 raise
@@ -79,15 +77,15 @@ class SitePage:
             return page
 
     async def _call(self, script: str, arg: Any) -> Any:
-        from playwright.async_api import Error as PlaywrightError
-
         try:
             page = await self._ready_page()
-            return await asyncio.wait_for(page.evaluate(script, arg), CALL_TIMEOUT_S)
+            return await asyncio.wait_for(page.evaluate(script, arg, timeout=CALL_TIMEOUT_S), CALL_TIMEOUT_S)
         except BrowserNotFound:
             raise
-        except (PlaywrightError, TimeoutError, RuntimeError) as exc:
-            self._page = None  # opened afresh next time
+        except (CDPError, BrowserStartError, TimeoutError, RuntimeError) as exc:
+            broken, self._page = self._page, None  # opened afresh next time
+            if broken is not None:
+                await broken.close()
             raise SignatureError(f"直播页面不可用 (the site's page failed): {str(exc).splitlines()[0][:200]}") from exc
 
     async def sign(self, stub: str) -> str | None:

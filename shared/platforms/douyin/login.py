@@ -29,18 +29,17 @@ from shared.platforms.douyin.constants import AID, USER_AGENT
 from shared.platforms.douyin.errors import UpstreamError
 
 if TYPE_CHECKING:
-    from playwright.async_api import Page
-
     from shared.browser import BrowserOwner
+    from shared.cdp import Page
 
 __all__ = ["LoginCancelled", "LoginFailed", "LoginTimeout", "login_in_browser"]
 
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0
-NAVIGATION_TIMEOUT_MS = 30_000
-# The site's header button that opens its QR login panel (the fake's is #login_button).
-_LOGIN_BUTTONS = ("#login_button", "button:has-text('登录')")
+NAVIGATION_TIMEOUT_S = 30.0
+# The site's header button that opens its QR login panel (the fake's is #login_button), else a button saying 登录.
+_LOGIN_BUTTONS: tuple[tuple[str, str | None], ...] = (("#login_button", None), ("button", "登录"))
 
 Progress = Callable[[str], Awaitable[None] | None]
 
@@ -72,11 +71,9 @@ def _session_cookies(cookies: list[dict[str, Any]]) -> dict[str, str]:
 
 async def _open_login_panel(page: Page) -> None:
     """Click the site's login button so that the QR code shows at once (best effort: the user can click it too)."""
-    for selector in _LOGIN_BUTTONS:
+    for selector, text in _LOGIN_BUTTONS:
         with contextlib.suppress(Exception):
-            button = page.locator(selector).first
-            if await button.is_visible(timeout=2000):
-                await button.click(timeout=3000)
+            if await page.click_selector([selector], text=text):  # a trusted click, as the user's
                 return
 
 
@@ -135,12 +132,11 @@ async def login_in_browser(
     if known is not None and known.logged_in:
         present = _session_cookies(await owner.cookies([base + "/"]))
         if not present.get(SESSION_COOKIE):
-            context = await owner.context()
-            await context.add_cookies([{"name": k, "value": v, "url": base + "/"} for k, v in known.cookies.items()])
+            await owner.add_cookies([{"name": k, "value": v, "url": base + "/"} for k, v in known.cookies.items()])
     page = await owner.new_page(visible=True)
     try:
         try:
-            await page.goto(base + "/", wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_MS)
+            await page.goto(base + "/", wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_S)
         except Exception as exc:
             raise LoginFailed(f"无法打开抖音直播网站 {base}：{type(exc).__name__}") from None
         deadline = time.monotonic() + timeout_s
@@ -156,10 +152,9 @@ async def login_in_browser(
                     break
                 rejected.add(session)
                 log.info("douyin login: the browser's session is not logged in (expired?); asking for a new login")
-                context = await owner.context()
-                await context.clear_cookies()
+                await owner.clear_cookies()
                 with contextlib.suppress(Exception):
-                    await page.reload(wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_MS)
+                    await page.reload(wait_until="domcontentloaded", timeout=NAVIGATION_TIMEOUT_S)
                 asked = False
                 continue
             if not asked:

@@ -31,7 +31,7 @@ def test_a_visible_owner_without_a_screen_fails_with_the_headless_hint(
     monkeypatch.delenv("TIMAO_BROWSER_HEADLESS", raising=False)
     owner = BrowserOwner(tmp_path / "profile", choice="/bin/true", headless=False)
     with pytest.raises(NoDisplay) as caught:
-        asyncio.run(owner.context())
+        asyncio.run(owner.start())
     assert isinstance(caught.value, BrowserNotFound)  # rooms fail with it instead of retrying forever
     assert "TIMAO_BROWSER_HEADLESS=1" in str(caught.value)
     assert owner.pid is None and not (tmp_path / "profile").exists()
