@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 
 from services.ast.config import AudioConfig, ModelConfig
-from services.ast.engines.base import SAMPLE_RATE, Engine
+from services.ast.context import Stretch, Stretcher, single, split_text
+from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, Recognition
 from services.ast.errors import AstError, SourceFailed, SourceUnreadable, TranscriptionFailed
 from services.ast.normalize import is_hallucination, normalize_text
 from services.ast.prompt import PromptBuilder
@@ -137,6 +138,17 @@ class TranscriptionJob:
         self._engine = engine
         self._opener = opener
         self._segmenter = Segmenter(vad_model, vad_config)
+        vad = self._segmenter.config
+        self._pad = vad.speech_pad_ms * SAMPLE_RATE // 1000
+        # A file read as fast as it goes is decoded in stretches of several utterances (context.py); live jobs and
+        # engines without a context window decode each utterance as it ends.
+        window = float(getattr(engine, "context_window_s", 0.0) or 0.0)
+        keep_s = vad.max_utterance_s + (vad.min_silence_ms + vad.onset_lookback_ms + vad.speech_pad_ms) / 1000 + 1.0
+        self._stretcher = (
+            Stretcher(window, self._pad, keep_s + READ_BYTES / BYTES_PER_SECOND)
+            if window > 0 and not opener.live and not audio.realtime
+            else None
+        )
         self._emit = emit
         self._loop = loop
         self._on_state = on_state
@@ -275,6 +287,8 @@ class TranscriptionJob:
                 end = stream.close()
                 for utt in self._segmenter.flush():  # a dropped connection ends the utterance in progress
                     self._enqueue(utt)
+                for stretch in self._stretcher.flush() if self._stretcher is not None else ():
+                    self._put((stretch, time.perf_counter()))
                 # In the queue, not here: utterances queued before the drop still follow their own context.
                 self._put(_FORGET)
                 if self._stop.is_set():
@@ -315,6 +329,8 @@ class TranscriptionJob:
             received += usable
             self._stats.stream_s += usable / BYTES_PER_SECOND
             samples = np.frombuffer(data[:usable], dtype="<i2").astype(np.float32) / 32768.0
+            if self._stretcher is not None:
+                self._stretcher.feed(samples, self._segmenter.position)
             t0 = time.perf_counter()
             utterances = self._segmenter.feed(samples)
             self._stats.vad_s += time.perf_counter() - t0
@@ -337,7 +353,11 @@ class TranscriptionJob:
         self._stats.utterances += 1
         # When the VAD closed it: the end of speech plus the silence it had to wait for.
         lag = max(0, self._segmenter.position - utt.end) / SAMPLE_RATE
-        self._put((utt, time.perf_counter() - lag))
+        if self._stretcher is None:
+            self._put((single(utt, self._pad), time.perf_counter() - lag))
+            return
+        for stretch in self._stretcher.add(utt):
+            self._put((stretch, time.perf_counter()))
 
     # -- engine thread ----------------------------------------------------------------------------------------
 
@@ -356,9 +376,9 @@ class TranscriptionJob:
                 if item is _FORGET:  # the source dropped: what comes next starts a new context
                     self._prompt.forget()
                     continue
-                utt, t_speech_end = item
+                stretch, t_speech_end = item
                 try:
-                    self._transcribe(utt, t_speech_end)
+                    self._transcribe(stretch, t_speech_end)
                     errors = 0
                 except Exception as exc:  # engine libraries raise anything; one bad utterance is skipped
                     errors += 1
@@ -393,21 +413,41 @@ class TranscriptionJob:
         with contextlib.suppress(RuntimeError):  # the loop is already closed
             self._loop.call_soon_threadsafe(self._done.set)
 
-    def _transcribe(self, utt: Utterance, t_speech_end: float) -> None:
+    def _transcribe(self, stretch: Stretch, t_speech_end: float) -> None:
         t0 = time.perf_counter()
-        prompt = self._prompt.prompt(utt.start / SAMPLE_RATE)
-        result = self._engine.transcribe(utt.audio, language=self._language, prompt=prompt)
+        prompt = self._prompt.prompt(stretch.start / SAMPLE_RATE)
+        result = self._engine.transcribe(stretch.audio, language=self._language, prompt=prompt)
         self._stats.engine_s += time.perf_counter() - t0
-        self._stats.speech_s += len(utt.audio) / SAMPLE_RATE
+        self._stats.speech_s += len(stretch.audio) / SAMPLE_RATE
         language = result.language or (self._language or "")
         text = normalize_text(result.text, language)
+        utterances = stretch.utterances
         if not text or is_hallucination(text):
-            self._stats.dropped += 1
+            self._stats.dropped += len(utterances)
             return
         if result.confidence >= CONTEXT_MIN_CONFIDENCE:  # a doubtful text would only be something to copy
-            self._prompt.remember(text, utt.end / SAMPLE_RATE)
-        start_ms = self._origin_ms + utt.start * 1000 // SAMPLE_RATE
-        end_ms = self._origin_ms + utt.end * 1000 // SAMPLE_RATE
+            self._prompt.remember(text, stretch.end / SAMPLE_RATE)
+        parts = split_text(text, [u.end - u.start for u in utterances])
+        # An utterance that got no part of the text joins the next one that did (the last one's text, the one before).
+        spans: list[tuple[int, int, str]] = []
+        start: int | None = None
+        for utt, part in zip(utterances, parts, strict=True):
+            start = utt.start if start is None else start
+            if part:
+                spans.append((start, utt.end, part))
+                start = None
+        if start is not None and spans:
+            first, _, last_text = spans[-1]
+            spans[-1] = (first, utterances[-1].end, last_text)
+        for span_start, span_end, part in spans:
+            self._deliver_span(stretch, span_start, span_end, part, result, language)
+        self._stats.latencies.append(time.perf_counter() - t_speech_end)
+
+    def _deliver_span(
+        self, stretch: Stretch, start: int, end: int, text: str, result: Recognition, language: str
+    ) -> None:
+        start_ms = self._origin_ms + start * 1000 // SAMPLE_RATE
+        end_ms = self._origin_ms + end * 1000 // SAMPLE_RATE
         transcript: dict[str, Any] = {
             "session_id": self.session_id,
             "text": text,
@@ -420,16 +460,15 @@ class TranscriptionJob:
             **dict(result.tags),
         }
         if self._clips_dir is not None:
-            transcript["audio_file_path"] = str(self._save_clip(utt, start_ms))
+            transcript["audio_file_path"] = str(self._save_clip(stretch.clip(start, end, self._pad), start_ms))
         self._deliver(transcript)
         self._stats.transcripts += 1
-        self._stats.latencies.append(time.perf_counter() - t_speech_end)
 
-    def _save_clip(self, utt: Utterance, start_ms: int) -> Path:
+    def _save_clip(self, audio: Audio, start_ms: int) -> Path:
         assert self._clips_dir is not None
         self._clips_dir.mkdir(parents=True, exist_ok=True)
         path = self._clips_dir / f"{start_ms:010d}.wav"
-        pcm = (np.clip(utt.audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         with wave.open(str(path), "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)

@@ -68,6 +68,9 @@ class WhisperOptions:
     doubt_min_tokens: int = 4
     # gzip compression ratio above which the text repeats itself (Whisper's default).
     compression_ratio_threshold: float = 2.4
+    # A file job decodes consecutive utterances together within this many seconds (services/ast/context.py):
+    # the neighbouring sentences are what the model needs to read speech under loud music.
+    context_window_s: float = 20.0
 
 
 def _compression_ratio(text: str) -> float:
@@ -96,6 +99,7 @@ class WhisperEngine:
     def __init__(self, location: ModelLocation, options: WhisperOptions | None = None) -> None:
         self._options = options or WhisperOptions()
         self.model_name = location.name
+        self.context_window_s = self._options.context_window_s
         try:
             import ctranslate2
             from faster_whisper import WhisperModel

@@ -1,0 +1,60 @@
+"""File jobs decode stretches of utterances (services/ast/context.py): the text goes back to each utterance, and a
+stretch's audio is the stream itself, pauses included."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.ast.context import Stretcher, split_text
+from services.ast.vad import Utterance
+
+RATE = 16_000
+
+
+def utt(start_s: float, end_s: float) -> Utterance:
+    return Utterance(np.zeros(0, np.float32), int(start_s * RATE), int(end_s * RATE))
+
+
+def test_sentences_go_back_to_their_utterances() -> None:
+    text = "对。这就是我，万人敬仰的太乙真人。你好，很高兴认识你。"
+    assert split_text(text, [0.4, 5.2, 2.0]) == ["对。", "这就是我，万人敬仰的太乙真人。", "你好，很高兴认识你。"]
+    english = "The quick brown fox jumps over the lazy dog. Welcome to the live stream, everyone."
+    assert split_text(english, [2.9, 2.5]) == [
+        "The quick brown fox jumps over the lazy dog.",
+        "Welcome to the live stream, everyone.",
+    ]
+
+
+def test_too_few_sentences_are_cut_at_clauses_and_an_utterance_may_get_nothing() -> None:
+    assert split_text("今天我们来聊一聊天气、音乐，还有最近看过的好书。", [1.6, 1.2]) == [
+        "今天我们来聊一聊天气、音乐，",
+        "还有最近看过的好书。",
+    ]
+    # One word for three utterances: it goes to the one whose share of the time it matches best, in order.
+    parts = split_text("抓紧下单。", [0.2, 3.0, 0.2])
+    assert "".join(parts) == "抓紧下单。" and parts.count("") == 2
+    assert split_text("对。", [1.0]) == ["对。"]
+
+
+def test_a_stretch_is_the_stream_itself_within_the_window() -> None:
+    stream = np.arange(40 * RATE, dtype=np.float32)  # each sample's value is its position
+    pad = RATE // 5
+    stretcher = Stretcher(window_s=10.0, pad=pad, keep_s=5.0)
+    out = []
+    for i in range(0, len(stream), RATE // 2):
+        stretcher.feed(stream[i : i + RATE // 2], i)
+        # The VAD closes an utterance a little after it ends.
+        for start_s, end_s in [(1.0, 3.0), (4.0, 8.0), (9.0, 12.0), (30.0, 31.0)]:
+            if i == int((end_s + 0.5) * RATE):
+                out += stretcher.add(utt(start_s, end_s))
+    out += stretcher.flush()
+    assert [[(u.start / RATE, u.end / RATE) for u in s.utterances] for s in out] == [
+        [(1.0, 3.0), (4.0, 8.0)],  # 9..12 would end 11 s after 1.0: a new stretch
+        [(9.0, 12.0)],
+        [(30.0, 31.0)],
+    ]
+    first = out[0]
+    assert first.audio[0] == 1 * RATE - pad and first.audio[-1] == 8 * RATE + pad - 1  # the pause 3..4 s is in it
+    assert first.audio_start == 1 * RATE - pad
+    assert np.array_equal(first.clip(4 * RATE, 8 * RATE, pad), stream[4 * RATE - pad : 8 * RATE + pad])
+    assert out[2].audio[0] == 30 * RATE - pad
