@@ -3,10 +3,10 @@
 The supervisor loop runs on the main thread for the launcher's whole life: children are forked from it, and
 Linux delivers their parent-death signal when the forking *thread* ends.
 
-Cold start: every service starts as soon as Redis runs, while the status writer's thread imports SQLAlchemy and
-Alembic and migrates; a service that opens the database waits for the schema-ready file the launcher then creates
-(``shared.db.engine.wait_for_schema``), so its imports overlap the migration. What only the demo or the database
-needs is imported where it is used.
+Cold start: every service is spawned in the same tick as the embedded Redis (the bus connects with retries), then
+the status writer's thread imports SQLAlchemy and Alembic and migrates; a service that opens the database waits for
+the schema-ready file the launcher then creates (``shared.db.engine.wait_for_schema``), so its imports overlap Redis's
+start and the migration. What only the demo or the database needs is imported where it is used.
 """
 
 from __future__ import annotations
@@ -145,6 +145,10 @@ def build_specs(
         ),
         *(ServiceSpec(w, service_argv(f"services.{w}"), health="heartbeat", depends_on=deps) for w in WORKERS),
     ]
+    for spec in specs:
+        # Every service reaches Redis through the bus, which connects with retries (shared/bus.py): spawned together
+        # with the embedded Redis, its imports (most of a cold start) overlap Redis's own start.
+        spec.starts_with_deps = spec.depends_on == ("redis",)
     return specs
 
 
@@ -225,8 +229,7 @@ def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str
     database_url = settings.effective_database_url
     schema_ready = settings.run_dir / SCHEMA_READY_FILE
     schema_ready.unlink(missing_ok=True)  # from an earlier run: this one has not migrated yet
-    status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))
-    status_db.start()
+    status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))  # started once the children are
 
     specs = build_specs(settings, embedded, demo_plan, role=role)
     worker_id = settings.effective_worker_id
@@ -282,6 +285,9 @@ def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str
 
     out(f"TalkingCat 启动中 (starting) — home {settings.home}")
     supervisor.start_all()
+    supervisor.tick()  # spawns Redis and every service that starts with it
+    # Then the migration, in the status writer's thread: its imports, under the GIL, would slow the spawns down.
+    status_db.start()
     announced = schema_announced = False
     last_publish = last_health = 0.0
     try:

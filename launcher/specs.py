@@ -22,6 +22,9 @@ class ServiceSpec:
     health: str  # "http" | "heartbeat" | "redis"
     port: int | None = None
     depends_on: tuple[str, ...] = ()
+    # Spawned as soon as its dependencies are (starting or running) rather than once they are healthy: for a service
+    # that connects to them with retries (the bus), so its imports overlap their start. Stop order is unchanged.
+    starts_with_deps: bool = False
     env: dict[str, str] = field(default_factory=dict)
     stdin: bytes | None = None  # written to the child's standard input, then closed (secrets stay out of argv)
 

@@ -130,9 +130,13 @@ class Supervisor:
                 del self.handles[name]
                 self._probe_slots[name] = _ProbeSlot()
             healthy = self._probe(name, child)
-            deps_ready = all(self.children[d].state is State.RUNNING for d in self.specs[name].depends_on)
+            deps_ready = self._deps_ready(self.specs[name])
             action = child.tick(self.clock(), exited=exited, healthy=healthy, deps_ready=deps_ready)
             self._act(name, action)
+
+    def _deps_ready(self, spec: ServiceSpec) -> bool:
+        ready = (State.STARTING, State.RUNNING) if spec.starts_with_deps else (State.RUNNING,)
+        return all(self.children[d].state in ready for d in spec.depends_on)
 
     def _act(self, name: str, action: Action) -> None:
         if action is Action.NONE:

@@ -90,6 +90,40 @@ def test_starts_in_dependency_order_and_all_run() -> None:
     assert sup.all_running()
 
 
+def test_a_service_that_starts_with_its_deps_is_spawned_in_the_same_tick() -> None:
+    sup, procs, probes, clock = make()
+    sup.specs["gateway"].starts_with_deps = True
+    probes["redis"].healthy = False  # Redis not answering yet: the gateway is spawned all the same, ast is not
+    sup.start_all()
+    sup.tick()
+    assert procs.spawned == ["redis", "gateway"]
+    run_ticks(sup, clock, 1.0)
+    assert procs.spawned == ["redis", "gateway"]
+    probes["redis"].healthy = True
+    run_ticks(sup, clock, 1.0)
+    assert procs.spawned == ["redis", "gateway", "ast"]
+    assert sup.all_running()
+    # Redis down and the gateway with it: both come back in one tick once their backoff is over, while ast (which
+    # waits for a healthy Redis) stays up, and Redis's probe still fails.
+    gateway_pid, redis_pid = sup.children["gateway"].pid, sup.children["redis"].pid
+    assert gateway_pid is not None and redis_pid is not None
+    procs.exit_codes[redis_pid] = -9
+    procs.exit_codes[gateway_pid] = 1
+    probes["redis"].healthy = False
+    sup.tick()
+    assert sup.children["redis"].state is State.BACKOFF and sup.children["gateway"].state is State.BACKOFF
+    while sup.children["redis"].state is State.BACKOFF:
+        assert sup.children["gateway"].state is State.BACKOFF
+        clock.sleep(0.05)
+        sup.tick()
+    assert procs.spawned[-2:] == ["redis", "gateway"]
+    assert sup.children["gateway"].state is State.STARTING
+    probes["redis"].healthy = True
+    stop_order_pids = {n: sup.children[n].pid for n in sup.order}
+    sup.stop_all(sleep=clock.sleep)
+    assert procs.terminated.index(stop_order_pids["redis"]) > procs.terminated.index(stop_order_pids["gateway"])
+
+
 def test_a_killed_child_is_restarted_and_the_rest_keep_running() -> None:
     sup, procs, _probes, clock = make()
     sup.start_all()
