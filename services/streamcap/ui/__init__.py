@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from fastapi import FastAPI
 
 from services.streamcap.manager import StreamCapManager
-from services.streamcap.ui.mount import UI_WS_PATH, mount_ui, ui_lifespan
-from services.streamcap.ui.shell import build_main
+from services.streamcap.ui.mount import UI_WS_PATH, PageMain, mount_ui, ui_lifespan
 
 __all__ = ["UI_WS_PATH", "mount_streamcap_ui", "ui_lifespan"]
 
@@ -23,5 +22,12 @@ def mount_streamcap_ui(
 ) -> None:
     """Serve the UI for ``manager`` at ``/`` of ``app`` (after the API routes; run ``app`` with ``ui_lifespan``).
 
-    The user signs in once with ``token`` (``mount.py``); ``port`` is the one ``app`` listens on."""
-    mount_ui(app, build_main(manager), token=token, port=port, frame_ancestors=frame_ancestors)
+    The user signs in once with ``token`` (``mount.py``); ``port`` is the one ``app`` listens on. The pages (and
+    Flet) are imported on the first UI request."""
+
+    def make_main() -> PageMain:
+        from services.streamcap.ui.shell import build_main
+
+        return build_main(manager)
+
+    mount_ui(app, make_main, token=token, port=port, frame_ancestors=frame_ancestors)

@@ -14,7 +14,9 @@ Every UI path (the page, its files, ``/ui/ws``) needs the UI session cookie (``_
 once with the token, through ``/?token=...`` or the small login form every UI path shows without the cookie, and
 gets an HttpOnly, SameSite=Strict cookie. ``LocalGuard``'s Host and Origin checks still come first, as on every path.
 
-Flet keeps its sessions in a process-wide ``app_manager``; ``ui_lifespan`` starts and stops its housekeeping.
+Flet keeps its sessions in a process-wide ``app_manager``. Flet is imported, and its housekeeping started, on the
+first UI request, not when StreamCap starts: its import is about a fifth of the service's cold start, and most runs
+never open this UI. ``ui_lifespan`` stops the housekeeping if it was started.
 """
 
 from __future__ import annotations
@@ -27,20 +29,19 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode
 
-import flet as ft
 import orjson
 from fastapi import FastAPI, WebSocket
 from fastapi.staticfiles import StaticFiles
-from flet.controls.types import RouteUrlStrategy, WebRenderer
-from flet_web import get_package_web_dir
-from flet_web.fastapi import FletApp, FletStaticFiles, app_manager
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.websec import WS_CLOSE_BAD_TOKEN, ui_session_value
+
+if TYPE_CHECKING:
+    import flet as ft
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -63,7 +64,7 @@ FONTS_URL = "/assets/fonts/streamcap"
 # A closed tab's session (and its refresh task) is kept this long for a reload to pick it up again.
 SESSION_TIMEOUT = 300
 
-PageMain = Callable[[ft.Page], Awaitable[None]]
+PageMain = Callable[["ft.Page"], Awaitable[None]]
 
 
 # The page may load and connect to this server only. Besides protecting the page, this keeps the offline promise:
@@ -260,9 +261,48 @@ class _UiLogin:
         await send({"type": "http.response.body", "body": body})
 
 
+class _FletUi:
+    """Flet, imported and set up on the first UI request (page, file or session socket), once."""
+
+    def __init__(self, make_main: Callable[[], PageMain], app_name: str) -> None:
+        self._make_main = make_main
+        self._app_name = app_name
+        self._lock = asyncio.Lock()
+        self._loaded: tuple[PageMain, ASGIApp] | None = None
+
+    async def ready(self) -> tuple[PageMain, ASGIApp]:
+        async with self._lock:
+            if self._loaded is None:
+                # The imports take a few hundred milliseconds: in a thread, so the API keeps answering meanwhile.
+                loaded = await asyncio.to_thread(self._load)
+                await _start_flet()
+                self._loaded = loaded
+            return self._loaded
+
+    def _load(self) -> tuple[PageMain, ASGIApp]:
+        from flet.controls.types import RouteUrlStrategy, WebRenderer
+        from flet_web.fastapi import FletStaticFiles
+
+        files = FletStaticFiles(
+            assets_dir=str(_font_manifest_dir()),
+            app_name=self._app_name,
+            app_short_name="StreamCap",
+            app_description="提猫直播助手 · 直播录制",
+            web_renderer=WebRenderer.AUTO,
+            route_url_strategy=RouteUrlStrategy.PATH,
+            no_cdn=True,
+            websocket_endpoint_path=UI_WS_PATH,
+        )
+        return self._make_main(), files
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        _, files = await self.ready()
+        await files(scope, receive, send)
+
+
 def mount_ui(
     app: FastAPI,
-    main: PageMain,
+    make_main: Callable[[], PageMain],
     *,
     token: str,
     port: int,
@@ -271,13 +311,18 @@ def mount_ui(
 ) -> None:
     """Add the UI to ``app``: call after every other route, since ``/`` catches all paths left over.
 
+    ``make_main``: builds the page's entry point, called on the first UI request (it may import Flet).
     ``token``: the API token, which signs the user in (``_UiLogin``); ``port``: the port the app listens on.
     ``frame_ancestors``: origins besides this one that may show the UI in a frame (the suite's own UI).
     """
     frame_ancestors = list(frame_ancestors)
+    flet_ui = _FletUi(make_main, app_name)
 
     @app.websocket(UI_WS_PATH)
     async def flet_session(websocket: WebSocket) -> None:
+        from flet_web.fastapi import FletApp, app_manager
+
+        main, _ = await flet_ui.ready()
         await FletApp(
             loop=asyncio.get_running_loop(),
             executor=app_manager.executor,
@@ -287,17 +332,7 @@ def mount_ui(
         ).handle(websocket)
 
     app.mount(FONTS_URL, StaticFiles(directory=FONTS_DIR), name="ui-fonts")
-    files = FletStaticFiles(
-        assets_dir=str(_font_manifest_dir()),
-        app_name=app_name,
-        app_short_name="StreamCap",
-        app_description="提猫直播助手 · 直播录制",
-        web_renderer=WebRenderer.AUTO,
-        route_url_strategy=RouteUrlStrategy.PATH,
-        no_cdn=True,
-        websocket_endpoint_path=UI_WS_PATH,
-    )
-    app.mount("/", _UiFiles(files, reserved=("/api", "/ws"), frame_ancestors=frame_ancestors), name="ui")
+    app.mount("/", _UiFiles(flet_ui, reserved=("/api", "/ws"), frame_ancestors=frame_ancestors), name="ui")
     # /api and /ws have the API token (LocalGuard); /health stays open for the launcher's probe.
     app.add_middleware(
         _UiLogin,
@@ -310,6 +345,9 @@ def mount_ui(
 
 def _font_manifest_dir() -> Path:
     """A Flet assets folder holding only ``assets/FontManifest.json``: the client's own fonts and the bundled one."""
+    from flet_web import get_package_web_dir
+    from flet_web.fastapi import app_manager
+
     folder = Path(tempfile.mkdtemp(prefix="streamcap-ui-"))
     app_manager.add_temp_dir(str(folder))  # removed when the server stops
     manifest = json.loads((Path(get_package_web_dir()) / "assets" / "FontManifest.json").read_text("utf-8"))
@@ -320,11 +358,27 @@ def _font_manifest_dir() -> Path:
     return folder
 
 
+_flet_started = False  # Flet's app manager is process-wide, and so is whether its housekeeping runs
+
+
+async def _start_flet() -> None:
+    global _flet_started
+    from flet_web.fastapi import app_manager
+
+    await app_manager.start()
+    _flet_started = True
+
+
 @asynccontextmanager
 async def ui_lifespan(_app: Any) -> AsyncIterator[None]:
-    """Flet's session housekeeping (expiry of closed tabs, temp files) for as long as the server runs."""
-    await app_manager.start()
+    """Flet's session housekeeping (expiry of closed tabs, temp files), started by the first UI request, stopped
+    with the server."""
+    global _flet_started
     try:
         yield
     finally:
-        await app_manager.shutdown()
+        if _flet_started:
+            from flet_web.fastapi import app_manager
+
+            await app_manager.shutdown()
+            _flet_started = False

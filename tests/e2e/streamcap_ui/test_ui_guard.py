@@ -176,3 +176,24 @@ def test_api_bodies_are_bounded_and_422s_do_not_echo(client: tuple[TestClient, i
     assert bad.status_code == 422 and len(bad.content) < 1000
     [error] = bad.json()["detail"]
     assert error["loc"] == ["body", "junk"] and error["type"] == "extra_forbidden" and len(error["input"]) <= 64
+
+
+def test_flet_is_imported_on_the_first_ui_request_not_at_start(client: tuple[TestClient, int]) -> None:
+    """StreamCap starts without Flet (about a fifth of its start-up imports); the first UI request brings it in."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, services.streamcap.app\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('flet', 'flet_web')))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
+    c, _port = client
+    flet_ui = next(r.app for r in c.app.routes if getattr(r, "name", "") == "ui").app  # type: ignore[attr-defined]
+    assert flet_ui._loaded is None
+    assert c.get("/health").status_code == 200 and c.get("/api/rooms", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert flet_ui._loaded is None  # the API and the health probe do not load it
+    sign_in(c)
+    assert c.get("/").status_code == 200
+    assert flet_ui._loaded is not None
