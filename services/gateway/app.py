@@ -7,10 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.routing import APIRoute
+from sqlalchemy import Connection
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
@@ -37,6 +39,7 @@ from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
 from services.gateway.repo import SessionRepo
 from services.gateway.state import GatewayState
+from services.gateway.subtitles.service import SubtitleService
 from shared.bus import Bus
 from shared.config import Settings
 from shared.db.engine import make_engine
@@ -81,18 +84,24 @@ def create_app(settings: Settings) -> FastAPI:
         await bus.start()
         engine = make_engine(settings.effective_database_url)
         analytics = AnalyticsContext.create(engine, settings.home / "reports")
-        persister = Persister(bus, EventStore(engine, on_new=analytics.aggregator.on_new))
+        streamcap_client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{settings.streamcap_port}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(15.0, connect=2.0),
+        )
+        subtitles = SubtitleService(engine, streamcap_client, settings.effective_recordings_dir)
+
+        def on_new(conn: Connection, events: list[dict[str, Any]]) -> None:
+            analytics.aggregator.on_new(conn, events)
+            subtitles.on_new(conn, events)  # a remuxed recording file gets its subtitles
+
+        persister = Persister(bus, EventStore(engine, on_new=on_new))
         hub = LiveHub(bus)
         analytics_worker = AnalyticsWorker(
             engine, analytics.aggregator, analytics.segmenter, dispatch=hub.dispatch, reports_dir=analytics.reports_dir
         )
         analytics.aggregator.on_live_end = analytics_worker.live_ended
         app.state.analytics = analytics
-        streamcap_client = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{settings.streamcap_port}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=httpx.Timeout(15.0, connect=2.0),
-        )
         app.state.gw = GatewayState(
             settings=settings,
             token=token,
@@ -102,12 +111,14 @@ def create_app(settings: Settings) -> FastAPI:
             hub=hub,
             persister=persister,
             streamcap=streamcap_client,
+            subtitles=subtitles,
         )
         stop = asyncio.Event()
         tasks = [
             asyncio.create_task(persister.run(stop), name="persister"),
             asyncio.create_task(hub.run(), name="live-hub"),
             asyncio.create_task(analytics_worker.run(stop), name="analytics"),
+            asyncio.create_task(subtitles.run(stop), name="subtitles"),
         ]
         for task in tasks:
             task.add_done_callback(_log_crash)
@@ -117,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
             stop.set()
             tasks[1].cancel()
             await _finish(tasks, SHUTDOWN_WAIT_S)
+            await asyncio.to_thread(subtitles.burns.close)
             await streamcap_client.aclose()
             try:
                 await asyncio.wait_for(bus.close(), 1.0)

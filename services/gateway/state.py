@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from services.gateway.live import LiveHub
 from services.gateway.persister import Persister
 from services.gateway.repo import SessionRepo
+from services.gateway.subtitles.service import SubtitleService
 from shared.bus import Bus
 from shared.config import Settings
 from shared.errors import ServiceUnavailable
@@ -32,6 +33,8 @@ class GatewayState:
     hub: LiveHub
     persister: Persister
     streamcap: httpx.AsyncClient
+    # Recording subtitles and the burn job (services/gateway/subtitles); None until the gateway wires it.
+    subtitles: SubtitleService | None = None
 
     async def require_worker(self, name: str) -> dict[str, Any]:
         """The worker's heartbeat, or ServiceUnavailable with the launcher's reason when it is not running."""

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
 from services.gateway.api.routes.settings import current_settings
 from services.gateway.api.schemas import RecordingsResponse, RecordingStartResponse, SuccessResponse, errors
 from services.gateway.state import GatewayState
+from services.gateway.subtitles.burn import BurnBusy
+from services.gateway.subtitles.service import SubtitleService
+from services.gateway.subtitles.writer import FORMATS, SubtitleError
 from shared.errors import ServiceUnavailable
 
 router = APIRouter(prefix="/api/streamcap", tags=["streamcap"])
@@ -66,6 +71,91 @@ async def stop(state: StateDep, body: StreamcapStop) -> Response:
 @router.get("/recordings", response_model=None, responses=_answers(RecordingsResponse))
 async def recordings(state: StateDep) -> Response:
     return await _forward(state, "GET", "/api/recordings")
+
+
+# Recording timelines (docs/contracts.md, Recording timelines): declared before the pass-through below.
+
+RecordingId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+FileIndex = Annotated[int, Query(ge=0, le=100_000, description="which of the recording's files (0 = the first)")]
+SUBTITLE_MEDIA = {"ass": "text/x-ssa; charset=utf-8", "srt": "application/x-subrip; charset=utf-8",
+                  "vtt": "text/vtt; charset=utf-8"}  # fmt: skip
+
+
+class BurnRequest(BaseModel):
+    file: int = Field(default=0, ge=0, le=100_000, description="which of the recording's files (0 = the first)")
+
+
+class BurnStatusResponse(BaseModel):
+    """The burn job (one at a time): ``percent`` from ffmpeg's progress; ``output`` the copy once ``done``."""
+
+    state: Literal["idle", "running", "done", "failed", "cancelled"]
+    recording_id: str | None = None
+    file_index: int | None = None
+    percent: float = 0.0
+    output: str | None = None
+    error: str = ""
+    started_ms: int | None = None
+    ended_ms: int | None = None
+
+
+def _subtitles(state: GatewayState) -> SubtitleService:
+    if state.subtitles is None:
+        raise ServiceUnavailable("gateway", "字幕功能未启用 (recording subtitles are not set up)")
+    return state.subtitles
+
+
+@router.get(
+    "/recordings/{recording_id}/subtitles",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {m.split(";")[0]: {} for m in SUBTITLE_MEDIA.values()}, "description": "the subtitle file"},
+        **errors(404, 422, 503, json_model=False),
+    },
+)
+async def recording_subtitles(
+    state: StateDep,
+    recording_id: RecordingId,
+    kind: Literal["danmaku", "speech"],
+    format: Literal["ass", "srt", "vtt"],
+    file: FileIndex = 0,
+) -> FileResponse:
+    """A recorded file's danmaku (``ass``, or plain timed lines in ``srt``/``vtt``) or the streamer's speech
+    (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing."""
+    if format not in FORMATS[kind]:
+        raise HTTPException(
+            422, f"{'弹幕' if kind == 'danmaku' else '语音'}字幕没有 {format} 格式，可选 {' / '.join(FORMATS[kind])}"
+            f" ({kind} subtitles come as {', '.join(FORMATS[kind])})",
+        )  # fmt: skip
+    try:
+        path = await _subtitles(state).subtitle(recording_id, file, kind, format)
+    except SubtitleError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    return FileResponse(path, media_type=SUBTITLE_MEDIA[format], filename=path.name)
+
+
+@router.post("/recordings/{recording_id}/burn", response_model=BurnStatusResponse, responses=errors(404, 409, 503))
+async def burn_danmaku(state: StateDep, recording_id: RecordingId, body: BurnRequest) -> dict[str, Any]:
+    """烧录弹幕: render a copy of the file with its danmaku burned in (one job at a time; 409 while one runs)."""
+    service = _subtitles(state)
+    try:
+        status = await service.burn(recording_id, body.file)
+    except SubtitleError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    except BurnBusy as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return status.public()
+
+
+@router.get("/burn", response_model=BurnStatusResponse, responses=errors(503))
+async def burn_status(state: StateDep) -> dict[str, Any]:
+    """The burn job's state and progress (the last one's outcome once it ended)."""
+    return _subtitles(state).burns.status.public()
+
+
+@router.delete("/burn", response_model=BurnStatusResponse, responses=errors(503))
+async def burn_cancel(state: StateDep) -> dict[str, Any]:
+    """Cancel the running burn job; its half-written copy is removed."""
+    return (await asyncio.to_thread(_subtitles(state).burns.cancel)).public()
 
 
 @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
