@@ -488,6 +488,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/streamcap/burn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Burn Status
+         * @description The burn job's state and progress (the last one's outcome once it ended).
+         */
+        get: operations["streamcap-burn_status"];
+        put?: never;
+        post?: never;
+        /**
+         * Burn Cancel
+         * @description Cancel the running burn job; its half-written copy is removed.
+         */
+        delete: operations["streamcap-burn_cancel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/streamcap/recordings": {
         parameters: {
             query?: never;
@@ -497,6 +521,47 @@ export interface paths {
         };
         /** Recordings */
         get: operations["streamcap-recordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streamcap/recordings/{recording_id}/burn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Burn Danmaku
+         * @description 烧录弹幕: render a copy of the file with its danmaku burned in (one job at a time; 409 while one runs).
+         */
+        post: operations["streamcap-burn_danmaku"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streamcap/recordings/{recording_id}/subtitles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording Subtitles
+         * @description A recorded file's danmaku (``ass``, or plain timed lines in ``srt``/``vtt``) or the streamer's speech
+         *     (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing.
+         */
+        get: operations["streamcap-recording_subtitles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -548,6 +613,23 @@ export interface paths {
         };
         /** Viewer */
         get: operations["viewers-viewer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Workers */
+        get: operations["workers-workers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -672,6 +754,46 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** BurnRequest */
+        BurnRequest: {
+            /**
+             * File
+             * @description which of the recording's files (0 = the first)
+             * @default 0
+             */
+            file: number;
+        };
+        /**
+         * BurnStatusResponse
+         * @description The burn job (one at a time): ``percent`` from ffmpeg's progress; ``output`` the copy once ``done``.
+         */
+        BurnStatusResponse: {
+            /** Ended Ms */
+            ended_ms?: number | null;
+            /**
+             * Error
+             * @default
+             */
+            error: string;
+            /** File Index */
+            file_index?: number | null;
+            /** Output */
+            output?: string | null;
+            /**
+             * Percent
+             * @default 0
+             */
+            percent: number;
+            /** Recording Id */
+            recording_id?: string | null;
+            /** Started Ms */
+            started_ms?: number | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "idle" | "running" | "done" | "failed" | "cancelled";
+        };
         /** Chatter */
         Chatter: {
             /** Count */
@@ -762,6 +884,11 @@ export interface components {
              * @description how this room connects: our own socket (direct), the room page in a browser (browser), or direct moving to the browser when refused (auto); default: TIMAO_DOUYIN_TRANSPORT
              */
             transport?: ("auto" | "direct" | "browser") | null;
+            /**
+             * Worker Id
+             * @description the worker to run the room on (GET /api/workers); it still fails over to another when that worker dies, and comes back to it; default: the worker with the most free capacity
+             */
+            worker_id?: string | null;
         };
         /** DouyinStartResponse */
         DouyinStartResponse: {
@@ -781,7 +908,7 @@ export interface components {
         DouyinStatusResponse: {
             /**
              * Sessions
-             * @description the fetcher's rooms: session_id, live_id, state, ...
+             * @description every worker's rooms: session_id, live_id, state, worker_id (the worker that runs it), ...
              */
             sessions: {
                 [key: string]: unknown;
@@ -854,11 +981,16 @@ export interface components {
         ErrorBody: {
             /**
              * Code
-             * @description a worker's error code: invalid, not_found, conflict, ...
+             * @description a worker's error code: invalid, not_found, conflict, ...; bad_command, unknown_command or bad_result when a bus command or its answer did not fit its model (docs/commands.md)
              */
             code?: string | null;
             /** Detail */
             detail: string | components["schemas"]["ValidationIssue"][];
+            /**
+             * Errors
+             * @description the refused fields of a bus command (bad_command) or of its answer (bad_result)
+             */
+            errors?: components["schemas"]["ValidationIssue"][] | null;
             /**
              * Service
              * @description the worker that is not running or did not answer
@@ -880,6 +1012,11 @@ export interface components {
         GiftRankingResponse: {
             /** Ranking */
             ranking: components["schemas"]["GiftRank"][];
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
         };
         /** HealthResponse */
         HealthResponse: {
@@ -1244,6 +1381,19 @@ export interface components {
             /** Transcripts */
             transcripts: components["schemas"]["Transcript"][];
         };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
         /**
          * ValidationIssue
          * @description One refused field (``shared.websec.trim_validation_errors``): where, why, and a short scalar input.
@@ -1364,6 +1514,42 @@ export interface components {
             nickname: string;
             /** User Id */
             user_id: string;
+        };
+        /** WorkerView */
+        WorkerView: {
+            /**
+             * Capacity
+             * @description how many rooms it takes (TIMAO_WORKER_ROOMS_MAX)
+             */
+            capacity: number;
+            /**
+             * Heartbeat At
+             * @description the worker's last record, ISO 8601 UTC
+             */
+            heartbeat_at: string;
+            /** Host */
+            host: string;
+            /** Jobs */
+            jobs: string[];
+            /** Recordings */
+            recordings: string[];
+            /**
+             * Rooms
+             * @description session ids of the rooms this worker runs
+             */
+            rooms: string[];
+            /**
+             * Services
+             * @description its services that report (douyin_fetcher, ast, ...)
+             */
+            services: string[];
+            /** Worker Id */
+            worker_id: string;
+        };
+        /** WorkersResponse */
+        WorkersResponse: {
+            /** Workers */
+            workers: components["schemas"]["WorkerView"][];
         };
     };
     responses: never;
@@ -2935,6 +3121,64 @@ export interface operations {
             };
         };
     };
+    "streamcap-burn_status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BurnStatusResponse"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "streamcap-burn_cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BurnStatusResponse"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     "streamcap-recordings": {
         parameters: {
             query?: never;
@@ -3009,6 +3253,133 @@ export interface operations {
             };
             /** @description 服务无响应 (the worker did not answer in time) */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "streamcap-burn_danmaku": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BurnRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BurnStatusResponse"];
+                };
+            };
+            /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 不存在 (not found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 冲突 (conflict with the current state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "streamcap-recording_subtitles": {
+        parameters: {
+            query: {
+                kind: "danmaku" | "speech";
+                format: "ass" | "srt" | "vtt";
+                /** @description which of the recording's files (0 = the first) */
+                file?: number;
+            };
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the subtitle file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-subrip": unknown;
+                    "text/vtt": unknown;
+                    "text/x-ssa": unknown;
+                };
+            };
+            /** @description 不存在 (not found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3226,6 +3597,35 @@ export interface operations {
             };
             /** @description 参数无效 (invalid input): a message, or the list of refused fields */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "workers-workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkersResponse"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
