@@ -15,7 +15,7 @@ from services.ast.config import ModelConfig
 from services.ast.engines.whisper import WhisperEngine, WhisperOptions
 from services.ast.models import locate_model
 from services.ast.pipeline import JobState
-from services.ast.vad import Segmenter, load_silero
+from services.ast.vad import Segmenter, VadConfig, load_silero
 from tests.unit.ast.ast_fixtures import (
     RATE,
     SPEECH_DIR,
@@ -47,9 +47,11 @@ def truth() -> str:
     return (SPEECH_DIR / "zh_clean.txt").read_text(encoding="utf-8").strip()
 
 
-async def transcribe_file(engine: WhisperEngine, models_dir: Path, path: Path) -> list[dict[str, Any]]:
+async def transcribe_file(
+    engine: WhisperEngine, models_dir: Path, path: Path, vad_config: VadConfig | None = None
+) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = []
-    manager = manager_for(engine, models_dir, got)
+    manager = manager_for(engine, models_dir, got, vad_config=vad_config)
     await manager.start("music", {"source": "file", "path": str(path)}, {"language": "zh"})
     assert await manager.join("music", within_s=180) == JobState.FINISHED
     await manager.close()
@@ -83,6 +85,27 @@ async def test_music_alone_gives_no_transcript(
 ) -> None:
     got = await transcribe_file(whisper_engine, ast_models_dir, write_wav(music * 0.8, tmp_path / "music.wav"))
     assert got == []
+
+
+async def test_music_alone_stays_out_even_with_the_vad_open(
+    whisper_engine: WhisperEngine, ast_models_dir: Path, tmp_path: Path, music: np.ndarray
+) -> None:
+    # Silero never fires on the generated music, so the test above does not reach the engine. Here the VAD lets
+    # everything through (threshold 0): 30 s of instrumentals, cut into utterances at the length limit, go to the
+    # engine, whose no-speech / log-prob rule must keep every one out. Whisper's own defaults do not: they turn the
+    # same music into syllables ("诶诶诶", "第1个").
+    path = write_wav(music * 0.8, tmp_path / "music.wav")
+    vad_open = VadConfig(threshold=0.0, neg_threshold=0.0, max_utterance_s=5.0)
+    assert await transcribe_file(whisper_engine, ast_models_dir, path, vad_config=vad_open) == []
+    defaults = WhisperOptions(threads=2, no_speech_threshold=0.6, logprob_threshold=-1.0, doubt_min_tokens=10_000)
+    loose = WhisperEngine(locate_model(ModelConfig(), ast_models_dir), defaults)
+    try:
+        junk = await transcribe_file(loose, ast_models_dir, path, vad_config=vad_open)
+    finally:
+        loose.close()
+    assert junk, "Whisper's defaults were expected to read something into the music"
+    # What they read is worth little, and its confidence says so.
+    assert all(t["confidence"] < 0.3 for t in junk), [(t["text"], t["confidence"]) for t in junk]
 
 
 async def test_a_voice_under_music_that_says_nothing_is_kept_out(
