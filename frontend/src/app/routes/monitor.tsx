@@ -6,6 +6,7 @@ import { EventStream } from '@/features/monitor/components/EventStream';
 import { LuckyDraw } from '@/features/show/components/LuckyDraw';
 import { ReadAloudPanel } from '@/features/readaloud/components/ReadAloudPanel';
 import { AlertsPanel, useAlertHighlight } from '@/features/alerts/components/AlertsPanel';
+import { ThanksPanel } from '@/features/thanks/components/ThanksPanel';
 import { useAppStore } from '@/stores/app-store';
 
 export function MonitorRoute() {
@@ -18,14 +19,12 @@ export function MonitorRoute() {
         <ComboPanel />
       </div>
       <LiveStats />
-      {/* the feed keeps a usable height however many panels follow it: the page scrolls instead */}
-      <div className="flex min-h-[420px] flex-1 flex-col">
-        <EventStream highlight={highlight} />
-      </div>
+      <EventStream highlight={highlight} />
       <div className="grid gap-3 lg:grid-cols-2">
         <ReadAloudPanel />
         <AlertsPanel />
       </div>
+      <ThanksPanel />
       <LuckyDraw sessionId={sessionId} />
     </div>
   );
