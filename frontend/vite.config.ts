@@ -34,6 +34,11 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 600,
     rollupOptions: {
+      // The app, and the OBS overlay page (/overlay/{kind}): its own small entry with no React.
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        overlay: fileURLToPath(new URL('./overlay.html', import.meta.url)),
+      },
       output: {
         // Chart.js is only needed by the dashboard; keep it out of the first paint.
         manualChunks: { charts: ['chart.js', 'react-chartjs-2'] },

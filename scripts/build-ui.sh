@@ -13,6 +13,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
-if [ ! -f dist/index.html ] || [ -n "$(find src index.html -newer dist/index.html -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/index.html ] || [ ! -f dist/overlay.html ] \
+  || [ -n "$(find src index.html overlay.html vite.config.ts -newer dist/index.html -print -quit 2>/dev/null)" ]; then
   npm run build --silent
 fi

@@ -3,6 +3,7 @@ import { ClientSettings } from '@/features/settings/components/ClientSettings';
 import { ServerSettingsForm } from '@/features/settings/components/ServerSettingsForm';
 import { ReadAloudSettingsCard } from '@/features/readaloud/components/ReadAloudSettingsCard';
 import { AlertSettingsCard } from '@/features/alerts/components/AlertSettingsCard';
+import { OverlayKeysPanel } from '@/features/overlay/components/OverlayKeysPanel';
 
 export function SettingsRoute() {
   return (
@@ -12,6 +13,7 @@ export function SettingsRoute() {
       <ServerSettingsForm />
       <ReadAloudSettingsCard />
       <AlertSettingsCard />
+      <OverlayKeysPanel />
     </div>
   );
 }
