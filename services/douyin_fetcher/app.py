@@ -23,6 +23,7 @@ or a restart leaves it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
@@ -32,12 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.douyin_fetcher.account_commands import AccountCommands
 from services.douyin_fetcher.client import TRANSPORTS, ClientOptions, ClientState, Resume, RoomClient
+from services.douyin_fetcher.ownership import RoomOwnership
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
-from shared.assignments import Assignments, WorkItem, adopt_all
+from shared.assignments import Assignments, WorkItem
 from shared.browser import BrowserOwner
-from shared.bus import TRANSIENT, Bus
+from shared.bus import TRANSIENT, Bus, Fence, FencedOut
 from shared.config import Settings
-from shared.errors import CommandError
+from shared.errors import BusError, CommandError
 from shared.platforms.douyin.account import (
     ACCOUNT_CHANGED_COMMAND,
     LOGIN_COMMAND,
@@ -89,7 +91,9 @@ class FetcherApp:
         self._bus: Bus | None = None
         self._rooms: RoomManager | None = None
         self._work: Assignments | None = None
-        self._adopter: asyncio.Task[None] | None = None
+        self._own: RoomOwnership | None = None  # the rooms' leases, adoption, the registry (ownership.py)
+        self._drops: set[asyncio.Task[None]] = set()
+        self.worker_id = settings.effective_worker_id
         self.adopted = 0
         self._account: AccountCommands | None = None
         self._own_browser: BrowserOwner | None = None  # only when the rooms have no browser of their own
@@ -107,7 +111,18 @@ class FetcherApp:
             browser=self._rooms_browser(),
             account=self.account,
         )
-        self._adopter = asyncio.create_task(self._adopt(), name="douyin-adopt")
+        self.worker_id = bus.worker_id or self.worker_id
+        self._own = RoomOwnership(
+            bus.redis,
+            self._work,
+            worker_id=self.worker_id,
+            capacity=self.settings.worker_rooms_max,
+            ttl_s=self.settings.worker_lease_ttl_s,
+            adopt=self._resume,
+            on_lost=self._lease_lost,
+        )
+        bus.on_fenced_out = self._fenced_out
+        self._own.start()  # adopts at once what is assigned and unowned (or left by this worker's last process)
         self._account = AccountCommands(
             self.settings.home,
             self.settings.douyin_live_url,
@@ -117,12 +132,15 @@ class FetcherApp:
         )
 
     async def stop(self) -> None:
-        if self._adopter is not None:
-            self._adopter.cancel()
-            await asyncio.gather(self._adopter, return_exceptions=True)
+        if self._own is not None:
+            await self._own.stop_adopting()
         if self._rooms is not None:
             # Suspended, not stopped: the assignments stay and the sessions stay open for the next start.
             await self._rooms.stop_all(suspend=True)
+        if self._drops:
+            await asyncio.gather(*self._drops, return_exceptions=True)
+        if self._own is not None:
+            await self._own.close()  # the leases go back: this worker's next start, or another, resumes the rooms
         if self._browser is not None:
             await self._browser.close()
             self._browser = None
@@ -173,12 +191,8 @@ class FetcherApp:
 
     # -- durable assignments ---------------------------------------------------------------------------
 
-    async def _adopt(self) -> None:
-        """Resume every room assigned to this service (once; retried while Redis does not answer)."""
-        assert self._work is not None
-        await adopt_all(self._work, self._resume, what="room(s)")
-
-    async def _resume(self, item: WorkItem) -> None:
+    async def _resume(self, item: WorkItem) -> bool:
+        """Run an adopted room (its lease is held) from its recorded progress; False when it is not to run."""
         assert self._work is not None
         try:
             live_id = parse_live_id(str(item.spec.get("live_id", "")))
@@ -187,9 +201,9 @@ class FetcherApp:
         except (BadRoomInput, ValidationError) as exc:
             log.error("session %s: assignment unusable, dropped: %s", item.id, exc)
             await self._work.remove(item.id)
-            return
+            return False
         if await self._work.get(item.id) is None:
-            return  # stop_room came while the rooms before it were being resumed
+            return False  # stop_room came while the rooms before it were being resumed
         gifts = item.progress.get("gifts")
         resume = Resume(
             str(item.progress.get("cursor", "")),
@@ -207,35 +221,74 @@ class FetcherApp:
         if session_id != item.id:  # a start_room during adoption watches the room already, in a new session
             log.info("room=%s session %s superseded by session %s", live_id, item.id, session_id)
             await self._work.remove(item.id)
-            return
+            return False
         self.adopted += 1
+        return True
+
+    async def _lease_lost(self, session_id: str, reason: str) -> None:
+        """The room's lease is gone (taken over, expired, or its work removed elsewhere): it stops here. A removed
+        room is stopped (its session ends); a lost one is only dropped, nothing more written for it."""
+        if reason == "work removed":
+            with contextlib.suppress(UnknownSession):
+                await self.rooms.stop(session_id)
+            return
+        if await self.rooms.drop(session_id):
+            log.warning("session %s: dropped here (%s); another worker runs it", session_id, reason)
+
+    def _fenced_out(self, fence: Fence) -> None:
+        """A write refused by its fence (another worker owns the room now): drop the room at once."""
+        assert self._own is not None
+        session_id = fence.lease_key.rpartition(":")[2]
+        lease = self._own.keeper.held(session_id)
+        if lease is None or lease.token != fence.token:
+            return
+        self._own.keeper.forget(session_id)
+        task = asyncio.create_task(self._lease_lost(session_id, "fenced out"), name=f"douyin-drop-{session_id[:12]}")
+        self._drops.add(task)
+        task.add_done_callback(self._drops.discard)
 
     async def _on_progress(self, session_id: str, resume: Resume) -> None:
-        if self._work is None or self._bus is None or self._bus.backlog_size:
+        if self._work is None or self._bus is None or self._bus.backlog_size or self._own is None:
             return  # events still waiting in memory are not in the log yet: the cursor must not pass them
+        fence = self._own.fence(session_id)
+        if fence is None:
+            return  # not this worker's room any more
         progress: dict[str, Any] = {"cursor": resume.cursor, "internal_ext": resume.internal_ext}
         if resume.gifts:
             progress["gifts"] = resume.gifts
         try:
-            await self._work.update_progress(session_id, progress)
+            await self._work.update_progress(session_id, progress, fence=fence)
         except TRANSIENT as exc:
             log.debug("session %s: progress not recorded (%s)", session_id, exc)
 
     async def _on_finished(self, client: RoomClient) -> None:
-        if self._work is None or client.state not in _RELEASED:
+        if self._work is None or self._own is None or client.state not in _RELEASED:
             return
+        if self._own.fence(client.session_id) is None:
+            return  # another worker runs it now
         try:
             await self._work.remove(client.session_id)
+            await self._own.release(client.session_id)
         except TRANSIENT as exc:  # the next start adopts it, sees the live ended and lets it go then
             log.warning("session %s: assignment not removed (%s)", client.session_id, exc)
 
     async def _emit(self, event: dict[str, Any]) -> None:
-        assert self._bus is not None
-        await self._bus.publish(orjson.dumps(event))
+        await self._emit_batch([event])
 
     async def _emit_batch(self, events: list[dict[str, Any]]) -> None:
-        assert self._bus is not None
-        await self._bus.publish_many([orjson.dumps(e) for e in events])
+        """Each room's events go to the log under its lease (fenced): refused once another worker owns the room."""
+        assert self._bus is not None and self._own is not None
+        by_session: dict[str, list[bytes]] = {}
+        for event in events:
+            by_session.setdefault(str(event.get("session_id", "")), []).append(orjson.dumps(event))
+        for session_id, payloads in by_session.items():
+            fence = self._own.fence(session_id)
+            if fence is None:
+                raise BusError(f"session {session_id}: this worker holds no lease for it; nothing written")
+            try:
+                await self._bus.publish_many(payloads, fence=fence)
+            except FencedOut:
+                raise  # _fenced_out drops the room
 
     def commands(self) -> dict[str, CommandFn]:
         commands: dict[str, CommandFn] = {
@@ -252,6 +305,7 @@ class FetcherApp:
     def health(self) -> dict[str, Any]:
         rooms = self._rooms.status() if self._rooms else []
         return {
+            "worker_id": self.worker_id,
             "rooms": len(rooms),
             "connected": sum(1 for r in rooms if r["state"] == "connected"),
             "resuming": sum(1 for r in rooms if r["state"] == "resuming"),
@@ -293,14 +347,20 @@ class FetcherApp:
             log.warning("room=%s first resolution failed (%s); the client keeps trying", live_id, info["reason"])
         finally:
             await resolver.aclose()
-        assert self._work is not None
+        assert self._work is not None and self._own is not None
+        if self._own.full:
+            raise CommandError("conflict", f"工作节点已满 (worker {self.worker_id} runs {self._own.capacity} rooms)")
         requested = str(params.get("session_id") or uuid.uuid4().hex)
         # Desired state first: from here on a crash leaves the room to be resumed, never forgotten.
         spec: dict[str, Any] = {"live_id": live_id, "config": config.model_dump()}
         if transport:
             spec["transport"] = transport
+        if params.get("worker_id"):
+            spec["worker_id"] = str(params["worker_id"])  # placed here by hand: after a failover it comes back here
         await self._work.put(requested, spec)
         try:
+            if not await self._own.claim(requested):
+                raise CommandError("conflict", f"会话已由其他工作节点运行 (session {requested} runs elsewhere)")
             session_id = await self.rooms.start(
                 live_id,
                 session_id=requested,
@@ -310,10 +370,14 @@ class FetcherApp:
             )
         except BaseException:
             await self._work.remove(requested)
+            await self._own.release(requested)
             raise
         if session_id != requested:  # the room was already watched, in that session
             await self._work.remove(requested)
-        return {"session_id": session_id, **info}
+            await self._own.release(requested)
+        with contextlib.suppress(*TRANSIENT):
+            await self._own.register()  # the next placement counts this room already
+        return {"session_id": session_id, "worker_id": self.worker_id, **info}
 
     @staticmethod
     async def _live_id_of(resolver: RoomResolver, text: str) -> str:
@@ -336,14 +400,18 @@ class FetcherApp:
         assert self._work is not None
         assigned = await self._work.remove(session_id)  # first: a crash while stopping must not resume it
         try:
-            await self.rooms.stop(session_id)
+            await self.rooms.stop(session_id)  # its last events still go out under its lease
         except UnknownSession as exc:
             if not assigned:
                 raise CommandError("not_found", str(exc)) from exc
+            # Run by another worker: it sees the assignment gone at its next renewal and stops the room.
+        finally:
+            if self._own is not None:
+                await self._own.release(session_id)
         return {}
 
     async def _list_rooms(self, _params: dict[str, Any]) -> dict[str, Any]:
-        return {"sessions": self.rooms.status()}
+        return {"sessions": [{**room, "worker_id": self.worker_id} for room in self.rooms.status()]}
 
 
 def _transport(value: Any) -> str | None:
