@@ -92,7 +92,10 @@ export function ReadAloudPanel() {
         )}
         {snap?.voice && <p className="text-xs text-slate-500">{t('readaloud.voiceNow', { name: snap.voice })}</p>}
         {snap?.lastError && (
-          <p className="text-xs text-amber-700">{t('readaloud.error', { error: snap.lastError })}</p>
+          <p className="text-xs text-amber-700" data-testid="readaloud-error">
+            {/* browsers refuse speech until the page has been clicked once */}
+            {snap.lastError === 'not-allowed' ? t('readaloud.notAllowed') : t('readaloud.error', { error: snap.lastError })}
+          </p>
         )}
       </div>
     </Card>

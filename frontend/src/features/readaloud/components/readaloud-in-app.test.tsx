@@ -108,6 +108,19 @@ describe('read-aloud and alerts in the app', () => {
     expect(speech.said.at(-1)!.text).toBe('感谢夜猫子送出的跑车');
   });
 
+  it('tells the user to click the page when the browser refuses speech before a click', async () => {
+    installSpeech();
+    (window.speechSynthesis as unknown as { speak: (u: StandInUtterance) => void }).speak = (u) => u.onerror?.({ error: 'not-allowed' });
+    useReadAloud.getState().update({ enabled: true }); // switched on in an earlier visit
+    const { push, socket } = renderApp('/', route);
+    await waitFor(() => expect(socket()).toBeDefined());
+    act(() => socket()!.open());
+    await screen.findByTestId('readaloud');
+    push([chat('主播好', '小鱼干')]);
+    expect((await screen.findByTestId('readaloud-error')).textContent).toContain('请点一下页面任意位置');
+    expect(useReadAloud.getState().snapshot?.counts.failed).toBe(1);
+  });
+
   it('says so where the platform has no speech, and the settings page refuses bad numbers', async () => {
     renderApp('/settings', route);
     expect((await screen.findAllByText(/不支持语音播报/)).length).toBeGreaterThan(0);
