@@ -49,6 +49,8 @@ export interface RequestOptions {
   retries?: number;
   /** Send no token (only `/health` needs none). */
   anonymous?: boolean;
+  /** Answer the body as text instead of parsing JSON (a file: subtitles, an export). */
+  raw?: boolean;
 }
 
 export interface ApiClientOptions {
@@ -130,6 +132,15 @@ export class ApiClient {
     return this.request<T>('PUT', path, { ...opts, body });
   }
 
+  delete<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+    return this.request<T>('DELETE', path, opts);
+  }
+
+  /** A file the API serves (errors still come as `ApiError` from their JSON). */
+  getText(path: string, opts: RequestOptions = {}): Promise<string> {
+    return this.request<string>('GET', path, { ...opts, raw: true });
+  }
+
   async request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T> {
     const maxRetries = IDEMPOTENT.has(method) ? (opts.retries ?? this.retries) : 0;
     let attempt = 0;
@@ -152,7 +163,7 @@ export class ApiClient {
   private async once<T>(method: Method, path: string, opts: RequestOptions): Promise<T> {
     const { baseUrl, token } = this.getConfig();
     const url = joinUrl(baseUrl, path, opts.query);
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: opts.raw ? '*/*' : 'application/json' };
     if (token && !opts.anonymous) headers.Authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -183,6 +194,7 @@ export class ApiClient {
     }
 
     const text = await res.text().catch(() => '');
+    if (opts.raw && res.ok) return text as T;
     let parsed: unknown = undefined;
     if (text) {
       try {

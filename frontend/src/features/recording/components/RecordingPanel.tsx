@@ -8,10 +8,12 @@ import { useResource } from '@/lib/use-resource';
 import { useAppStore } from '@/stores/app-store';
 import { useT } from '@/hooks/use-t';
 import { getRecordings, getRooms, startRecording, stopRecording } from '../api/streamcap';
+import { cancelBurn, getBurn, getSubtitle, saveText, startBurn, subtitleFileName } from '../api/subtitles';
+import { BurnStatusBar } from './BurnStatusBar';
 import { RoomList } from './RoomList';
 import { RecordingForm } from './RecordingForm';
-import { RecordingList } from './RecordingList';
-import type { StartRecordingRequest } from '@/types/api';
+import { RecordingList, type SubtitleActions } from './RecordingList';
+import type { Recording, StartRecordingRequest } from '@/types/api';
 
 /** Rooms, recordings, start/stop; refreshed every 2 s and on every `recording` live event. */
 export function RecordingPanel() {
@@ -22,6 +24,8 @@ export function RecordingPanel() {
   const recs = useResource('recordings', (signal) => getRecordings(api, signal), { intervalMs: 2000 });
   // optional: an older recorder without saved rooms just shows none
   const rooms = useResource('streamcap-rooms', (signal) => getRooms(api, signal), { intervalMs: 10000 });
+  // The burn job (烧录弹幕): polled every second, so its progress moves while it runs.
+  const burn = useResource('streamcap-burn', (signal) => getBurn(api, signal), { intervalMs: 1000 });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const { reload } = recs;
@@ -44,6 +48,24 @@ export function RecordingPanel() {
   };
   const onStart = (req: StartRecordingRequest) => void run(() => startRecording(api, req));
   const onStop = (id: string) => void run(() => stopRecording(api, id));
+  const subtitles: SubtitleActions = {
+    burning: burn.data?.state === 'running',
+    onDownload: (r: Recording, file, kind, format) =>
+      void run(async () => {
+        const text = await getSubtitle(api, r.recording_id, file, kind, format);
+        saveText(text, subtitleFileName(r.files[file]?.path ?? r.recording_id, kind, format));
+      }),
+    onBurn: (r: Recording, file) =>
+      void run(async () => {
+        await startBurn(api, r.recording_id, file);
+        burn.reload();
+      }),
+  };
+  const onCancelBurn = () =>
+    void run(async () => {
+      await cancelBurn(api);
+      burn.reload();
+    });
   const openPath = window.timao ? (p: string) => void window.timao?.openPath(p) : undefined;
 
   return (
@@ -67,8 +89,9 @@ export function RecordingPanel() {
         {error && <div className="mt-2"><ErrorLine message={error} /></div>}
       </Card>
       <Card title={t('recording.list')} titleId="recording-list-title" actions={<Button size="sm" variant="secondary" onClick={reload}>{t('common.refresh')}</Button>}>
+        <BurnStatusBar status={burn.data} onCancel={onCancelBurn} busy={busy} />
         <ServiceGate error={recs.error} service="streamcap" hasData={recs.data !== null}>
-          <RecordingList recordings={recs.data?.recordings ?? []} onStop={onStop} onOpen={openPath} />
+          <RecordingList recordings={recs.data?.recordings ?? []} onStop={onStop} onOpen={openPath} subtitles={subtitles} />
         </ServiceGate>
       </Card>
     </div>
