@@ -31,6 +31,7 @@ from services.gateway.api.routes import (
     sessions,
     streamcap,
     viewers,
+    workers,
     ws,
 )
 from services.gateway.api.routes import settings as settings_routes
@@ -163,6 +164,7 @@ def create_app(settings: Settings) -> FastAPI:
         draws,
         viewers,
         overlay,
+        workers,
         ws,
     ):
         app.include_router(module.router)

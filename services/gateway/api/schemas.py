@@ -268,7 +268,27 @@ class DouyinStartResponse(_Open):
 
 
 class DouyinStatusResponse(_Open):
-    sessions: list[dict[str, Any]] = Field(description="the fetcher's rooms: session_id, live_id, state, ...")
+    sessions: list[dict[str, Any]] = Field(
+        description="every worker's rooms: session_id, live_id, state, worker_id (the worker that runs it), ..."
+    )
+
+
+# ---------------------------------------------------------------- workers
+
+
+class WorkerView(BaseModel):
+    worker_id: str
+    host: str
+    rooms: list[str] = Field(description="session ids of the rooms this worker runs")
+    recordings: list[str]
+    jobs: list[str]
+    heartbeat_at: str = Field(description="the worker's last record, ISO 8601 UTC")
+    capacity: int = Field(description="how many rooms it takes (TIMAO_WORKER_ROOMS_MAX)")
+    services: list[str] = Field(description="its services that report (douyin_fetcher, ast, ...)")
+
+
+class WorkersResponse(BaseModel):
+    workers: list[WorkerView]
 
 
 class AccountView(BaseModel):

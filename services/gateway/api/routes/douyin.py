@@ -1,4 +1,9 @@
-"""Douyin rooms: start/stop watching a live room, and the fetcher's view of every running session."""
+"""Douyin rooms: start/stop watching a live room, and the fetchers' view of every running session.
+
+On several workers (docs/contracts.md, Workers on several machines) a new room goes to the worker named in the body,
+else to the one with the most free capacity (``shared/workers.py``); a stop goes to the worker that holds the room's
+lease; the status asks every live worker. With no worker in the registry yet, any fetcher takes the command.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,20 @@ from services.gateway.api.schemas import (
     SuccessResponse,
     errors,
 )
+from shared.assignments import Assignments
+from shared.bus import TRANSIENT
 from shared.commands import wire
-from shared.commands.douyin import ROOMS, SERVICE, START_ROOM, STOP_ROOM, StopRoom
+from shared.commands.douyin import ROOMS, SERVICE, START_ROOM, STOP_ROOM, RoomsResult, StopRoom
+from shared.errors import BusError, CommandError, CommandTimeout
+from shared.leases import Leases, worker_of
+from shared.workers import NoSuchWorker, list_workers, pick_worker
 
 router = APIRouter(prefix="/api/douyin", tags=["douyin"])
 
 START_TIMEOUT_S = 20.0
+# A fetcher records itself every second: one silent for longer is dying, and gets neither new rooms nor a wait here.
+LIVE_WITHIN_S = 3.0
+STATUS_TIMEOUT_S = 3.0
 
 
 class DouyinStart(BaseModel):
@@ -39,6 +52,13 @@ class DouyinStart(BaseModel):
         description="how this room connects: our own socket (direct), the room page in a browser (browser), or direct"
         " moving to the browser when refused (auto); default: TIMAO_DOUYIN_TRANSPORT",
     )
+    worker_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the worker to run the room on (GET /api/workers); it still fails over to another when that worker"
+        " dies, and comes back to it; default: the worker with the most free capacity",
+    )
 
 
 class DouyinStop(BaseModel):
@@ -50,13 +70,21 @@ class DouyinStop(BaseModel):
 )
 async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
+    workers = await _fetchers(state)
+    try:
+        target = pick_worker(workers, body.worker_id) if workers or body.worker_id else ""
+    except NoSuchWorker as exc:
+        raise CommandError("not_found", str(exc)) from exc
     requested = uuid.uuid4().hex
     # A bad config is refused here (422, code bad_command); the fetcher resolves the room: a bad id comes back as a
     # 422, an unknown room as a 404.
     fields: dict[str, Any] = {"live_id": body.live_id.strip(), "session_id": requested, "config": body.config}
     if body.transport:
         fields["transport"] = body.transport
-    result = await START_ROOM.call(state.bus, START_ROOM.params_of(**fields), timeout=START_TIMEOUT_S)
+    if body.worker_id:
+        fields["worker_id"] = body.worker_id
+    params = START_ROOM.params_of(**fields)
+    result = await START_ROOM.call(state.bus, params, timeout=START_TIMEOUT_S, worker_id=target)
     # A room the fetcher watches already (e.g. resumed after a restart) answers with its session: no new one.
     session_id = result.session_id or requested
     if session_id == requested:
@@ -77,11 +105,49 @@ async def start(state: StateDep, body: DouyinStart) -> dict[str, Any]:
 @router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: DouyinStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    await STOP_ROOM.call(state.bus, StopRoom(session_id=body.session_id))
+    try:
+        held = await Leases(state.bus.redis, SERVICE).owner(body.session_id)
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    # The room's owner stops it at once; unowned (between owners), any fetcher removes its assignment.
+    owner = worker_of(held[0]) if held else ""
+    live = {w["worker_id"] for w in await _fetchers(state)}
+    await STOP_ROOM.call(state.bus, StopRoom(session_id=body.session_id), worker_id=owner if owner in live else "")
     return {"success": True}
 
 
 @router.get("/status", response_model=DouyinStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    return wire(await ROOMS.call(state.bus))
+    workers = await _fetchers(state)
+    if not workers:
+        return wire(await ROOMS.call(state.bus))
+    answers = await asyncio.gather(
+        *(ROOMS.call(state.bus, worker_id=w["worker_id"], timeout=STATUS_TIMEOUT_S) for w in workers),
+        return_exceptions=True,
+    )
+    sessions: list[dict[str, Any]] = []
+    for worker, answer in zip(workers, answers, strict=True):
+        if isinstance(answer, CommandTimeout | CommandError | BusError):
+            continue  # that worker died a moment ago: its rooms show again on the worker that adopts them
+        if isinstance(answer, BaseException):
+            raise answer
+        assert isinstance(answer, RoomsResult)
+        sessions += [{**wire(room), "worker_id": worker["worker_id"]} for room in answer.sessions]
+    try:
+        assigned = {item.id: item for item in await Assignments(state.bus.redis, SERVICE).list()}
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    shown = {s["session_id"] for s in sessions}
+    # A room between owners (its worker died, the lease not expired yet): listed, with no worker.
+    for session_id in sorted(set(assigned) - shown):
+        live_id = str(assigned[session_id].spec.get("live_id", ""))
+        sessions.append({"session_id": session_id, "live_id": live_id, "state": "unowned", "worker_id": None})
+    return {"sessions": sessions}
+
+
+async def _fetchers(state: StateDep) -> list[dict[str, Any]]:
+    try:
+        return await list_workers(state.bus.redis, service=SERVICE, stale_s=LIVE_WITHIN_S)
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc

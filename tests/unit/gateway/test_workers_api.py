@@ -1,0 +1,136 @@
+"""``GET /api/workers`` and room placement (docs/contracts.md, Workers on several machines), in-process over real
+Redis with two stand-in fetchers, each on its own worker queue and in the registry: a new room goes to the worker
+with the most free capacity or the one named, a stop to the room's lease owner, the status names each room's
+worker."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from services.gateway.app import create_app
+from shared.bus import Bus
+from shared.config import load_settings
+from shared.db.engine import make_engine
+from shared.db.migrate import upgrade_to_head
+from shared.workers import register
+
+TOKEN = "gateway-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+class StandInWorker:
+    """A fetcher of one worker: serves its own queue, beats, and registers ``rooms`` with ``capacity``."""
+
+    def __init__(self, redis_url: str, worker_id: str, capacity: int, rooms: list[str]) -> None:
+        self.redis_url, self.worker_id, self.capacity, self.rooms = redis_url, worker_id, capacity, rooms
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        bus = Bus(self.redis_url, service="douyin_fetcher", worker_id=self.worker_id)
+        await bus.start()
+        stop = asyncio.Event()
+
+        async def handler(command: str, params: dict[str, Any]) -> dict[str, Any]:
+            self.commands.append((command, params))
+            if command == "start_room":
+                return {"session_id": params["session_id"], "live_id": "100000000001", "transport": "direct",
+                        "worker_id": self.worker_id}  # fmt: skip
+            if command == "rooms":
+                return {"sessions": [{"session_id": r, "live_id": "1", "state": "connected"} for r in self.rooms]}
+            return {}
+
+        serve = asyncio.create_task(bus.serve_commands(handler, stop=stop))
+        while not self._stop.is_set():
+            await bus.heartbeat({"pid": 1, "state": "running"})
+            await register(bus.redis, self.worker_id, "douyin_fetcher", capacity=self.capacity, work=self.rooms,
+                           pid=1, host=f"host-{self.worker_id}")  # fmt: skip
+            self._ready.set()
+            await asyncio.sleep(0.2)
+        stop.set()
+        await serve
+        await bus.close()
+
+    def __enter__(self) -> StandInWorker:
+        self._thread.start()
+        assert self._ready.wait(5)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def got(self, command: str) -> list[dict[str, Any]]:
+        return [p for c, p in self.commands if c == command]
+
+
+@pytest.fixture
+def client(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    env = {"HOME": str(tmp_path / "home"), "REDIS_URL": redis_url, "TOKEN": TOKEN, "STREAMCAP_PORT": "1"}
+    for key, value in env.items():
+        monkeypatch.setenv(f"TIMAO_{key}", value)
+    monkeypatch.delenv("TIMAO_GATEWAY_PORT", raising=False)
+    settings = load_settings()
+    upgrade_to_head(make_engine(settings.effective_database_url))
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:9019") as c:
+        yield c
+
+
+def test_workers_are_listed_and_new_rooms_are_placed_by_free_capacity_or_by_name(
+    client: TestClient, redis_url: str
+) -> None:
+    with (
+        StandInWorker(redis_url, "w1", capacity=10, rooms=["a1", "a2", "a3"]) as w1,
+        StandInWorker(redis_url, "w2", capacity=5, rooms=["b1"]) as w2,
+    ):
+        listed = client.get("/api/workers", headers=AUTH)
+        assert listed.status_code == 200, listed.text
+        workers = {w["worker_id"]: w for w in listed.json()["workers"]}
+        assert set(workers) == {"w1", "w2"}
+        assert workers["w1"]["rooms"] == ["a1", "a2", "a3"] and workers["w1"]["capacity"] == 10
+        assert workers["w2"]["host"] == "host-w2" and workers["w2"]["recordings"] == [] == workers["w2"]["jobs"]
+
+        started = client.post("/api/douyin/start", json={"live_id": "100000000001"}, headers=AUTH)
+        assert started.status_code == 200, started.text
+        assert started.json()["worker_id"] == "w1"  # 7 free against 4
+        assert len(w1.got("start_room")) == 1 and w2.got("start_room") == []
+        assert "worker_id" not in w1.got("start_room")[0]  # placed by capacity: no preference kept
+
+        placed = client.post("/api/douyin/start", json={"live_id": "100000000001", "worker_id": "w2"}, headers=AUTH)
+        assert placed.status_code == 200 and placed.json()["worker_id"] == "w2"
+        assert w2.got("start_room")[0]["worker_id"] == "w2"
+        missing = client.post("/api/douyin/start", json={"live_id": "1", "worker_id": "nope"}, headers=AUTH)
+        assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+
+        status = client.get("/api/douyin/status", headers=AUTH).json()["sessions"]
+        assert sorted((s["session_id"], s["worker_id"]) for s in status) == [
+            ("a1", "w1"), ("a2", "w1"), ("a3", "w1"), ("b1", "w2")
+        ]  # fmt: skip
+
+        # A stop goes to the worker that holds the room's lease.
+        direct = redis.Redis.from_url(redis_url)
+        direct.hset("timao:lease:douyin_fetcher:b1", mapping={"owner": "w2/123-abc", "token": 7})
+        direct.close()
+        stopped = client.post("/api/douyin/stop", json={"session_id": "b1"}, headers=AUTH)
+        assert stopped.status_code == 200, stopped.text
+        assert [p["session_id"] for p in w2.got("stop_room")] == ["b1"] and w1.got("stop_room") == []
+
+
+def test_a_worker_that_stopped_reporting_is_gone(client: TestClient, redis_url: str) -> None:
+    with StandInWorker(redis_url, "w9", capacity=3, rooms=[]):
+        assert [w["worker_id"] for w in client.get("/api/workers", headers=AUTH).json()["workers"]] == ["w9"]
+    direct = redis.Redis.from_url(redis_url)
+    direct.zadd("timao:workers", {"w9": int((time.time() - 60) * 1000)})  # its last record, a minute ago
+    direct.close()
+    assert client.get("/api/workers", headers=AUTH).json()["workers"] == []
