@@ -29,9 +29,12 @@ export function ReadAloudRunner({ speech }: { speech?: PlatformSpeech | null }) 
     const offLive = useAppStore.subscribe((s, prev) => {
       if (s.liveVersion === prev.liveVersion && s.log === prev.log) return;
       const events = cursor.take(s.log);
-      if (events.length === 0) return;
-      for (const ev of events) running.offer(ev);
-      publish();
+      let changed = false;
+      for (const ev of events) {
+        const result = running.offer(ev);
+        if (result !== 'off' && result !== 'ignored') changed = true;
+      }
+      if (changed) publish(); // switched off, the panel is not re-rendered for every batch
     });
     const offSettings = useReadAloud.subscribe((s, prev) => {
       if (s.settings === prev.settings) return;
