@@ -30,10 +30,6 @@ HEARTBEAT_TTL_S = 5.0
 # Service-level events (not tied to a live room) are filed under this session id.
 SYSTEM_SESSION = "system"
 
-# Transitional: the fetcher's handlers move to shared/commands in the next step; then this goes.
-CommandFn = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
 class WorkerApp(Protocol):
     name: str
 

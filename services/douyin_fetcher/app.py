@@ -1,6 +1,6 @@
 """The fetcher process: lifecycle, health and command handlers around the room clients.
 
-Commands (from the gateway, over the bus):
+Commands (from the gateway, over the bus; their params and results are the models of shared/commands/douyin.py):
     start_room {live_id, session_id, config?, transport?} → {session_id, live_id, room_id, title, anchor_name,
                                                           status, transport}
     stop_room  {session_id}                   → {}
@@ -29,7 +29,7 @@ import uuid
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from services.douyin_fetcher.account_commands import AccountCommands
 from services.douyin_fetcher.client import TRANSPORTS, ClientOptions, ClientState, Resume, RoomClient
@@ -38,21 +38,30 @@ from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.assignments import Assignments, WorkItem
 from shared.browser import BrowserOwner
 from shared.bus import TRANSIENT, Bus, Fence, FencedOut
+from shared.commands import CommandTable, Empty, command_table
+from shared.commands.douyin import (
+    ACCOUNT_CHANGED,
+    ACCOUNT_CHANGED_COMMAND,
+    LOGIN,
+    LOGOUT,
+    ROOMS,
+    START_ROOM,
+    STOP_ROOM,
+    AccountChangedResult,
+    RoomConfig,
+    RoomsResult,
+    RoomStatus,
+    StartRoom,
+    StartRoomResult,
+    StopRoom,
+)
 from shared.config import Settings
 from shared.errors import BusError, CommandError
-from shared.platforms.douyin.account import (
-    ACCOUNT_CHANGED_COMMAND,
-    LOGIN_COMMAND,
-    LOGOUT_COMMAND,
-    DouyinAccount,
-    account_profile_dir,
-    load_account,
-)
+from shared.platforms.douyin.account import DouyinAccount, account_profile_dir, load_account
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import parse_room_ref
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
 from shared.retry import exponential
-from shared.worker import CommandFn
 
 __all__ = ["FetcherApp"]
 
@@ -64,23 +73,13 @@ PRECHECK_TIMEOUT_S = 8.0
 _RELEASED = (ClientState.ENDED, ClientState.FAILED)
 
 
-class RoomConfig(BaseModel):
-    """Per-room tuning a caller may pass as ``config`` (all optional, bounded)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    heartbeat_interval: float = Field(default=10.0, ge=0.1, le=60)
-    stall_timeout: float = Field(default=60.0, ge=0.5, le=600)
-    device_blocked_backoff: float = Field(default=300.0, ge=0.1, le=3600)
-    retry_base: float = Field(default=1.0, ge=0.05, le=60)
-    retry_cap: float = Field(default=60.0, ge=0.1, le=3600)
-
-    def client_options(self) -> ClientOptions:
-        return ClientOptions(
-            heartbeat_interval=self.heartbeat_interval,
-            stall_timeout=self.stall_timeout,
-            device_blocked_backoff=self.device_blocked_backoff,
-        )
+def client_options(config: RoomConfig) -> ClientOptions:
+    """The room client's options from a room's ``config`` (the command's model, shared/commands/douyin.py)."""
+    return ClientOptions(
+        heartbeat_interval=config.heartbeat_interval,
+        stall_timeout=config.stall_timeout,
+        device_blocked_backoff=config.device_blocked_backoff,
+    )
 
 
 class FetcherApp:
@@ -168,11 +167,11 @@ class FetcherApp:
         """The login as saved now (re-read by each room as it connects)."""
         return load_account(self.settings.home)
 
-    async def _rooms_account_changed(self, _params: dict[str, Any]) -> dict[str, Any]:
+    async def _rooms_account_changed(self, _params: Empty) -> AccountChangedResult:
         rooms = self.rooms
         rooms.account_changed()
         log.info("douyin account changed; %d room(s) reconnect", rooms.client_count)
-        return {"rooms": rooms.client_count}
+        return AccountChangedResult(rooms=rooms.client_count)
 
     def _browser_owner(self) -> BrowserOwner:
         """The worker's one browser on the account's profile: the rooms' when they have one."""
@@ -185,9 +184,7 @@ class FetcherApp:
 
     async def _account_changed(self) -> None:
         """A login or logout done here: the rooms react as to the gateway's ``douyin.account_changed``."""
-        handler = self.commands().get(ACCOUNT_CHANGED_COMMAND)
-        if handler is not None:
-            await handler({})
+        await self.commands()[ACCOUNT_CHANGED_COMMAND]({})
 
     # -- durable assignments ---------------------------------------------------------------------------
 
@@ -213,7 +210,7 @@ class FetcherApp:
         session_id = await self.rooms.start(
             live_id,
             session_id=item.id,
-            options=config.client_options(),
+            options=client_options(config),
             retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
             resume=resume,
             transport=transport,
@@ -290,17 +287,16 @@ class FetcherApp:
             except FencedOut:
                 raise  # _fenced_out drops the room
 
-    def commands(self) -> dict[str, CommandFn]:
-        commands: dict[str, CommandFn] = {
-            "start_room": self._start_room,
-            "stop_room": self._stop_room,
-            "rooms": self._list_rooms,
-            ACCOUNT_CHANGED_COMMAND: self._rooms_account_changed,
-        }
+    def commands(self) -> CommandTable:
+        served = [
+            START_ROOM.serve(self._start_room),
+            STOP_ROOM.serve(self._stop_room),
+            ROOMS.serve(self._list_rooms),
+            ACCOUNT_CHANGED.serve(self._rooms_account_changed),
+        ]
         if self._account is not None:
-            commands[LOGIN_COMMAND] = self._account.login
-            commands[LOGOUT_COMMAND] = self._account.logout
-        return commands
+            served += [LOGIN.serve(self._account.login), LOGOUT.serve(self._account.logout)]
+        return command_table(*served)
 
     def health(self) -> dict[str, Any]:
         rooms = self._rooms.status() if self._rooms else []
@@ -317,19 +313,16 @@ class FetcherApp:
             raise CommandError("unavailable", "fetcher not started")
         return self._rooms
 
-    async def _start_room(self, params: dict[str, Any]) -> dict[str, Any]:
+    async def _start_room(self, params: StartRoom) -> StartRoomResult:
+        # The config and the transport were checked with the command's model (shared/commands/douyin.py).
+        config, transport = params.config, params.transport
         try:
-            parse_room_ref(str(params.get("live_id", "")))  # bad input fails before any request
-            config = RoomConfig.model_validate(params.get("config") or {})
-            transport = _transport(params.get("transport"))
+            parse_room_ref(params.live_id)  # bad input fails before any request
         except BadRoomInput as exc:
             raise CommandError("invalid", str(exc)) from exc
-        except ValidationError as exc:
-            problems = "; ".join(f"config.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise CommandError("invalid", problems) from exc
         resolver = RoomResolver.from_settings(self.settings)
         try:
-            live_id = await self._live_id_of(resolver, str(params.get("live_id", "")))
+            live_id = await self._live_id_of(resolver, params.live_id)
         except BaseException:
             await resolver.aclose()
             raise
@@ -350,13 +343,13 @@ class FetcherApp:
         assert self._work is not None and self._own is not None
         if self._own.full:
             raise CommandError("conflict", f"工作节点已满 (worker {self.worker_id} runs {self._own.capacity} rooms)")
-        requested = str(params.get("session_id") or uuid.uuid4().hex)
+        requested = params.session_id or uuid.uuid4().hex
         # Desired state first: from here on a crash leaves the room to be resumed, never forgotten.
         spec: dict[str, Any] = {"live_id": live_id, "config": config.model_dump()}
         if transport:
             spec["transport"] = transport
-        if params.get("worker_id"):
-            spec["worker_id"] = str(params["worker_id"])  # placed here by hand: after a failover it comes back here
+        if params.worker_id:
+            spec["worker_id"] = params.worker_id  # placed here by hand: after a failover it comes back here
         await self._work.put(requested, spec)
         try:
             if not await self._own.claim(requested):
@@ -364,7 +357,7 @@ class FetcherApp:
             session_id = await self.rooms.start(
                 live_id,
                 session_id=requested,
-                options=config.client_options(),
+                options=client_options(config),
                 retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
                 transport=transport,
             )
@@ -377,7 +370,7 @@ class FetcherApp:
             await self._own.release(requested)
         with contextlib.suppress(*TRANSIENT):
             await self._own.register()  # the next placement counts this room already
-        return {"session_id": session_id, "worker_id": self.worker_id, **info}
+        return StartRoomResult(session_id=session_id, worker_id=self.worker_id, **info)
 
     @staticmethod
     async def _live_id_of(resolver: RoomResolver, text: str) -> str:
@@ -395,8 +388,8 @@ class FetcherApp:
             reason = f"链接解析失败，请稍后重试 (could not follow the link): {exc}"
             raise CommandError("upstream_error", reason) from exc
 
-    async def _stop_room(self, params: dict[str, Any]) -> dict[str, Any]:
-        session_id = str(params.get("session_id", ""))
+    async def _stop_room(self, params: StopRoom) -> Empty:
+        session_id = params.session_id
         assert self._work is not None
         assigned = await self._work.remove(session_id)  # first: a crash while stopping must not resume it
         try:
@@ -408,10 +401,11 @@ class FetcherApp:
         finally:
             if self._own is not None:
                 await self._own.release(session_id)
-        return {}
+        return Empty()
 
-    async def _list_rooms(self, _params: dict[str, Any]) -> dict[str, Any]:
-        return {"sessions": [{**room, "worker_id": self.worker_id} for room in self.rooms.status()]}
+    async def _list_rooms(self, _params: Empty) -> RoomsResult:
+        rooms = [{**room, "worker_id": self.worker_id} for room in self.rooms.status()]
+        return RoomsResult(sessions=[RoomStatus.model_validate(room) for room in rooms])
 
 
 def _transport(value: Any) -> str | None:

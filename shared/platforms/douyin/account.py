@@ -6,7 +6,7 @@ user imports; either way it is stored in ``$TIMAO_HOME/douyin/account.json`` (fo
 reads it when it (re)connects. The browser profile of that login lives in ``$TIMAO_HOME/browser/douyin``; logging out
 wipes both. The cookies are a credential: they are never logged and never leave the machine except to Douyin.
 
-On the bus (commands to the fetcher, ``Bus.call("douyin_fetcher", ...)``): ``douyin.login`` starts a login in the
+On the bus (commands to the fetcher, typed in ``shared/commands/douyin.py``): ``douyin.login`` starts a login in the
 fetcher's browser (the fetcher owns the browser while the suite runs) and answers at once; ``douyin.logout`` empties
 that browser's cookies before the account and the profile are removed; ``douyin.account_changed``
 (sent after every login, logout and cookie import, no params) tells the fetcher to reconnect its running rooms, which
@@ -31,12 +31,9 @@ from shared.platforms.douyin.constants import AID, USER_AGENT
 from shared.platforms.douyin.errors import UpstreamError
 
 __all__ = [
-    "ACCOUNT_CHANGED_COMMAND",
     "ACCOUNT_ENDPOINT",
     "ACCOUNT_PATH",
-    "LOGIN_COMMAND",
     "LOGIN_STATE_KEY",
-    "LOGOUT_COMMAND",
     "PROFILE_PATH",
     "SESSION_COOKIE",
     "AccountSource",
@@ -55,9 +52,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "sessionid"
-LOGIN_COMMAND = "douyin.login"
-LOGOUT_COMMAND = "douyin.logout"
-ACCOUNT_CHANGED_COMMAND = "douyin.account_changed"
 # Redis key where the fetcher says how a login it runs goes: {"pending": bool, "error": str | None}.
 LOGIN_STATE_KEY = "timao:douyin:login"
 ACCOUNT_PATH = Path("douyin") / "account.json"  # under $TIMAO_HOME

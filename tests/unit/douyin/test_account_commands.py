@@ -13,6 +13,8 @@ from redis import asyncio as aioredis
 
 from services.douyin_fetcher.account_commands import AccountCommands
 from shared.browser import BrowserOwner
+from shared.commands import Empty
+from shared.commands.douyin import LoginParams, LoginResult
 from shared.platforms.douyin.account import LOGIN_STATE_KEY, DouyinAccount, load_account, save_account
 
 
@@ -39,9 +41,9 @@ async def test_a_login_without_a_browser_says_what_to_install(tmp_path: Path, re
     owner = BrowserOwner(tmp_path / "browser" / "douyin", choice=str(tmp_path / "no-such-browser"), headless=True)
     changes: list[str] = []
     account = commands(tmp_path, redis, owner, changes)
-    assert await account.login({"timeout_s": 30}) == {"login_pending": True}
+    assert await account.login(LoginParams(timeout_s=30)) == LoginResult(login_pending=True)
     assert (await _state(redis))["pending"] is True
-    assert await account.login({}) == {"login_pending": True}  # a second click finds the first
+    assert await account.login(LoginParams()) == LoginResult(login_pending=True)  # a second click finds the first
     for _ in range(100):
         if not account.login_running:
             break
@@ -59,7 +61,7 @@ async def test_logout_clears_account_and_profile_and_tells_the_rooms(tmp_path: P
     save_account(tmp_path, DouyinAccount(cookies={"sessionid": "s"}, nickname="n", source="browser"))
     (tmp_path / "browser" / "douyin" / "Default").mkdir(parents=True)
     changes: list[str] = []
-    assert await commands(tmp_path, redis, owner, changes).logout({}) == {}
+    assert await commands(tmp_path, redis, owner, changes).logout(Empty()) == Empty()
     assert load_account(tmp_path) is None
     assert not (tmp_path / "browser" / "douyin").exists()  # no browser running on it: wiped
     assert changes == ["changed"]
