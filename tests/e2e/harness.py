@@ -31,6 +31,7 @@ class Suite:
     home: Path
     extra_env: dict[str, str] = field(default_factory=dict)
     demo: bool = False
+    role: str = "all"  # "worker": `timao up --role worker`, only the workers (docs/contracts.md)
     gateway_port: int = field(default_factory=free_port)
     streamcap_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
@@ -67,6 +68,7 @@ class Suite:
 
     def start(self) -> Suite:
         args = [sys.executable, "-m", "launcher", "up"] + (["--demo"] if self.demo else [])
+        args += ["--role", self.role] if self.role != "all" else []
         self.home.mkdir(parents=True, exist_ok=True)
         # The child holds its own descriptor of the log; ours is closed at once.
         with open(self.home / "launcher.out", "wb") as log:

@@ -1,0 +1,219 @@
+"""Workers on several machines, on one machine as several (docs/contracts.md, Workers on several machines).
+
+One suite (`timao up`: gateway and its own workers) and three more worker groups (`timao up --role worker`, each
+with its own TIMAO_HOME and worker id) over one real Redis (the harness's private one) and a fresh PostgreSQL
+database; ROOMS rooms on the fake Douyin server, each a scripted live of chats. The rooms spread over the workers by
+free capacity. Then:
+
+- kill -9 one worker group (its fetcher first): its rooms are adopted by the others and flow again within 15 s;
+- freeze another group (SIGSTOP) past its lease: its rooms move; on SIGCONT it drops them and writes nothing more
+  (its entries on the durable log name their worker: none from it after the thaw — fencing);
+
+and at the end every scripted chat is stored exactly once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+import redis
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
+from shared.bus import EVENTS_STREAM
+from shared.db.engine import make_engine
+from shared.db.migrate import upgrade_to_head
+from shared.db.models import CommentData
+from tests.conftest import RedisServer
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+
+pytestmark = pytest.mark.e2e
+
+ROOMS = int(os.environ.get("TIMAO_TEST_WORKER_ROOMS", "24"))
+FRAMES = 500  # chats per room, one a frame
+PAUSE_S = 0.1  # between frames: a room's script lasts FRAMES × PAUSE_S of connected time
+FAILOVER_S = 15.0
+
+
+def scripted(web_rid: str, base: int) -> tuple[list[dict[str, Any]], set[str]]:
+    steps: list[dict[str, Any]] = [{"room": {"web_rid": web_rid, "title": f"房间 {web_rid}"}}]
+    truth: set[str] = set()
+    for i in range(FRAMES):
+        msg_id = base + i
+        truth.add(str(msg_id))
+        steps.append({"op": "frame", "events": [{"kind": "chat", "user": {"id": 10 + i % 7, "nickname": f"观众{i % 7}"},
+                                                 "content": f"第{i}条", "msg_id": msg_id}]})  # fmt: skip
+        steps.append({"op": "sleep", "s": PAUSE_S})
+    steps.append({"op": "end"})
+    return steps, truth
+
+
+def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if check(last):
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not seen in {timeout:g}s; last: {str(last)[:1500]}")
+
+
+def group_pids(suite: Suite) -> list[int]:
+    """The worker group's processes: the launcher and every child."""
+    return suite.all_pids()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeDouyinThread]:
+    f = FakeDouyinThread()
+    f.start()
+    yield f
+    f.stop()
+
+
+def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
+    fake: FakeDouyinThread, private_redis: RedisServer, postgres_url: str, tmp_path: Path
+) -> None:
+    redis_url, database_url = private_redis.url, postgres_url
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)  # the schema is there before several launchers start
+    engine.dispose()
+    shared_env = {**fake.suite_env(), "TIMAO_REDIS_URL": redis_url, "TIMAO_DATABASE_URL": database_url,
+                  "TIMAO_LOG_LEVEL": "INFO"}  # fmt: skip
+    main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
+    workers = {
+        wid: Suite(tmp_path / wid, role="worker", extra_env={**shared_env, "TIMAO_WORKER_ID": wid})
+        for wid in ("w1", "w2", "w3")
+    }
+    truth: dict[str, set[str]] = {}
+    rooms: dict[str, FakeRoom] = {}
+    frozen: list[int] = []
+    suites = [main, *workers.values()]
+    client = redis.Redis.from_url(redis_url)
+    api: httpx.Client | None = None
+    try:
+        main.start().wait_running(timeout=180)
+        for w in workers.values():
+            w.start()
+        for w in workers.values():
+            w.wait_running(timeout=180)
+        api = httpx.Client(base_url=main.base_url, headers=main.auth, timeout=30)
+        assert api is not None
+
+        def live_workers() -> dict[str, dict[str, Any]]:
+            return {w["worker_id"]: w for w in api.get("/api/workers").json()["workers"]}
+
+        eventually(live_workers, lambda ws: {"main", "w1", "w2", "w3"} <= set(ws), 30, "four workers registered")
+
+        sessions: dict[str, str] = {}
+        for n in range(ROOMS):
+            web_rid = f"5{n:011d}"
+            steps, truth[web_rid] = scripted(web_rid, 8_100_000_000_000_000_000 + n * 10_000)
+            rooms[web_rid] = fake.load(load_scenario(steps))
+            answer = api.post("/api/douyin/start", json={"live_id": web_rid, "config": FAST_ROOM_CONFIG})
+            assert answer.status_code == 200, answer.text
+            sessions[answer.json()["session_id"]] = web_rid
+
+        def placement() -> dict[str, str]:
+            """session → worker, from each room's status (connected rooms only)."""
+            status = api.get("/api/douyin/status").json()["sessions"]
+            return {s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"}
+
+        spread = eventually(placement, lambda p: set(p) == set(sessions), 60, "every room connected")
+        counts = {wid: list(spread.values()).count(wid) for wid in ("main", "w1", "w2", "w3")}
+        assert max(counts.values()) - min(counts.values()) <= 1, counts  # spread evenly
+
+        # -- kill -9 one worker group: its fetcher first, then its launcher and the rest.
+        victim = workers["w1"]
+        fetcher_pid = victim.status()["services"]["douyin_fetcher"]["pid"]
+        moved = {s for s, w in spread.items() if w == "w1"}
+        pids = group_pids(victim)
+        os.kill(fetcher_pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        after = eventually(
+            placement,
+            lambda p: all(p.get(s) not in (None, "w1") for s in moved),
+            FAILOVER_S + 10,
+            "w1's rooms flowing on the others",
+        )
+        failover_s = time.monotonic() - killed_at
+        print(f"failover of {len(moved)} rooms after kill -9: {failover_s:.1f} s")
+        assert failover_s <= FAILOVER_S, failover_s
+        assert "w1" not in eventually(live_workers, lambda ws: "w1" not in ws, 15, "w1 gone from /api/workers")
+
+        # -- freeze w2 past its lease, then thaw it: it must write nothing more.
+        paused = workers["w2"]
+        frozen[:] = group_pids(paused)
+        taken = {s for s, w in after.items() if w == "w2"}
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        eventually(placement, lambda p: all(p.get(s) not in (None, "w2") for s in taken), 30, "w2's rooms moved")
+        client.xgroup_create(EVENTS_STREAM, "test-observer", id="$", mkstream=True)
+        for pid in reversed(frozen):  # children first, so the launcher does not see them frozen
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        frozen.clear()
+        time.sleep(5)
+        writers: dict[str, int] = {}
+        while True:
+            batch = client.xreadgroup("test-observer", "t", {EVENTS_STREAM: ">"}, count=5000)
+            if not batch or not batch[0][1]:
+                break
+            for _id, fields in batch[0][1]:
+                writer = (fields or {}).get(b"w", b"").decode()
+                writers[writer] = writers.get(writer, 0) + 1
+        assert writers.get("w2", 0) == 0, f"the thawed worker wrote {writers}"
+        assert sum(writers.values()) > 0  # the others went on writing meanwhile
+        client.xgroup_destroy(EVENTS_STREAM, "test-observer")
+        back = eventually(live_workers, lambda ws: "w2" in ws and ws["w2"]["rooms"] == [], 20, "w2 back, no rooms")
+        assert back["w2"]["rooms"] == []
+
+        # -- every scripted chat stored exactly once.
+        eventually(lambda: sum(r.done.is_set() for r in rooms.values()), lambda n: n == ROOMS, 240, "every live ended")
+        engine = make_engine(database_url)
+        try:
+
+            def stored() -> dict[str, list[str]]:
+                with Session(engine) as s:
+                    rows = s.execute(select(CommentData.session_id, CommentData.msg_id)).all()
+                out: dict[str, list[str]] = {}
+                for session_id, msg_id in rows:
+                    out.setdefault(session_id, []).append(msg_id)
+                return out
+
+            got = eventually(stored, lambda g: sum(map(len, g.values())) >= ROOMS * FRAMES, 60, "every chat stored")
+            for session_id, web_rid in sessions.items():
+                ids = got.get(session_id, [])
+                assert len(ids) == len(set(ids)) and set(ids) == truth[web_rid], (web_rid, len(ids))
+            with Session(engine) as s:
+                assert s.scalar(select(func.count()).select_from(CommentData)) == ROOMS * FRAMES
+        finally:
+            engine.dispose()
+    finally:
+        if api is not None:
+            api.close()
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        for group in suites:
+            with contextlib.suppress(Exception):
+                group.stop()
+        for group in suites:
+            for pid in group.all_pids() if group.proc is not None and group.proc.poll() is None else []:
+                with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        client.close()
