@@ -981,11 +981,16 @@ export interface components {
         ErrorBody: {
             /**
              * Code
-             * @description a worker's error code: invalid, not_found, conflict, ...
+             * @description a worker's error code: invalid, not_found, conflict, ...; bad_command, unknown_command or bad_result when a bus command or its answer did not fit its model (docs/commands.md)
              */
             code?: string | null;
             /** Detail */
             detail: string | components["schemas"]["ValidationIssue"][];
+            /**
+             * Errors
+             * @description the refused fields of a bus command (bad_command) or of its answer (bad_result)
+             */
+            errors?: components["schemas"]["ValidationIssue"][] | null;
             /**
              * Service
              * @description the worker that is not running or did not answer

@@ -63,7 +63,14 @@ class ErrorBody(BaseModel):
 
     detail: str | list[ValidationIssue]
     service: str | None = Field(default=None, description="the worker that is not running or did not answer")
-    code: str | None = Field(default=None, description="a worker's error code: invalid, not_found, conflict, ...")
+    code: str | None = Field(
+        default=None,
+        description="a worker's error code: invalid, not_found, conflict, ...; bad_command, unknown_command or"
+        " bad_result when a bus command or its answer did not fit its model (docs/commands.md)",
+    )
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="the refused fields of a bus command (bad_command) or of its answer (bad_result)"
+    )
 
 
 _DESCRIPTIONS = {
