@@ -288,7 +288,9 @@ class _FletUi:
             app_name=self._app_name,
             app_short_name="StreamCap",
             app_description="提猫直播助手 · 直播录制",
-            web_renderer=WebRenderer.AUTO,
+            # CanvasKit (JavaScript) everywhere: the desktop build ships only its files, not the WebAssembly
+            # renderer's (skwasm, 21 MB; build_backend.py), and it runs in every browser.
+            web_renderer=WebRenderer.CANVAS_KIT,
             route_url_strategy=RouteUrlStrategy.PATH,
             no_cdn=True,
             websocket_endpoint_path=UI_WS_PATH,

@@ -42,6 +42,8 @@ def test_page_and_font_served_with_csp(client: tuple[TestClient, int]) -> None:
     page = c.get("/")
     assert page.status_code == 200 and '<base href="/">' in page.text
     assert 'flet.webSocketEndpoint="/ui/ws"' in page.text and "flet.noCdn=true" in page.text
+    # CanvasKit, whose files the desktop build keeps (it leaves the WebAssembly renderer's out: build_backend.py)
+    assert 'flet.webRenderer="canvaskit"' in page.text
     csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
     manifest = c.get("/assets/FontManifest.json").json()
