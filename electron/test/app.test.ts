@@ -108,6 +108,7 @@ describe('runApp', () => {
       nodeIntegration: false,
       sandbox: true,
       preload: join('/app/dist/main', '..', 'preload', 'preload.js'),
+      autoplayPolicy: 'no-user-gesture-required',
     });
     expect(main!.loadURL).toHaveBeenCalledWith('http://127.0.0.1:9555/');
     const cfg = await handlers.get(Channels.getConfig)!(from(main!, 'http://127.0.0.1:9555/dashboard'));

@@ -142,6 +142,9 @@ export function runApp(deps: ElectronDeps, opts: RunOptions = {}): { manager: Ba
         nodeIntegration: false,
         sandbox: true,
         webSecurity: true,
+        // 语音播报 and the alert beep left on from an earlier run must sound after a restart without a click
+        // first (Chromium refuses speechSynthesis.speak and AudioContext before a user gesture otherwise).
+        autoplayPolicy: 'no-user-gesture-required',
       },
     });
     const allowed = env.ELECTRON_RENDERER_URL ?? gatewayUrl;
