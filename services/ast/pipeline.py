@@ -56,6 +56,11 @@ EMIT_TIMEOUT_S = 30.0
 MAX_CONSECUTIVE_ENGINE_ERRORS = 5
 POLL_S = 0.2
 CONTEXT_MIN_CONFIDENCE = 0.3
+# Live: an utterance ends after 300 ms of silence, not 450 ms. The silence waited for is part of every subtitle's
+# delay, and at 450 ms two sentences with a short pause between them became one utterance, so the first waited for the
+# end of the second: p95 end of speech -> transcript 2.63 s at 450 ms, 1.03 s at 300 ms (one live job on the English
+# test speech, load 10-13 on 2 cores; docs/speech.md, Latency). A file is decoded in stretches anyway.
+LIVE_VAD = VadConfig(min_silence_ms=300)
 
 
 class JobState(StrEnum):
@@ -137,6 +142,8 @@ class TranscriptionJob:
         self.model = model
         self._engine = engine
         self._opener = opener
+        if vad_config is None and (opener.live or audio.realtime):
+            vad_config = LIVE_VAD
         self._segmenter = Segmenter(vad_model, vad_config)
         vad = self._segmenter.config
         self._pad = vad.speech_pad_ms * SAMPLE_RATE // 1000
