@@ -432,10 +432,11 @@ export class ReadAloudEngine {
       this.finish(u, false);
     };
     this.lastVoice = voice?.name ?? null;
-    // A platform that never reports the end (it happens) must not stop the reading: give up after a generous time.
+    // A platform that never reports the end (it happens) must not stop the reading: give up after a generous time
+    // (5 s plus 0.4 s a character at normal speed; a slow voice gets longer).
     const watchdog = this.clock.setTimer(() => {
       if (this.current?.u === u) this.stop(u, true);
-    }, 5000 + [...line.text].length * 400);
+    }, 5000 + ([...line.text].length * 400) / u.rate);
     this.current = { line, u, watchdog };
     this.synth.speak(u);
   }
