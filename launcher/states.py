@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.errors import EXIT_CONFIG
+from shared.retry import exponential
 
 __all__ = ["Action", "Child", "RestartPolicy", "State"]
 
@@ -59,8 +60,8 @@ class RestartPolicy:
     stop_grace: float = 5.0
 
     def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        raw = min(self.max_delay, self.base_delay * 2.0 ** max(attempt - 1, 0))
-        return max(0.0, raw * (1 + self.jitter * (2 * rand() - 1)))
+        backoff = exponential(self.base_delay, self.max_delay, jitter=self.jitter, rng=rand)
+        return backoff(attempt, attempt)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 import uuid
 from collections import deque
@@ -36,6 +35,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.errors import BusError, CommandError, CommandTimeout
 from shared.events import LiveEvent
+from shared.retry import exponential
 
 __all__ = [
     "EVENTS_STREAM",
@@ -58,6 +58,10 @@ LAUNCHER_STATE_KEY = "timao:launcher"
 EVENTS_MAXLEN = 2_000_000
 BACKLOG_LIMIT = 200_000
 REPLY_TTL_S = 60
+# Waits between tries while Redis is away: the backlog flush spreads its tries (many writers flush at once when
+# Redis returns); a resubscribe or the command queue's next pop waits plainly.
+BACKLOG_RETRY = exponential(0.2, 5.0, jitter=0.5, jitter_down=True)
+RECONNECT_RETRY = exponential(0.4, 5.0, jitter=0.0)
 
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
@@ -256,7 +260,7 @@ class Bus:
                 written = await self._send(batch, fence)
             except TRANSIENT:
                 attempt += 1
-                await asyncio.sleep(min(5.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))
+                await asyncio.sleep(BACKLOG_RETRY(attempt, attempt))
                 continue
             for _ in batch:
                 self._backlog.popleft()
@@ -300,7 +304,7 @@ class Bus:
                 if subscribed and on_state is not None:
                     subscribed = False
                     on_state(False)
-                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+                await asyncio.sleep(RECONNECT_RETRY(attempt, attempt))
             finally:
                 if subscribed and on_state is not None:
                     on_state(False)
@@ -424,7 +428,7 @@ class Bus:
             except TRANSIENT as exc:
                 attempt += 1
                 log.warning("command queue unreachable (%s); retrying", exc)
-                await asyncio.sleep(min(5.0, 0.2 * 2**attempt))
+                await asyncio.sleep(RECONNECT_RETRY(attempt, attempt))
                 continue
             if item is None:
                 continue

@@ -3,6 +3,10 @@
 ``attempt`` counts consecutive failures since the last sign of health (the caller resets it: a message handled,
 a recording growing); ``total`` never resets. Jitter keeps many rooms or recordings that failed together from
 retrying in lockstep. ``limited`` turns a policy into one that gives up (answers None) after N attempts.
+
+Every reconnect, restart and backoff in the suite computes its wait here (the launcher's restarts, the bus's
+Redis reconnects, the recorder, the room client, the AST source, the persister); a loop that needs a new shape
+extends this module rather than writing its own formula.
 """
 
 from __future__ import annotations
@@ -36,12 +40,18 @@ def exponential(
     *,
     factor: float = 2.0,
     jitter: float = 0.1,
+    jitter_down: bool = False,
     rng: Callable[[], float] = random.random,
 ) -> RetryPolicy:
-    """``base × factor^(attempt-1)`` capped at ``cap``, then ± ``jitter`` (a fraction of the delay)."""
+    """``base × factor^(attempt-1)`` capped at ``cap``, then ± ``jitter`` (a fraction of the delay).
+
+    With ``jitter_down`` the jitter only shortens the wait: it lies in ``[delay × (1 − jitter), delay]``, so the cap
+    is never exceeded (``jitter=0.5`` is the classic "equal jitter": half fixed, half random)."""
 
     def policy(attempt: int, total: int) -> float:
         delay = min(cap, base * factor ** max(0, attempt - 1))
+        if jitter_down:
+            return max(0.0, float(delay * (1 - jitter + jitter * rng())))
         return max(0.0, float(delay * (1 + jitter * (2 * rng() - 1))))
 
     return policy
