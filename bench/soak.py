@@ -104,7 +104,7 @@ from services.streamcap import media
 from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
 from shared.bus import EVENTS_STREAM
 from shared.db.engine import make_engine
-from shared.db.models import AudioTranscript, CommentData, LiveEvent
+from shared.db.models import AudioTranscript, CommentData, LiveEventRow
 from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
 from tests.e2e.harness import Suite
 
@@ -621,7 +621,7 @@ class Soak:
         engine = self._engine()
         with Session(engine) as s:
             return int(s.scalar(select(func.max(CommentData.id))) or 0) + int(
-                s.scalar(select(func.max(LiveEvent.id))) or 0
+                s.scalar(select(func.max(LiveEventRow.id))) or 0
             )
 
     _engine_cache: Any = None
@@ -930,8 +930,8 @@ class Soak:
                 select(func.count()).select_from(CommentData).where(CommentData.session_id.in_(self.sessions))
             )
             others = s.scalar(
-                select(func.count()).select_from(LiveEvent)
-                .where(LiveEvent.session_id.in_(self.sessions), LiveEvent.type.in_(KINDS[1:]))
+                select(func.count()).select_from(LiveEventRow)
+                .where(LiveEventRow.session_id.in_(self.sessions), LiveEventRow.type.in_(KINDS[1:]))
             )  # fmt: skip
         return int(chats or 0) + int(others or 0)
 
@@ -972,8 +972,8 @@ class Soak:
                         continue
                     ids[i] += 1
                 typed = s.execute(
-                    select(LiveEvent.msg_id, LiveEvent.type)
-                    .where(LiveEvent.session_id == session_id, LiveEvent.type.in_(KINDS[1:]))
+                    select(LiveEventRow.msg_id, LiveEventRow.type)
+                    .where(LiveEventRow.session_id == session_id, LiveEventRow.type.in_(KINDS[1:]))
                 )  # fmt: skip
                 for msg_id, etype in typed:
                     i = _index(msg_id, base)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.bus import Bus
 from shared.db.engine import make_engine
-from shared.db.models import LiveEvent
+from shared.db.models import LiveEventRow
 from shared.events import fast_event_json
 from tests.e2e.harness import Suite
 
@@ -90,7 +90,9 @@ def persist_throughput(suite: Suite, n: int) -> float:
     published = time.perf_counter() - t0
     while True:
         with Session(engine) as s:
-            count = s.scalar(select(func.count()).select_from(LiveEvent).where(LiveEvent.session_id == "bench-persist"))
+            count = s.scalar(
+                select(func.count()).select_from(LiveEventRow).where(LiveEventRow.session_id == "bench-persist")
+            )
         if count and count >= n:
             break
         time.sleep(0.05)

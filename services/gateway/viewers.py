@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, case, func, select
 
 from services.gateway.analytics.aggregator import diamonds_of
-from shared.db.models import CommentData, LiveEvent, LiveSession
+from shared.db.models import CommentData, LiveEventRow, LiveSession
 from shared.events import MASKED_USER_ID
 
 __all__ = ["ViewerHistory"]
@@ -39,7 +39,7 @@ class ViewerHistory:
                     )
                 )
             }
-            c, e = CommentData, LiveEvent
+            c, e = CommentData, LiveEventRow
             comments = conn.execute(
                 select(c.session_id, c.msg_id, c.user_name, c.content, c.timestamp)
                 .where(c.user_id == user_id)
@@ -95,7 +95,7 @@ class ViewerHistory:
 
 def _per_session(conn: Connection, user_id: str) -> dict[str, dict[str, int]]:
     """First/last time, comments and gift messages per session: two grouped scans of the covering indexes."""
-    c, e = CommentData, LiveEvent
+    c, e = CommentData, LiveEventRow
     out: dict[str, dict[str, int]] = {}
     for sid, first, last, n in conn.execute(
         select(c.session_id, func.min(c.timestamp), func.max(c.timestamp), func.count())

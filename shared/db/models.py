@@ -18,7 +18,7 @@ __all__ = [
     "AudioTranscript",
     "CommentData",
     "HealthCheck",
-    "LiveEvent",
+    "LiveEventRow",
     "LiveSession",
     "ServiceLog",
     "ServiceStatus",
@@ -125,8 +125,11 @@ class AudioTranscript(Base):
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSON)
 
 
-class LiveEvent(Base):
-    """Every other live event (gifts, likes, members, follows, stats, control, recording, service...)."""
+class LiveEventRow(Base):
+    """A stored live event of every other type (gifts, likes, members, follows, stats, control, recording, service...).
+
+    One row of the ``live_events`` table; the event itself, as it travels on the bus and ``/ws``, is
+    ``shared.events.LiveEvent``."""
 
     __tablename__ = "live_events"
     __table_args__ = (

@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import Engine, Select, Text, cast, select
 
 from services.gateway.analytics.aggregator import diamonds_of
-from shared.db.models import AudioTranscript, CommentData, LiveEvent
+from shared.db.models import AudioTranscript, CommentData, LiveEventRow
 
 __all__ = ["COLUMNS", "ExportFormat", "ExportKind", "csv_unescape", "iter_export"]
 
@@ -64,14 +64,14 @@ def _query(kind: ExportKind, session_id: str) -> Select[*tuple[Any, ...]]:
     if kind == "gifts":
         return (
             select(
-                LiveEvent.msg_id,
-                LiveEvent.ts,
-                LiveEvent.user_id,
-                LiveEvent.user_name,
-                _raw(LiveEvent.data).label("data"),
+                LiveEventRow.msg_id,
+                LiveEventRow.ts,
+                LiveEventRow.user_id,
+                LiveEventRow.user_name,
+                _raw(LiveEventRow.data).label("data"),
             )
-            .where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
-            .order_by(LiveEvent.ts, LiveEvent.id)
+            .where(LiveEventRow.session_id == session_id, LiveEventRow.type == "gift")
+            .order_by(LiveEventRow.ts, LiveEventRow.id)
         )
     t = AudioTranscript
     stmt: Select[*tuple[Any, ...]] = (

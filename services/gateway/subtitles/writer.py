@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select
 
 from services.gateway.subtitles.formats import Cue, Danmaku, DanmakuKind, write_danmaku_ass, write_srt, write_vtt
 from services.gateway.subtitles.timebase import FileClock, estimate_wall_starts
-from shared.db.models import AudioTranscript, CommentData, LiveEvent, LiveSession
+from shared.db.models import AudioTranscript, CommentData, LiveEventRow, LiveSession
 from shared.platforms.douyin.errors import BadRoomInput
 from shared.platforms.douyin.resolve import parse_live_id
 from shared.timeline import read_timeline
@@ -170,7 +170,7 @@ def load_danmaku(
         return []
     ids = [sid for sid, _ in sessions]
     lo, hi = clock.window_ms
-    c, e = CommentData, LiveEvent
+    c, e = CommentData, LiveEventRow
     base, first_pts = clock.wall_start_ms, clock.first_pts_s
     comment = DanmakuKind.COMMENT
     names: dict[str | None, str] = {}

@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 
 from services.douyin_fetcher.fake_server import load_scenario
 from shared.db.engine import make_engine
-from shared.db.models import CommentData, LiveEvent, LiveSession
+from shared.db.models import CommentData, LiveEventRow, LiveSession
 from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 
 pytestmark = pytest.mark.e2e
@@ -125,7 +125,7 @@ def test_showcase_room_through_the_suite(douyin_suite: Suite, fake: FakeDouyinTh
                 .order_by(CommentData.timestamp, CommentData.id)
             ).all()
             gifts = s.scalars(
-                select(LiveEvent).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+                select(LiveEventRow).where(LiveEventRow.session_id == session_id, LiveEventRow.type == "gift")
             ).all()
             session = s.get(LiveSession, session_id)
         if (

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.db.engine import make_engine
-from shared.db.models import LiveEvent as DbEvent
+from shared.db.models import LiveEventRow
 from tests.e2e.harness import Suite, pid_alive
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +59,7 @@ def test_demo_shows_events_recording_and_subtitles(tmp_path: Path) -> None:
 
         def gift_count() -> int:
             with Session(engine) as db:
-                query = select(func.count()).where(DbEvent.session_id == session_id, DbEvent.type == "gift")
+                query = select(func.count()).where(LiveEventRow.session_id == session_id, LiveEventRow.type == "gift")
                 return int(db.scalar(query) or 0)
 
         eventually(gift_count, lambda n: n >= 1, 90, "a gift in the demo room")

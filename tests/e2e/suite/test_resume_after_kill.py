@@ -29,7 +29,7 @@ from websockets.sync.client import connect
 from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
 from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
 from shared.db.engine import make_engine
-from shared.db.models import AudioTranscript, CommentData, LiveEvent, LiveSession
+from shared.db.models import AudioTranscript, CommentData, LiveEventRow, LiveSession
 from shared.db.tables_analytics import AnalyticsUser
 from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
 from tests.e2e.streamcap.media_checks import assert_playable_mp4, is_companion
@@ -210,7 +210,7 @@ def gift_totals(database_url: str, session_id: str) -> tuple[tuple[int, int], tu
     try:
         with Session(engine) as s:
             data = s.scalars(
-                select(LiveEvent.data).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+                select(LiveEventRow.data).where(LiveEventRow.session_id == session_id, LiveEventRow.type == "gift")
             ).all()
             ranking = s.execute(
                 select(func.sum(AnalyticsUser.gifts), func.sum(AnalyticsUser.diamonds)).where(
@@ -230,7 +230,7 @@ def stored_ids(database_url: str, session_id: str) -> tuple[list[str], list[str]
         with Session(engine) as s:
             chats = s.scalars(select(CommentData.msg_id).where(CommentData.session_id == session_id)).all()
             gifts = s.scalars(
-                select(LiveEvent.msg_id).where(LiveEvent.session_id == session_id, LiveEvent.type == "gift")
+                select(LiveEventRow.msg_id).where(LiveEventRow.session_id == session_id, LiveEventRow.type == "gift")
             ).all()
             session = s.get(LiveSession, session_id)
             return list(chats), list(gifts), session.status if session else None

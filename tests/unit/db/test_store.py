@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
-from shared.db.models import AudioTranscript, CommentData, LiveEvent, LiveSession
+from shared.db.models import AudioTranscript, CommentData, LiveEventRow, LiveSession
 from shared.db.store import EventStore
 
 
@@ -41,7 +41,7 @@ def test_events_go_to_their_tables_once(database_url: str) -> None:
     assert store.write([ev("chat", "1", {"content": "x"}, session="s2")]) == 1  # same id, other session
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(CommentData)) == 3
-        assert s.scalar(select(func.count()).select_from(LiveEvent)) == 1
+        assert s.scalar(select(func.count()).select_from(LiveEventRow)) == 1
         assert s.scalar(select(func.count()).select_from(AudioTranscript)) == 1
         chat = s.scalars(select(CommentData).where(CommentData.msg_id == "1", CommentData.session_id == "s1")).one()
         assert (chat.user_name, chat.content, chat.timestamp) == ("用户****", "你好", 1_000)
