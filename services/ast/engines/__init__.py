@@ -10,7 +10,7 @@ from pathlib import Path
 
 from services.ast.config import ModelConfig
 from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, Recognition
-from services.ast.models import WHISPER_BASE, ModelLocation, locate_model
+from services.ast.model_files import WHISPER_BASE, ModelLocation, locate_model
 from services.ast.probe import ModelProber
 
 __all__ = [

@@ -14,7 +14,7 @@ from services.ast.engines.tags import split_tags
 from services.ast.errors import EngineUnavailable, ModelInvalid
 
 if TYPE_CHECKING:
-    from services.ast.models import ModelLocation
+    from services.ast.model_files import ModelLocation
 
 __all__ = ["FunAsrEngine"]
 

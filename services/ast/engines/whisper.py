@@ -26,7 +26,7 @@ from services.ast.engines.base import SAMPLE_RATE, Audio, Recognition, confidenc
 from services.ast.errors import EngineUnavailable, ModelInvalid
 
 if TYPE_CHECKING:
-    from services.ast.models import ModelLocation
+    from services.ast.model_files import ModelLocation
 
 __all__ = ["WhisperEngine", "WhisperOptions", "looks_repetitive"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from services.ast.config import ModelConfig
 from services.ast.engines.whisper import WhisperEngine, WhisperOptions
-from services.ast.models import locate_model
+from services.ast.model_files import locate_model
 from services.ast.pipeline import JobState
 from services.ast.vad import Segmenter, VadConfig, load_silero
 from tests.unit.ast.ast_fixtures import (

@@ -15,7 +15,7 @@ import pytest
 
 from services.ast.config import ModelConfig
 from services.ast.engines.whisper import WhisperEngine, WhisperOptions
-from services.ast.models import ensure_whisper_base, locate_model
+from services.ast.model_files import ensure_whisper_base, locate_model
 from shared.ffmpeg import find_ffmpeg
 
 FIXTURES = Path(__file__).resolve().parents[2] / "e2e" / "ast" / "fixtures"

@@ -19,7 +19,7 @@ from services.ast.engines.funasr import FunAsrEngine
 from services.ast.engines.sensevoice import SenseVoiceEngine
 from services.ast.engines.tags import SenseVoiceTags, clean_tag, split_tags
 from services.ast.errors import EngineUnavailable, ModelInvalid
-from services.ast.models import ModelLocation
+from services.ast.model_files import ModelLocation
 from services.ast.probe import ModelProber
 
 

