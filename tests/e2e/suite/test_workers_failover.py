@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psutil
 import pytest
 import redis
@@ -134,25 +135,36 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
         counts = {wid: list(spread.values()).count(wid) for wid in ("main", "w1", "w2", "w3")}
         assert max(counts.values()) - min(counts.values()) <= 1, counts  # spread evenly
 
-        # -- kill -9 one worker group: its fetcher first, then its launcher and the rest.
+        # -- kill -9 one worker group: its fetcher first, then its launcher and the rest. "Flowing again": a chat of
+        # each of its rooms appended to the log by another worker (the log's entries name their worker).
         victim = workers["w1"]
         fetcher_pid = victim.status()["services"]["douyin_fetcher"]["pid"]
         moved = {s for s, w in spread.items() if w == "w1"}
         pids = group_pids(victim)
+        client.xgroup_create(EVENTS_STREAM, "failover-observer", id="$", mkstream=True)
         os.kill(fetcher_pid, signal.SIGKILL)
         killed_at = time.monotonic()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        after = eventually(
-            placement,
-            lambda p: all(p.get(s) not in (None, "w1") for s in moved),
-            FAILOVER_S + 10,
-            "w1's rooms flowing on the others",
-        )
+        flowing: set[str] = set()
+
+        def flowing_again() -> set[str]:
+            for _stream, entries in client.xreadgroup("failover-observer", "t", {EVENTS_STREAM: ">"}, count=5000):
+                for _id, fields in entries:
+                    event = orjson.loads(fields[b"e"])
+                    if event["session_id"] in moved and event["type"] == "chat" and fields.get(b"w") != b"w1":
+                        flowing.add(event["session_id"])
+            return flowing
+
+        eventually(flowing_again, lambda f: f == moved, FAILOVER_S + 15, "w1's rooms flowing on the others")
         failover_s = time.monotonic() - killed_at
+        client.xgroup_destroy(EVENTS_STREAM, "failover-observer")
         print(f"failover of {len(moved)} rooms after kill -9: {failover_s:.1f} s")
         assert failover_s <= FAILOVER_S, failover_s
+        after = eventually(
+            placement, lambda p: all(p.get(s) not in (None, "w1") for s in moved), 30, "w1's rooms connected elsewhere"
+        )
         assert "w1" not in eventually(live_workers, lambda ws: "w1" not in ws, 15, "w1 gone from /api/workers")
 
         # -- freeze w2 past its lease, then thaw it: it must write nothing more.
