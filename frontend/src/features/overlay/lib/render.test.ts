@@ -22,8 +22,13 @@ describe('OverlayView', () => {
     expect(root.querySelector('img')).toBeNull();
     expect(view.shownRows).toBe(3);
     view.push(Array.from({ length: 1000 }, (_, i) => chat(`flood ${i}`)));
+    now = 50; // within DRAW_EVERY_MS of the last draw: the DOM waits
+    view.frame();
+    expect(root.querySelector('.ov-row:not(.ov-leave) .ov-text')?.textContent).toBe('二');
+    now = 100;
     view.frame();
     expect(root.querySelectorAll('.ov-row:not(.ov-leave)')).toHaveLength(3);
+    expect(root.querySelector('.ov-row:not(.ov-leave) .ov-text')?.textContent).toBe('flood 997');
     expect(root.querySelectorAll('.ov-row').length).toBeLessThanOrEqual(6);
     now = 11_000; // past fade_s: every row leaves
     view.frame();

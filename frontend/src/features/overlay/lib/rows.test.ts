@@ -33,6 +33,16 @@ describe('BoundedRows', () => {
     feed.push(flood, 0);
     expect(feed.rows.rows).toHaveLength(8);
     expect(feed.rows.rows.at(-1)?.text).toBe('第9999条');
+    expect(feed.rows.rows[0]?.text).toBe('第9992条');
+  });
+
+  it('counts a combo whose messages came in a flood it was not drawn in', () => {
+    const feed = new FeedModel('chat', { ...DEFAULT_STYLE, rows: 2 });
+    // The combo's first 10 fall among events whose rows are dropped at once; its next message still says ×15.
+    feed.push([gift('小心心', 10), ...Array.from({ length: 50 }, (_, i) => ev('chat', { content: `c${i}` }))], 0);
+    expect(feed.rows.rows.map((r) => r.text)).toEqual(['c48', 'c49']);
+    feed.push([gift('小心心', 5)], 1);
+    expect(feed.rows.rows.at(-1)?.text).toBe('送出 小心心 ×15');
   });
 });
 

@@ -117,9 +117,59 @@ export class FeedModel {
 
   /** Returns whether a row was added or changed. */
   push(events: readonly LiveEvent[], now: number): boolean {
+    // Under a flood only the newest rows can stay: once `capacity` newer events each make a row of their own, an
+    // older event's row would be dropped in the same call, so it is not built (gifts still count their combo).
+    let skipBefore = 0;
+    let newer = 0;
+    for (let i = events.length - 1; i >= 0; i -= 1) {
+      if (this.makesOwnRow(events[i] as LiveEvent) && ++newer >= this.rows.capacity) {
+        skipBefore = i;
+        break;
+      }
+    }
     let changed = false;
-    for (const ev of events) changed = this.one(ev, now) || changed;
+    for (let i = 0; i < events.length; i += 1) {
+      const ev = events[i] as LiveEvent;
+      if (i >= skipBefore) changed = this.one(ev, now) || changed;
+      else if (ev.type === 'gift') this.countOnly(ev);
+    }
     return changed;
+  }
+
+  private makesOwnRow(ev: LiveEvent): boolean {
+    if (this.kind === 'gifts' || ev.type === 'gift') return false; // a gift may only grow an existing row
+    const kind = ev.type === 'emoji_chat' ? 'chat' : ev.type;
+    return this.shown.has(kind as ShownEvent) && (kind !== 'chat' || String((ev.data as { content?: unknown }).content ?? '').trim() !== '');
+  }
+
+  /** A gift whose row would not stay: keep its combo's count right for the messages that follow. */
+  private countOnly(ev: Extract<LiveEvent, { type: 'gift' }>): void {
+    const key = this.comboKey(ev);
+    const delta = Math.max(0, Number(ev.data.delta) || 0);
+    let mark = this.combos.get(key);
+    if (!mark || mark.ended) {
+      if (delta === 0) return;
+      this.seq += 1;
+      mark = { rowId: `g${this.seq}`, count: 0, ended: false };
+      this.remember(key, mark);
+    }
+    mark.count += delta;
+    mark.ended = Boolean(ev.data.repeat_end);
+  }
+
+  private comboKey(ev: Extract<LiveEvent, { type: 'gift' }>): string {
+    const d = ev.data;
+    const who = ev.user?.masked || !ev.user?.id ? `m${ev.msg_id ?? this.seq}` : ev.user.id;
+    return `${ev.session_id}:${who}:${String(d.gift_id ?? '')}:${String(d.group_id ?? '')}`;
+  }
+
+  private remember(key: string, mark: ComboMark): void {
+    this.combos.delete(key);
+    this.combos.set(key, mark);
+    if (this.combos.size > MAX_COMBOS) {
+      const oldest = this.combos.keys().next().value;
+      if (oldest !== undefined) this.combos.delete(oldest);
+    }
   }
 
   private one(ev: LiveEvent, now: number): boolean {
@@ -162,20 +212,14 @@ export class FeedModel {
   private gift(ev: Extract<LiveEvent, { type: 'gift' }>, name: string, now: number): boolean {
     if (this.kind === 'chat' && !this.shown.has('gift')) return false;
     const d = ev.data;
-    const who = ev.user?.masked || !ev.user?.id ? `m${ev.msg_id ?? this.seq}` : ev.user.id;
-    const key = `${ev.session_id}:${who}:${String(d.gift_id ?? '')}:${String(d.group_id ?? '')}`;
+    const key = this.comboKey(ev);
     const delta = Math.max(0, Number(d.delta) || 0);
     let mark = this.combos.get(key);
     if (!mark || mark.ended) {
       if (delta === 0) return false; // a closing copy of an ended combo, or a duplicate
       this.seq += 1;
       mark = { rowId: `g${this.seq}`, count: 0, ended: false };
-      this.combos.delete(key);
-      this.combos.set(key, mark);
-      if (this.combos.size > MAX_COMBOS) {
-        const oldest = this.combos.keys().next().value;
-        if (oldest !== undefined) this.combos.delete(oldest);
-      }
+      this.remember(key, mark);
     }
     mark.count += delta;
     mark.ended = Boolean(d.repeat_end);
