@@ -48,6 +48,7 @@ def test_keys_need_the_api_token_and_are_created_listed_and_revoked(client: Test
     assert [k["key"] for k in client.get("/api/overlay/keys", headers=AUTH).json()["keys"]] == [other["key"]]
     assert client.delete(f"/api/overlay/keys/{key}", headers=AUTH).status_code == 404  # already revoked
     assert client.delete("/api/overlay/keys/nope", headers=AUTH).status_code == 404
+    assert client.delete("/api/overlay/keys/a%00bbbbbbbbbbbbbbbbbbbbbb", headers=AUTH).status_code == 404
 
 
 def test_bad_bodies_and_styles_are_refused(client: TestClient) -> None:

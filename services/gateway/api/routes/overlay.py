@@ -107,7 +107,8 @@ async def list_keys(state: StateDep) -> dict[str, Any]:
 
 @router.delete("/api/overlay/keys/{key}", response_model=KeyRevoked, responses=errors(404, 422))
 async def revoke_key(state: StateDep, request: Request, key: KeyPath) -> dict[str, Any]:
-    if not await asyncio.to_thread(_store(state).revoke, key):
+    # A path that cannot be a key (a NUL, say, which PostgreSQL refuses in text) is not looked up at all.
+    if not re.fullmatch(KEY_PATTERN, key) or not await asyncio.to_thread(_store(state).revoke, key):
         raise HTTPException(404, "没有这个叠加层密钥 (no such overlay key, or already revoked)")
     closed = connections(request.app).revoke(key)
     log.info("overlay key revoked: %s… (%d open page(s) closed)", key[:4], closed)
@@ -116,7 +117,7 @@ async def revoke_key(state: StateDep, request: Request, key: KeyPath) -> dict[st
 
 @router.put("/api/overlay/keys/{key}/style", response_model=OverlayKeyView, responses=errors(404, 422))
 async def save_style(state: StateDep, request: Request, key: KeyPath, body: OverlayStyle) -> dict[str, Any]:
-    record = await asyncio.to_thread(_store(state).set_style, key, body)
+    record = await asyncio.to_thread(_store(state).set_style, key, body) if re.fullmatch(KEY_PATTERN, key) else None
     if record is None:
         raise HTTPException(404, "没有这个叠加层密钥 (no such overlay key, or revoked)")
     connections(request.app).restyle(key, record["style"])
