@@ -9,15 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from services.ast.config import ModelConfig
-from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, Recognition
+from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, ModelCheck, Recognition
 from services.ast.model_files import WHISPER_BASE, ModelLocation, locate_model
-from services.ast.probe import ModelProber
 
 __all__ = [
     "SAMPLE_RATE",
     "Audio",
     "Engine",
     "EngineFactory",
+    "ModelCheck",
     "Recognition",
     "create_engine",
     "default_threads",
@@ -50,7 +50,7 @@ def load_engine(config: ModelConfig, location: ModelLocation) -> Engine:
     return FunAsrEngine(location, threads=threads)
 
 
-def create_engine(config: ModelConfig, models_dir: Path, *, prober: ModelProber | None = None) -> Engine:
+def create_engine(config: ModelConfig, models_dir: Path, *, prober: ModelCheck | None = None) -> Engine:
     """Locate the model (raising ModelMissing with where to put it), probe it when it is not ours, and load it.
 
     Blocking (seconds): call it from a worker thread.

@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SAMPLE_RATE", "Audio", "Engine", "Recognition", "confidence_from_logprobs"]
+if TYPE_CHECKING:
+    from services.ast.model_files import ModelLocation
+
+__all__ = ["SAMPLE_RATE", "Audio", "Engine", "ModelCheck", "Recognition", "confidence_from_logprobs"]
 
 SAMPLE_RATE = 16_000
 
@@ -46,6 +49,14 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class ModelCheck(Protocol):
+    """Vouches for a located model before it is loaded, raising ModelInvalid when it must not be (the AST's
+    ``probe.ModelProber`` loads it in a throwaway process). A protocol here, so that the engines never import the
+    probe, which itself loads engines in its child process."""
+
+    def check(self, location: ModelLocation) -> None: ...
 
 
 def confidence_from_logprobs(logprobs: Sequence[float] | float | None) -> float:
