@@ -65,6 +65,8 @@ SEMANTIC_REFUSALS = {
     ("PUT", "/api/douyin/account"),
     ("PUT", "/api/ast/vocabulary"),
     ("POST", "/api/sessions/{session_id}/draws"),
+    # kind=speech with format=ass: each is a valid value, the pair is not (speech comes as SRT or VTT).
+    ("GET", "/api/streamcap/recordings/{recording_id}/subtitles"),
 }
 
 load_all_checks()  # the conformance checks besides not_a_server_error

@@ -28,13 +28,17 @@ from services.gateway.subtitles.writer import (
 )
 from shared.errors import ServiceUnavailable
 
-__all__ = ["AT_REMUX", "SubtitleService"]
+__all__ = ["AT_REMUX", "StreamcapUnreachable", "SubtitleService"]
 
 log = logging.getLogger(__name__)
 
 # What is written beside each file when it is remuxed; other formats are written when first asked for.
 AT_REMUX = (("danmaku", "ass"), ("speech", "srt"), ("speech", "vtt"))
 _QUEUE_MAX = 10_000
+
+
+class StreamcapUnreachable(Exception):
+    """StreamCap's API did not answer (the route then says whether the service runs at all)."""
 
 
 class SubtitleService:
@@ -52,7 +56,7 @@ class SubtitleService:
         try:
             answer = await self.streamcap.get(f"/api/recordings/{recording_id}")
         except httpx.TransportError as exc:
-            raise ServiceUnavailable("streamcap", f"录制服务无法连接 (unreachable): {exc}") from exc
+            raise StreamcapUnreachable(f"录制服务无法连接 (unreachable): {exc}") from exc
         if answer.status_code == 404:
             raise SubtitleError(404, f"没有这个录制 (unknown recording {recording_id!r})")
         if answer.status_code != 200:
@@ -104,7 +108,7 @@ class SubtitleService:
                 continue
             try:
                 await self.write_at_remux(recording_id, Path(file))
-            except (SubtitleError, ServiceUnavailable, OSError) as exc:
+            except (SubtitleError, StreamcapUnreachable, ServiceUnavailable, OSError) as exc:
                 log.warning("subtitles: none for %s of recording %s: %s", file, recording_id, exc)
             except Exception:  # one bad recording must not end the loop
                 log.exception("subtitles: writing for %s failed", file)

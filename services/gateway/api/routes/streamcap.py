@@ -12,11 +12,12 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from services.gateway.api.deps import StateDep
+from services.gateway.api.errors import allowed_methods
 from services.gateway.api.routes.settings import current_settings
 from services.gateway.api.schemas import RecordingsResponse, RecordingStartResponse, SuccessResponse, errors
 from services.gateway.state import GatewayState
 from services.gateway.subtitles.burn import BurnBusy
-from services.gateway.subtitles.service import SubtitleService
+from services.gateway.subtitles.service import StreamcapUnreachable, SubtitleService
 from services.gateway.subtitles.writer import FORMATS, SubtitleError
 from shared.errors import ServiceUnavailable
 
@@ -130,6 +131,9 @@ async def recording_subtitles(
         path = await _subtitles(state).subtitle(recording_id, file, kind, format)
     except SubtitleError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+    except StreamcapUnreachable as exc:
+        await state.require_worker(SERVICE)  # raises the launcher's reason when it is down
+        raise ServiceUnavailable(SERVICE, str(exc)) from exc
     return FileResponse(path, media_type=SUBTITLE_MEDIA[format], filename=path.name)
 
 
@@ -143,6 +147,9 @@ async def burn_danmaku(state: StateDep, recording_id: RecordingId, body: BurnReq
         raise HTTPException(exc.status, str(exc)) from exc
     except BurnBusy as exc:
         raise HTTPException(409, str(exc)) from exc
+    except StreamcapUnreachable as exc:
+        await state.require_worker(SERVICE)
+        raise ServiceUnavailable(SERVICE, str(exc)) from exc
     return status.public()
 
 
@@ -162,6 +169,9 @@ async def burn_cancel(state: StateDep) -> dict[str, Any]:
 async def proxy(state: StateDep, path: str, request: Request) -> Response:
     if path in CONTRACT_PATHS:  # the contract's own routes, asked with another method
         raise HTTPException(405, "Method Not Allowed", headers={"Allow": CONTRACT_PATHS[path]})
+    # The gateway's own /api/streamcap routes (recording subtitles, the burn job), asked with another method.
+    if methods := allowed_methods(request.app, request.scope["path"]):
+        raise HTTPException(405, "Method Not Allowed", headers={"Allow": ", ".join(methods)})
     # The path arrives percent-decoded: a control character (%00, %0A…) cannot go into the upstream URL at all.
     if ".." in path.split("/") or "\\" in path or any(c < " " or c == "\x7f" for c in path):
         raise HTTPException(400, "invalid path")
