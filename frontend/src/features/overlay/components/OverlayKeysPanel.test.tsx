@@ -71,6 +71,7 @@ describe('OverlayKeysPanel', () => {
     await waitFor(() => expect(preview.querySelectorAll('.ov-row').length).toBeGreaterThan(0));
     fireEvent.change(screen.getByTestId('style-font-size'), { target: { value: '40' } });
     fireEvent.change(screen.getByTestId('style-rows'), { target: { value: '999' } });
+    fireEvent.blur(screen.getByTestId('style-rows')); // out of range: kept within the limits once left
     await waitFor(() => expect((preview.firstElementChild as HTMLElement).style.getPropertyValue('--ov-font-size')).toBe('40px'));
     fireEvent.click(within(editor).getByLabelText('进场'));
     fireEvent.click(screen.getByTestId('overlay-style-save'));

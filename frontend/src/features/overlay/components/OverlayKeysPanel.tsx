@@ -32,7 +32,6 @@ export function OverlayKeysPanel() {
       (r) => setKeys(r.keys),
       (e: Error) => setError(t('error', { detail: e.message })),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api]);
   useEffect(reload, [reload]);
 
@@ -125,7 +124,11 @@ function OverlayUrl(props: { label: string; url: string; copied: boolean; onCopy
   );
 }
 
+/** A number typed freely (16 passes through 1 on the way), kept within its limits once the field is left. */
 function NumberInput({ id, value, limits, onChange, testId }: { id: string; value: number; limits: readonly [number, number]; onChange: (n: number) => void; testId?: string }) {
+  const [text, setText] = useState(String(value));
+  useEffect(() => setText(String(value)), [value]);
+  const clamp = (raw: string) => Math.min(limits[1], Math.max(limits[0], Math.round(Number(raw) || 0)));
   return (
     <input
       id={id}
@@ -133,8 +136,17 @@ function NumberInput({ id, value, limits, onChange, testId }: { id: string; valu
       className={`${inputClass} w-24`}
       min={limits[0]}
       max={limits[1]}
-      value={value}
-      onChange={(e) => onChange(Math.min(limits[1], Math.max(limits[0], Math.round(Number(e.target.value) || 0))))}
+      value={text}
+      onChange={(e) => {
+        setText(e.target.value);
+        const n = Number(e.target.value);
+        if (e.target.value !== '' && Number.isFinite(n) && n >= limits[0] && n <= limits[1]) onChange(Math.round(n));
+      }}
+      onBlur={() => {
+        const n = clamp(text);
+        setText(String(n));
+        onChange(n);
+      }}
       data-testid={testId}
     />
   );
