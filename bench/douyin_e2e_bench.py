@@ -57,11 +57,11 @@ from websockets.exceptions import ConnectionClosed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, FakeRoom
+from services.douyin_fetcher.fake_server import FakeDouyinServer, FakeRoom
 from shared.bus import Bus
 from shared.db.engine import make_engine
 from shared.db.models import CommentData
-from tests.e2e.harness import Suite
+from tests.e2e.harness import TEST_SIGNER_JS, Suite
 
 SETTLE_S = 20.0  # how long /ws or the database may go without progress before the count is final
 

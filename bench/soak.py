@@ -99,14 +99,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, FakeRoom
+from services.douyin_fetcher.fake_server import FakeDouyinServer, FakeRoom
 from services.streamcap import media
 from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
 from shared.bus import EVENTS_STREAM
 from shared.db.engine import make_engine
 from shared.db.models import AudioTranscript, CommentData, LiveEventRow
 from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
-from tests.e2e.harness import Suite
+from tests.e2e.harness import TEST_SIGNER_JS, Suite
 
 MiB = 1 << 20
 GiB = 1 << 30

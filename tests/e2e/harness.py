@@ -20,10 +20,12 @@ import psutil
 
 from launcher.control import LauncherNotRunning, request
 from launcher.redis_embedded import free_port
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer
+from services.douyin_fetcher.fake_server import FakeDouyinServer
 from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string, save_account
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The fake Douyin server's test signer (a stand-in get_sign the strict mode checks); a fixture, never in the build.
+TEST_SIGNER_JS = PROJECT_ROOT / "tests" / "fixtures" / "signer" / "test_sign.js"
 
 
 @dataclass

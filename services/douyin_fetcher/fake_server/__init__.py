@@ -1,5 +1,11 @@
 """The fake Douyin server (docs/protocol/douyin.md §7), for tests, demos and offline development.
 
+Where it lives, and why (docs/protocol/douyin.md §7.8): here, beside the fetcher, and in the desktop build, because
+it is also the demo's stand-in for Douyin (``timao up --demo``, ``make run``, ``timao fake-douyin``), which the built
+app runs too. What only tests need stays out of this package: the test signer (``tests/fixtures/signer/
+test_sign.js``), which the tests and benchmarks hand the fetcher as its ``js:`` signer. Nothing here is a signer for
+the real site: the strict mode only checks the test signer's output (``signing.py``), and the demo connects unsigned.
+
 CLI: ``timao fake-douyin [--port N] [--scenario FILE] [--demo] [--strict] [--web-rid ID] [--idle-timeout S]
 [--verification] [--page-idle-timeout S]``.
 """
@@ -15,9 +21,8 @@ import sys
 
 from services.douyin_fetcher.fake_server.scenario import Scenario, load_scenario
 from services.douyin_fetcher.fake_server.server import FakeDouyinServer, FakeRoom, Observed
-from services.douyin_fetcher.fake_server.signing import TEST_SIGNER_JS
 
-__all__ = ["TEST_SIGNER_JS", "FakeDouyinServer", "FakeRoom", "Observed", "Scenario", "load_scenario", "main"]
+__all__ = ["FakeDouyinServer", "FakeRoom", "Observed", "Scenario", "load_scenario", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help=f"verify the WebSocket signature ({TEST_SIGNER_JS.name}) and web/enter's a_bogus (the page script's)",
+        help="verify the WebSocket signature (the test signer's, tests/fixtures/signer) and web/enter's a_bogus",
     )
     parser.add_argument(
         "--verification", action="store_true", help="answer with the verification (captcha) page, as under suspicion"

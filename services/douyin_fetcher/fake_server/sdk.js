@@ -1,6 +1,6 @@
 // The fake Douyin server's page script (served as /fake-sdk/webmssdk.js, docs/protocol/douyin.md §7.6). It plays
 // the parts of the real page SDK the product relies on, with the fake's own algorithms (NOT Douyin's):
-//   window.byted_acrawler.frontierSign({"X-MS-STUB": md5hex}) -> {"X-Bogus": signature}  (same as test_sign.js)
+//   window.byted_acrawler.frontierSign({"X-MS-STUB": md5hex}) -> {"X-Bogus": signature}  (same as tests/fixtures/signer/test_sign.js)
 //   a fetch wrapper adding a_bogus to every /webcast/ URL (signing.py's fake_a_bogus: query + "|" + userAgent)
 //   the QR login panel for guests, and on a room page a push client like the real page's: real query parameters,
 //   acks every need_ack frame, heartbeats every 10 s, closes after page idle_timeout_s without trusted activity.

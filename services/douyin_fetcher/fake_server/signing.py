@@ -1,19 +1,22 @@
 """The strict mode's checks: the Python twin of ``test_sign.js`` over the X-MS-STUB (docs/protocol/douyin.md §2.4),
 and the fake's ``a_bogus`` (the same rounds over a request's query and User-Agent, §7.6), which the room page's script
-(``sdk.js``) computes in the browser."""
+(``sdk.js``) computes in the browser.
+
+The test signer itself (``tests/fixtures/signer/test_sign.js``, the JavaScript file a test hands the fetcher as its
+``js:`` signer) is a test fixture, not part of this package: the desktop build ships this package for the demo, and a
+signer file inside it could be picked up as a real one by mistake (docs/protocol/douyin.md §7.8). This module only
+checks signatures; it cannot sign anything for the real site.
+"""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from pathlib import Path
 from urllib.parse import unquote
 
 from shared.platforms.douyin.signer import x_ms_stub
 
-__all__ = ["TEST_SIGNER_JS", "a_bogus_ok", "expected_signature", "fake_a_bogus", "reference_signature"]
-
-TEST_SIGNER_JS = Path(__file__).with_name("test_sign.js")
+__all__ = ["a_bogus_ok", "expected_signature", "fake_a_bogus", "reference_signature"]
 
 
 def reference_signature(stub: str) -> str:

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from services.douyin_fetcher.client import ClientOptions, ClientState, RoomClient
-from services.douyin_fetcher.fake_server import TEST_SIGNER_JS, FakeDouyinServer, load_scenario
+from services.douyin_fetcher.fake_server import FakeDouyinServer, load_scenario
 from services.douyin_fetcher.rooms import RoomManager
 from shared.events import LiveEvent
 from shared.platforms.douyin.account import DouyinAccount, parse_cookie_string
 from shared.platforms.douyin.resolve import RoomResolver
 from shared.platforms.douyin.signer import make_signer
 from shared.retry import constant
+from tests.e2e.harness import TEST_SIGNER_JS
 
 from .conftest import Collector
 

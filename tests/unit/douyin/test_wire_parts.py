@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from services.douyin_fetcher.fake_server.signing import TEST_SIGNER_JS, reference_signature
+from services.douyin_fetcher.fake_server.signing import reference_signature
 from shared.platforms.douyin.errors import (
     BadRoomInput,
     EmptyAnswer,
@@ -23,6 +23,7 @@ from shared.platforms.douyin.resolve import LiveStatus, parse_enter, parse_live_
 from shared.platforms.douyin.signer import JsSigner, NoSigner, make_signer, x_ms_stub
 from shared.platforms.douyin.streams import choose_stream, parse_streams
 from shared.platforms.douyin.wsurl import build_ws_url, ws_params
+from tests.e2e.harness import TEST_SIGNER_JS
 
 from .conftest import FIXTURES, load
 
