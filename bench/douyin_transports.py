@@ -8,10 +8,10 @@ How it measures:
     a second (frames of five); the rooms run in this process through the fetcher's RoomManager, as in the service.
   * First event: from ``RoomManager.start`` to the first chat of that room handed to emit (the durable log's door).
   * CPU: process CPU time (user + system) over a steady window of ``--seconds`` after every room delivered, as % of
-    one core, for this process plus, for the browser transport, the browser's whole process group and Playwright's
-    driver. Divided by the number of rooms.
+    one core, for this process plus, for the browser transport, the browser's whole process group (the DevTools
+    client runs in this process: shared/cdp.py). Divided by the number of rooms.
   * Memory: for the direct transport, this process's RSS growth from before the first room to the end of the
-    window. For the browser transport the same, plus the browser's processes and the driver, counted as PSS
+    window. For the browser transport the same, plus the browser's processes, counted as PSS
     (proportional set size: shared pages divided among the processes sharing them; RSS would count Chromium's
     shared libraries once per process). Divided by the number of rooms.
 Aims (issue 11): browser ≤ 150 MB and ≤ 5 % of a core per room; direct ≤ 5 MB and ≤ 1 %; first event ≤ 5 s.
@@ -82,17 +82,10 @@ def group_processes(leader: int | None) -> list[psutil.Process]:
 
 
 def helpers(owner: BrowserOwner | None) -> list[psutil.Process]:
-    """The browser's processes and Playwright's driver (a child of this process)."""
+    """The browser's processes (its own process group)."""
     if owner is None:
         return []
-    procs = group_processes(owner.pid)
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "playwright" in " ".join(child.cmdline()) and child not in procs:
-                procs.append(child)
-        except psutil.Error:
-            continue
-    return procs
+    return group_processes(owner.pid)
 
 
 def cpu_seconds(procs: list[psutil.Process]) -> float:

@@ -256,6 +256,7 @@ class BrowserOwner:
         self._closing = False
         self.starts = 0  # how many times a browser was started (a restart after a crash counts)
         self.crashes = 0
+        self.last_stop = ""  # how the last browser stopped: "Browser.close", "SIGTERM" or "SIGKILL"
 
     @property
     def pid(self) -> int | None:
@@ -425,6 +426,8 @@ class BrowserOwner:
             await self._stop_process(proc, asked=asked)
 
     async def _stop_process(self, proc: subprocess.Popen[bytes], *, asked: bool = True) -> None:
+        started = time.monotonic()
+        how = "SIGKILL"
         for wait, sig in zip(CLOSE_WAITS_S, (None, signal.SIGTERM, signal.SIGKILL), strict=True):
             if sig is None and not asked:
                 # Not asked over CDP (no connection): the browser process alone first, it ends its own helpers.
@@ -433,6 +436,9 @@ class BrowserOwner:
             elif sig is not None:
                 signal_group(proc.pid, int(sig))
             if await _exited(proc, wait):
+                how = "Browser.close" if sig is None and asked else "SIGTERM" if sig != signal.SIGKILL else "SIGKILL"
                 break
+        self.last_stop = how
+        self.log.info("browser stopped pid=%s by %s in %.1fs", proc.pid, how, time.monotonic() - started)
         # The browser's own children (zygote, renderers) share its group: none may stay behind.
         signal_group(proc.pid, int(signal.SIGKILL))

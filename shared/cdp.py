@@ -611,10 +611,11 @@ class Page:
         on_created: Callable[[str, str], None],
         on_frame: Callable[[str, bytes | str], None],
         on_closed: Callable[[str], None],
+        on_sent: Callable[[str], None] | None = None,
     ) -> None:
         """Enable the Network domain and report the page's WebSockets: ``on_created(request_id, url)``,
-        ``on_frame(request_id, payload)`` for each received frame (bytes for a binary frame, str for text) and
-        ``on_closed(request_id)``."""
+        ``on_frame(request_id, payload)`` for each received frame (bytes for a binary frame, str for text),
+        ``on_sent(request_id)`` for each frame the page sent, and ``on_closed(request_id)``."""
 
         def frame(params: dict[str, Any]) -> None:
             response = params.get("response") or {}
@@ -635,6 +636,8 @@ class Page:
         self.session.on("Network.webSocketCreated", lambda p: on_created(str(p.get("requestId", "")), p["url"]))
         self.session.on("Network.webSocketFrameReceived", frame)
         self.session.on("Network.webSocketClosed", lambda p: on_closed(str(p.get("requestId", ""))))
+        if on_sent is not None:
+            self.session.on("Network.webSocketFrameSent", lambda p: on_sent(str(p.get("requestId", ""))))
         await self.session.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
 
     # -- closing ----------------------------------------------------------------------------------------------------

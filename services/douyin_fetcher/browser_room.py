@@ -52,6 +52,10 @@ class PageOptions:
     silence_timeout: float = 60.0
     verification_backoff: float = 300.0
     tick: float = 0.5
+    # A stop lets the page's push socket go quiet (its acks of the last frames sent) before the page closes, for at
+    # most close_grace: DevTools reports a frame before the page's script has handled and acked it.
+    close_grace: float = 1.0
+    close_quiet: float = 0.15
 
 
 Prepare = Callable[[BrowserOwner], Awaitable[None]]  # before a page opens: e.g. the account's cookies in
@@ -91,6 +95,7 @@ class RoomPage:
         self._socket_closed = False
         self._push_sockets: set[str] = set()  # DevTools request ids of the page's push sockets
         self.last_frame = time.monotonic()
+        self._last_sent = 0.0  # when the page last sent a frame on its push socket (its acks, heartbeats)
         self.frames = 0
         self.keepalives = 0
         self.page: Page | None = None
@@ -109,6 +114,10 @@ class RoomPage:
         self._push_sockets.add(request_id)
         self._socket_closed = False
         self._opened.set()
+
+    def _on_sent(self, request_id: str) -> None:
+        if request_id in self._push_sockets:
+            self._last_sent = time.monotonic()
 
     def _on_socket_closed(self, request_id: str) -> None:
         if request_id in self._push_sockets:
@@ -162,7 +171,10 @@ class RoomPage:
         page.session.on_detached(self._page_gone)
         try:
             await page.watch_websockets(
-                on_created=self._on_socket, on_frame=self._frame, on_closed=self._on_socket_closed
+                on_created=self._on_socket,
+                on_frame=self._frame,
+                on_closed=self._on_socket_closed,
+                on_sent=self._on_sent,
             )
             if self._prepare is not None:
                 await self._prepare(self.owner)
@@ -184,10 +196,23 @@ class RoomPage:
             remove()
             for task in list(self._checks):
                 task.cancel()
+            if self._fault is None and self._push_sockets:
+                await self._let_page_answer()
             with contextlib.suppress(Exception):
                 await page.close()
         if self._fault is not None:
             raise self._fault
+
+    async def _let_page_answer(self) -> None:
+        """A stop comes right after the last frame we saw (e.g. the live's end), and the page's own acks of the last
+        frames may not have gone out yet (they trail the DevTools events by a few to tens of milliseconds on a busy
+        machine). Wait until the socket was quiet both ways for ``close_quiet``, at most ``close_grace``."""
+        deadline = time.monotonic() + self.options.close_grace
+        while self.frames and time.monotonic() < deadline:
+            quiet = time.monotonic() - max(self.last_frame, self._last_sent)
+            if quiet >= self.options.close_quiet:
+                return
+            await asyncio.sleep(min(self.options.close_quiet - quiet, max(deadline - time.monotonic(), 0.0)) + 0.005)
 
     async def _check_verification(self, page: Page) -> None:
         if VERIFY_TITLE in await page.title():

@@ -1,9 +1,12 @@
-"""shared/browser.py over the real Debian Chromium, headless: lazy start, restart after a crash, no orphan ever."""
+"""shared/browser.py and shared/cdp.py over the real Debian Chromium, headless: lazy start, restart after a crash, no
+orphan ever, a stop that lets the browser write its cookies, and a crashed or closed page told apart from a dead
+browser."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.browser import BrowserNotFound, BrowserOwner, locate_browser
+from shared.browser import CLOSE_WAITS_S, BrowserNotFound, BrowserOwner, locate_browser
+from shared.cdp import BrowserGone, CommandTimeout, TargetCrashed, TargetDetached
 
 pytestmark = pytest.mark.e2e
 
@@ -83,6 +87,73 @@ async def test_lazy_start_restart_after_kill_and_clean_close(tmp_path: Path) -> 
         await owner.close()
     assert owner.pid is None
     assert not await asyncio.to_thread(wait_gone, second, profile, 5.0)
+
+
+async def test_close_asks_the_browser_first_so_its_cookies_are_on_disk(tmp_path: Path) -> None:
+    profile = tmp_path / "profile"
+    site = "http://127.0.0.1:9/"
+    owner = BrowserOwner(profile, choice=CHROMIUM, headless=True)
+    try:
+        expires = time.time() + 3600
+        await owner.add_cookies([{"name": "kept", "value": "一直在", "url": site, "expires": expires}])
+        await owner.add_cookies(
+            [{"name": "other", "value": "x", "domain": ".example.com", "path": "/", "expires": expires}]
+        )
+        group = owner.pid
+        started = time.monotonic()
+    finally:
+        await owner.close()
+    # Browser.close ended it (no signal needed) and soon: cookies are written out on that path.
+    assert owner.last_stop == "Browser.close" and time.monotonic() - started < CLOSE_WAITS_S[0]
+    assert not await asyncio.to_thread(wait_gone, group, profile, 5.0)
+
+    again = BrowserOwner(profile, choice=CHROMIUM, headless=True)
+    try:
+        kept = {c["name"]: c["value"] for c in await again.cookies(site)}
+        assert kept == {"kept": "一直在"}  # read back from the profile by a new browser; .example.com not sent here
+        await again.clear_cookies(name=re.compile("^kept$"))
+        assert [c["name"] for c in await again.cookies()] == ["other"]
+    finally:
+        await again.close()
+
+
+async def test_a_crashed_page_a_closed_page_and_a_dead_browser_are_told_apart(tmp_path: Path) -> None:
+    owner = BrowserOwner(tmp_path / "profile", choice=CHROMIUM, headless=True)
+    try:
+        page = await owner.new_page()
+        await page.goto("data:text/html,<title>crash</title>")
+        crashed = asyncio.Event()
+        page.on_crash(crashed.set)
+        with pytest.raises((TargetCrashed, CommandTimeout)):
+            await page.session.send("Page.crash", timeout=5)  # the renderer dies; no answer comes
+        await asyncio.wait_for(crashed.wait(), 10)
+        with pytest.raises(TargetCrashed):
+            await page.evaluate("1")
+        assert not page.is_closed() and owner.running  # the browser lives on
+        await page.close()
+
+        closed = await owner.new_page()
+        await (await owner.start()).browser().send("Target.closeTarget", {"targetId": closed.target_id})
+        for _ in range(100):
+            if closed.is_closed():
+                break
+            await asyncio.sleep(0.05)
+        assert closed.is_closed() and type(closed.closed_error) is TargetDetached
+        with pytest.raises(TargetDetached):
+            await closed.evaluate("1")
+
+        last = await owner.new_page()
+        assert await last.evaluate("(a, b) => a * b", 6, 7) == 42
+        pid = owner.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrowserGone):
+            for _ in range(100):
+                await last.evaluate("1")
+                await asyncio.sleep(0.05)
+        assert last.is_closed() and isinstance(last.closed_error, BrowserGone)
+    finally:
+        await owner.close()
 
 
 OWNER_SCRIPT = """

@@ -375,6 +375,7 @@ async def test_websocket_frames_of_the_page(fake: FakeDevTools, conn: Connection
         on_created=lambda rid, url: got.append(("created", (rid, url))),
         on_frame=lambda rid, payload: got.append(("frame", (rid, payload))),
         on_closed=lambda rid: got.append(("closed", rid)),
+        on_sent=lambda rid: got.append(("sent", rid)),
     )
     assert "Network.enable" in fake.methods()
     binary = bytes(range(256))
@@ -390,12 +391,14 @@ async def test_websocket_frames_of_the_page(fake: FakeDevTools, conn: Connection
     await fake.emit(
         "Network.webSocketFrameReceived", {"requestId": "R1", "response": {"opcode": 9, "payloadData": ""}}, "S1"
     )
+    await fake.emit("Network.webSocketFrameSent", {"requestId": "R1", "response": {"opcode": 2}}, "S1")
     await fake.emit("Network.webSocketClosed", {"requestId": "R1"}, "S1")
     await page.session.send("Runtime.enable")  # every event before this answer has been handled
     assert got == [
         ("created", ("R1", "wss://x/webcast/im/push/v2/")),
         ("frame", ("R1", binary)),
         ("frame", ("R1", "hi")),
+        ("sent", "R1"),
         ("closed", "R1"),
     ]
 
