@@ -3,7 +3,7 @@
 timao up [--demo]          start everything and supervise it until Ctrl-C / SIGTERM / `timao stop`
 timao up --role worker     only the workers (fetcher, recorder, AST) against the shared TIMAO_REDIS_URL and
                            TIMAO_DATABASE_URL: one more machine for the suite (docs/contracts.md)
-timao status [--json]      the running launcher's view of every service
+timao status [--json]      the running launcher's view of every service, and the workers on the shared Redis
 timao stop                 stop the running suite (waits until every process is gone)
 timao restart SERVICE      restart one service (also revives a `fatal` one)
 timao logs SERVICE [-f]    print (and follow) a service's log
@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from shared.config import Settings, load_settings, private_umask
 from shared.errors import ConfigError
@@ -90,13 +91,52 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(str(exc))
             print(account_line(account))
         return EXIT_NOT_RUNNING
+    workers = _workers(str(status.get("redis_url") or ""))
     if args.json:
-        print(json.dumps({"running": True, **status, "douyin_account": account_view(account)}, ensure_ascii=False))
+        answer = {"running": True, **status, "douyin_account": account_view(account), "workers": workers}
+        print(json.dumps(answer, ensure_ascii=False))
     else:
         print(f"launcher pid {status['pid']} · home {status['home']}")
         print(format_table(status["services"]))
         print(account_line(account))
+        print(workers_table(workers))
     return 0
+
+
+def _workers(redis_url: str) -> list[dict[str, Any]] | None:
+    """The live workers on the suite's Redis (docs/contracts.md, Workers on several machines); None if unreadable."""
+    if not redis_url:
+        return None
+    import asyncio
+
+    import redis.asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    from shared.workers import list_workers
+
+    async def read() -> list[dict[str, Any]]:
+        client = aioredis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            return await list_workers(client)
+        finally:
+            await client.aclose()
+
+    try:
+        return asyncio.run(read())
+    except (RedisError, OSError):
+        return None
+
+
+def workers_table(workers: list[dict[str, Any]] | None) -> str:
+    if workers is None:
+        return "工作节点 workers: 无法读取 (Redis unreachable)"
+    lines = [f"工作节点 workers: {len(workers)}"]
+    for w in workers:
+        lines.append(
+            f"  {w['worker_id']:<24}{w['host']:<24}房间 rooms {len(w['rooms'])}/{w['capacity']:<8}"
+            f"录制 recordings {len(w['recordings'])}  转写 jobs {len(w['jobs'])}  {w['heartbeat_at']}"
+        )
+    return "\n".join(lines)
 
 
 def cmd_login(args: argparse.Namespace) -> int:

@@ -48,3 +48,45 @@ def test_the_cli_says_why_a_worker_does_not_start(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "a worker needs the shared stores" in done.stderr and "TIMAO_REDIS_URL" in done.stderr
     assert not (tmp_path / "home" / "run" / "launcher.lock").exists()  # refused before anything was prepared
+
+
+def test_status_lists_the_workers_on_the_shared_redis(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`timao status` asks the running launcher (a control server here) and reads the registry on its Redis."""
+    import asyncio
+    import json
+
+    import redis.asyncio as aioredis
+
+    from launcher.cli import main
+    from launcher.control import ControlServer
+    from shared.workers import register
+
+    async def two_workers() -> None:
+        client = aioredis.from_url(redis_url)
+        await register(client, "w-a", "douyin_fetcher", capacity=50, work=["s1", "s2"], pid=1, host="host-a")
+        await register(client, "w-b", "douyin_fetcher", capacity=10, work=[], pid=2, host="host-b")
+        await client.aclose()
+
+    asyncio.run(two_workers())
+    home = tmp_path / "home"
+    token = "status-token"
+
+    def handler(cmd: str, _req: dict[str, object]) -> dict[str, object]:
+        assert cmd == "status"
+        return {"pid": 1, "home": str(home), "redis_url": redis_url, "services": {}}
+
+    server = ControlServer(home / "run", token, handler)
+    server.start()
+    try:
+        monkeypatch.setenv("TIMAO_HOME", str(home))
+        monkeypatch.setenv("TIMAO_TOKEN", token)
+        assert main(["status"]) == 0
+        text = capsys.readouterr().out
+        assert "工作节点 workers: 2" in text and "w-a" in text and "rooms 2/50" in text and "host-b" in text
+        assert main(["status", "--json"]) == 0
+        workers = json.loads(capsys.readouterr().out)["workers"]
+        assert [(w["worker_id"], w["rooms"]) for w in workers] == [("w-a", ["s1", "s2"]), ("w-b", [])]
+    finally:
+        server.close()
