@@ -41,7 +41,7 @@ from services.streamcap.sources import ResolvedStream, StreamSource
 from services.streamcap.storage import DiskGuard, sanitize_name
 from shared.ffmpeg import find_ffmpeg
 from shared.retry import RetryPolicy, exponential
-from shared.timeline import Timeline, write_timeline
+from shared.timeline import Timeline, timeline_path, write_timeline
 
 __all__ = [
     "ACTIVE_STATES",
@@ -650,6 +650,7 @@ class Recorder:
         if seg.size == 0:
             # ffmpeg opens the next file before it has data; an empty one is not a segment.
             seg.path.unlink(missing_ok=True)
+            timeline_path(seg.path).unlink(missing_ok=True)
             with self._lock:
                 self.segments.pop(seg.index, None)
             if self._journal is not None:

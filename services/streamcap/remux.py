@@ -22,6 +22,7 @@ from services.streamcap.errors import RemuxError, StorageFull
 from services.streamcap.journal import Journal, JournalState, SegmentStatus
 from services.streamcap.storage import DiskGuard
 from shared.ffmpeg import find_ffmpeg
+from shared.timeline import timeline_path
 
 __all__ = ["RemuxReport", "RemuxResult", "Remuxer", "part_path"]
 
@@ -93,12 +94,14 @@ class Remuxer:
             mp4.unlink()
         if not ts.is_file() or ts.stat().st_size == 0:
             ts.unlink(missing_ok=True)
+            timeline_path(ts).unlink(missing_ok=True)  # the clock of a file that is no more
             return RemuxResult(ts, None, empty=True)
         source = media.probe(ts)
         if not source.kinds & {"video", "audio"}:
             # Nothing decodable (a segment opened just before a crash): there is no media to lose.
             log.info("recording= remux: %s holds no media, dropping it", ts.name)
             ts.unlink(missing_ok=True)
+            timeline_path(ts).unlink(missing_ok=True)
             return RemuxResult(ts, None, empty=True)
         if self.disk is not None:
             try:
