@@ -91,6 +91,11 @@ def test_overlay_pages_show_demo_events_hold_no_token_and_refuse_a_revoked_key(t
                 page.wait_for_selector(".ov-row.ov-k-gift", timeout=90_000)
                 assert page.inner_text(".ov-row.ov-k-gift .ov-text").startswith("感谢 ")
 
+                # The thank-you board thanks a gift once its combo has ended.
+                page.goto(urls["thanks"])
+                page.wait_for_selector(".ov-row.ov-k-thanks", timeout=90_000)
+                assert page.inner_text(".ov-row.ov-k-thanks .ov-text").startswith("送出 ")
+
                 # The API token is in nothing the overlay loaded: page, scripts, styles, socket addresses.
                 everything: Any = [page.content(), *loaded, *sockets]
                 assert loaded and all(suite.token not in text for text in everything)
