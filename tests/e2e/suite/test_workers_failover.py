@@ -8,6 +8,7 @@ free capacity. Then:
 - kill -9 one worker group (its fetcher first): its rooms are adopted by the others and flow again within 15 s;
 - freeze another group (SIGSTOP) past its lease: its rooms move; on SIGCONT it drops them and writes nothing more
   (its entries on the durable log name their worker: none from it after the thaw — fencing);
+- restart the gateway: every room stays where it was and goes on;
 
 and at the end every scripted chat is stored exactly once.
 """
@@ -126,6 +127,9 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
             assert answer.status_code == 200, answer.text
             sessions[answer.json()["session_id"]] = web_rid
 
+        def ended() -> set[str]:
+            return {s for s, web_rid in sessions.items() if rooms[web_rid].done.is_set()}
+
         def placement() -> dict[str, str]:
             """session → worker, from each room's status (connected rooms only)."""
             status = api.get("/api/douyin/status").json()["sessions"]
@@ -193,6 +197,15 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
         client.xgroup_destroy(EVENTS_STREAM, "test-observer")
         back = eventually(live_workers, lambda ws: "w2" in ws and ws["w2"]["rooms"] == [], 20, "w2 back, no rooms")
         assert back["w2"]["rooms"] == []
+
+        # -- the gateway restarts: nothing changes for the rooms (they live on the workers, under their leases).
+        before = eventually(placement, lambda p: set(p) >= set(sessions) - ended(), 30, "every room connected")
+        gateway_pid = main.status()["services"]["gateway"]["pid"]
+        restarted = main.cli("restart", "gateway")
+        assert restarted.returncode == 0, restarted.stderr
+        main.wait_running(timeout=60, exclude_pids={"gateway": gateway_pid})
+        same = eventually(placement, lambda p: set(p) >= set(before) - ended(), 30, "the rooms after the restart")
+        assert {s: w for s, w in same.items() if s in before} == {s: before[s] for s in same if s in before}
 
         # -- every scripted chat stored exactly once.
         eventually(lambda: sum(r.done.is_set() for r in rooms.values()), lambda n: n == ROOMS, 240, "every live ended")
