@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -241,7 +242,8 @@ def load_speech(conn: Connection, sessions: Sequence[tuple[str, int]], clock: Fi
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # Its own temporary name per writer: the remux-time writer and a request may write one file at once.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
     os.replace(tmp, path)
