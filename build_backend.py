@@ -18,13 +18,15 @@ What stays out, to keep the folder light (sizes measured on Linux): PyAV and its
 faster-whisper's ``decode_audio`` uses them, and the AST worker decodes with the bundled ffmpeg instead, so a
 runtime hook stands in a placeholder ``av`` module), ``hf_xet`` (Hugging Face uploads/downloads), jieba's Paddle
 model (``lac_small``) and the tables of its parts we do not call, Flet's Pyodide runtime (only for
-Python-in-the-browser apps) and experimental renderer, source maps and WebAssembly symbol files. On Linux the
-libraries and programs are stripped of symbols and debug information (CTranslate2's Python extension alone carries
-66 MB of it, V8 18 MB), each checked afterwards: a library rewritten by auditwheel's patchelf can come out of
-``strip`` with LOAD segments the loader refuses (NumPy's OpenBLAS did), and then the original is kept.
+Python-in-the-browser apps), its experimental renderer and its WebAssembly renderer (skwasm, 21 MB: StreamCap's UI
+asks for CanvasKit), source maps and WebAssembly symbol files. On Linux the libraries and programs are stripped of
+symbols and debug information (CTranslate2's Python extension alone carries 66 MB of it, V8 18 MB), each checked
+afterwards: a library rewritten by auditwheel's patchelf can come out of ``strip`` with LOAD segments the loader
+refuses (NumPy's OpenBLAS did), and then the original is kept. The largest part left is imageio-ffmpeg's ffmpeg
+(173 MB): the README (Building the desktop app) says which smaller FFmpeg builds were measured and why none is used.
 
 Why one-folder by default, measured by ``bench/package_bench.py`` (Linux, two shared cores): the one-folder build is
-ready in 5.2 s, as fast as ``timao up`` from source (5.0 s); the one-file build unpacks about 1 GB into a temporary
+ready in 5.2 s, as fast as ``timao up`` from source (5.0 s); the one-file build unpacks about 600 MB into a temporary
 ``_MEI*`` folder on every start (13.3 s), and a killed run leaves that copy behind until the next start cleans it.
 The Electron app ships a folder anyway (``resources/backend/``), so one-file buys nothing there.
 
@@ -79,6 +81,8 @@ EXCLUDES = (
     "torch",
     "torchaudio",
     "pip",
+    # A test tool (and its Node.js driver): the browser is driven by shared/cdp.py.
+    "playwright",
     # Not used at run time (see the module docstring); the model packages are bundled as the one int8 model.
     "av",
     "hf_xet",
@@ -90,13 +94,19 @@ EXCLUDES = (
     *MODEL_MODULES,
 )
 # Data files of bundled packages that nothing here reads: jieba's Paddle model and the tables of the parts we do not
-# call (hot words only cut), Flet's Pyodide and experimental renderer, source maps and WebAssembly symbol files.
+# call (hot words only cut), Flet's Pyodide, experimental and WebAssembly renderers, source maps and WebAssembly
+# symbol files.
 _DROP_DATA = (
     "jieba/lac_small/",
     "jieba/analyse/",
     "jieba/posseg/",
     "flet_web/web/pyodide/",
     "flet_web/web/canvaskit/experimental_webparagraph/",
+    # The WebAssembly renderer's files (21 MB): StreamCap's UI asks for the CanvasKit one (services/streamcap/ui).
+    "flet_web/web/main.dart.wasm",
+    "flet_web/web/main.dart.mjs",
+    "flet_web/web/canvaskit/skwasm",
+    "flet_web/web/canvaskit/wimp.",
 )
 _DROP_DATA_SUFFIXES = (".map", ".js.symbols")
 # Stand-in for PyAV, run before the app: faster-whisper imports ``av`` at the top of its audio module.

@@ -8,7 +8,8 @@ largest parts weigh), and cold start to every service running, for the one-folde
     .venv/bin/python bench/package_bench.py --source-only   # cold start of `timao up` from source, no build needed
 
 Cold start is also given per service (when each became ``running``) and as the CPU seconds the launcher and its
-children had used by then: on two shared cores the wall time follows the CPU work, and the CPU figure is the one
+children had used by then, in all and by process (the launcher itself, with its migration thread, then each
+service with what it started): on two shared cores the wall time follows the CPU work, and the CPU figure is the one
 that stays comparable when the machine is busy.
 
 Each start gets a fresh temporary ``$TIMAO_HOME`` (so migrations and the token are part of it), free ports and,
@@ -58,12 +59,12 @@ def _env(home: Path, tmp: Path) -> dict[str, str]:
     return env
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU used so far by a process and its descendants."""
+def _cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+    """CPU used so far by a process (and its descendants)."""
     total = 0.0
     with contextlib.suppress(psutil.Error):
         root = psutil.Process(pid)
-        for proc in [root, *root.children(recursive=True)]:
+        for proc in [root, *(root.children(recursive=True) if descendants else [])]:
             with contextlib.suppress(psutil.Error):
                 times = proc.cpu_times()
                 total += times.user + times.system
@@ -86,6 +87,7 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, Any]:
             token = None
             running_at: dict[str, float] = {}
             cpu = 0.0
+            cpu_by_process: dict[str, float] = {}
             while time.monotonic() - started < START_TIMEOUT_S:
                 if proc.poll() is not None:
                     raise RuntimeError(f"exited {proc.returncode}: {(home / 'out.log').read_text()[-2000:]}")
@@ -101,6 +103,11 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, Any]:
                 if all(s["status"] == "running" for s in status["services"].values()):
                     ready = time.monotonic() - started
                     cpu = _cpu_seconds(proc.pid)
+                    # Where that CPU went: the launcher itself (with its migration thread), then each service.
+                    cpu_by_process = {"launcher": _cpu_seconds(proc.pid, descendants=False)}
+                    for name, info in status["services"].items():
+                        if info.get("pid"):
+                            cpu_by_process[name] = _cpu_seconds(int(info["pid"]))
                     break
                 time.sleep(0.05)
             if ready is None:
@@ -117,7 +124,13 @@ def start_once(argv: list[str], *, cwd: Path) -> dict[str, Any]:
         leftover = [p.name for p in tmp.glob("_MEI*")]
         if leftover:
             raise RuntimeError(f"unpacked folders left: {leftover}")
-    return {"ready_s": ready, "stop_s": stopped, "running_at": running_at, "cpu_s": cpu}
+    return {
+        "ready_s": ready,
+        "stop_s": stopped,
+        "running_at": running_at,
+        "cpu_s": cpu,
+        "cpu_by_process": {k: round(v, 2) for k, v in cpu_by_process.items()},
+    }
 
 
 def measure_starts(name: str, argv: list[str], runs: int, cwd: Path) -> dict[str, Any]:
@@ -134,6 +147,10 @@ def measure_starts(name: str, argv: list[str], runs: int, cwd: Path) -> dict[str
         "cpu_median_s": round(statistics.median(s["cpu_s"] for s in samples), 2),
         "running_at_median_s": {
             n: round(statistics.median(s["running_at"].get(n, s["ready_s"]) for s in samples), 2) for n in services
+        },
+        "cpu_by_process_median_s": {
+            n: round(statistics.median(s["cpu_by_process"].get(n, 0.0) for s in samples), 2)
+            for n in samples[0]["cpu_by_process"]
         },
     }
 
@@ -161,6 +178,8 @@ def print_starts(rows: list[dict[str, Any]], runs: int) -> None:
             f"  {row['name']:<20}{row['first_s']:>8}{row['median_s']:>8}{row['min_s']:>8}"
             f"{row['stop_median_s']:>8}{row['cpu_median_s']:>8}  {at}"
         )
+        cpu = ", ".join(f"{n} {t}" for n, t in row["cpu_by_process_median_s"].items())
+        print(f"  {'':<20}CPU seconds by process when all ran (median): {cpu}")
 
 
 def main() -> int:

@@ -1,9 +1,9 @@
 """The built backend as a streamer gets it: real processes from the PyInstaller build, no Python of ours around.
 
 One-folder build (what the Electron app ships): every service healthy, a room on the fake Douyin server delivers
-its comments to a /ws client (signed through the bundled V8, and again through the browser transport: the bundled
-Playwright driving the machine's Chromium), a recording of the bundled synthetic loopback stream
-writes a playable MP4, and SIGTERM leaves no process.
+its comments to a /ws client (signed through the bundled V8, and again through the browser transport: the machine's
+Chromium driven over DevTools by the bundled shared/cdp.py, no Playwright), a recording of the bundled synthetic
+loopback stream writes a playable MP4, and SIGTERM leaves no process.
 One-file build: a killed run leaves its unpacked folder and no process (children die with their parent), the next
 start removes that folder and runs the demo (the bundled fake Douyin server as a child), and SIGTERM leaves neither
 a process nor an unpacked folder.
@@ -156,6 +156,13 @@ def test_onedir_all_services_healthy(onedir: FrozenSuite, backend: Built) -> Non
     assert httpx.get(streamcap + "/", timeout=10).status_code == 401  # the sign-in form first
     ui = httpx.get(f"{streamcap}/?token={onedir.token}", timeout=10, follow_redirects=True)
     assert ui.status_code == 200 and "flet.webSocketEndpoint" in ui.text, ui.text[:300]
+    # The renderer asked for is the one whose files are bundled (not the WebAssembly one's, left out to save 21 MB).
+    assert 'flet.webRenderer="canvaskit"' in ui.text
+    with httpx.Client(base_url=streamcap, timeout=10) as browser:  # keeps the UI session cookie, as a browser does
+        assert browser.get(f"/?token={onedir.token}").status_code == 303
+        for path, status in (("canvaskit/chromium/canvaskit.wasm", 200), ("main.dart.js", 200)):
+            assert browser.get(f"/{path}").status_code == status, path
+        assert browser.get("/main.dart.wasm").status_code == 404
     # The executable answers the CLI too.
     cli = onedir.cli("status", "--json")
     assert cli.returncode == 0 and orjson.loads(cli.stdout)["running"] is True, cli.stderr
@@ -165,8 +172,9 @@ def test_onedir_room_delivers_comments_to_ws(onedir: FrozenSuite, fake: FakeDouy
     room_delivers_every_chat(onedir, fake, transport="direct")
 
 
-def test_onedir_room_through_the_browser_transport(onedir: FrozenSuite, fake: FakeDouyinThread) -> None:
-    # Playwright's driver is bundled; the browser is the one installed on the machine, as for a streamer.
+def test_onedir_room_through_the_browser_transport(onedir: FrozenSuite, fake: FakeDouyinThread, backend: Built) -> None:
+    # No driver is bundled (shared/cdp.py talks DevTools itself); the browser is the machine's, as for a streamer.
+    assert not (backend.onedir.parent / "_internal" / "playwright").exists()
     assert Path(CHROMIUM).exists(), "Chromium is a test dependency: make system-deps installs it"
     room_delivers_every_chat(onedir, fake, transport="browser")
 

@@ -64,3 +64,8 @@ def test_unused_data_files_are_dropped() -> None:
     assert build_backend._dropped(("flet_web/web/flutter.js.map", "src", "DATA"))
     assert not build_backend._dropped(("jieba/dict.txt", "src", "DATA"))
     assert not build_backend._dropped(("flet_web/web/canvaskit/canvaskit.wasm", "src", "DATA"))
+    # The WebAssembly renderer goes (StreamCap's UI asks for CanvasKit), CanvasKit and the JavaScript app stay.
+    for wasm_renderer in ("main.dart.wasm", "main.dart.mjs", "canvaskit/skwasm_heavy.wasm", "canvaskit/wimp.js"):
+        assert build_backend._dropped((f"flet_web/web/{wasm_renderer}", "src", "DATA"))
+    for kept in ("main.dart.js", "canvaskit/chromium/canvaskit.wasm", "canvaskit/canvaskit.js", "flutter_bootstrap.js"):
+        assert not build_backend._dropped((f"flet_web/web/{kept}", "src", "DATA"))
