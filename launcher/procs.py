@@ -1,20 +1,19 @@
 """The one seam through which the launcher touches processes: spawn, poll, signal. Tests pass a fake.
 
 Children run in their own process group (so a stop reaches their own children too, e.g. ffmpeg), die with the
-launcher (parent-death signal on Linux), and have their output pumped into a rotating log file per service.
+launcher (parent-death signal on Linux), and have their output pumped into a rotating log file per service; the
+starting and signalling are ``shared/procs.py``'s, as for every other child in the suite.
 Every line a child prints is redacted on its way into that file (``shared/redact.py``): the services redact their
 own log lines, and this catches what they print otherwise (a traceback, a library's own output, ffmpeg, redis).
 """
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import logging.handlers
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,7 @@ from typing import IO, Protocol
 
 import orjson
 
+from shared.procs import signal_group, spawn
 from shared.redact import Redactor
 
 __all__ = ["OsProcesses", "ProcessHandle", "Processes"]
@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 5
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -54,15 +53,6 @@ class Processes(Protocol):
     def terminate(self, handle: ProcessHandle) -> None: ...
 
     def kill(self, handle: ProcessHandle) -> None: ...
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec. Linux only; elsewhere the launcher's own stop path does the work.
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 class _ServiceLog:
@@ -134,22 +124,15 @@ class OsProcesses:
         self, name: str, argv: Sequence[str], env: dict[str, str], cwd: Path | None, stdin: bytes | None = None
     ) -> ProcessHandle:
         sink = _ServiceLog(self.logs_dir / f"{name}.log", name, self._redactor)
-        kwargs: dict[str, object] = {}
-        if sys.platform == "win32":
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-        else:
-            kwargs["start_new_session"] = True
-            if sys.platform.startswith("linux"):
-                kwargs["preexec_fn"] = _die_with_parent
         try:
-            popen = subprocess.Popen(
-                list(argv),
+            # Its own session, SIGKILL when the launcher's main thread (the caller) dies.
+            popen = spawn(
+                argv,
+                death_signal=int(signal.SIGKILL),
                 env=env,
                 cwd=cwd,
                 stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                **kwargs,  # type: ignore[call-overload]
             )
         except OSError:
             sink.close()
@@ -170,24 +153,9 @@ class OsProcesses:
         assert handle.popen is not None
         return handle.popen.poll()
 
-    def _signal_group(self, handle: ProcessHandle, sig: int) -> None:
-        if sys.platform == "win32":
-            assert handle.popen is not None
-            if sig == signal.SIGTERM:
-                handle.popen.terminate()
-            else:
-                # The whole tree: taskkill walks the children too.
-                subprocess.run(["taskkill", "/F", "/T", "/PID", str(handle.pid)], capture_output=True, check=False)
-            return
-        try:
-            os.killpg(handle.pid, sig)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            os.kill(handle.pid, sig)
-
     def terminate(self, handle: ProcessHandle) -> None:
-        self._signal_group(handle, signal.SIGTERM)
+        signal_group(handle.pid, int(signal.SIGTERM))
 
     def kill(self, handle: ProcessHandle) -> None:
-        self._signal_group(handle, signal.SIGKILL if sys.platform != "win32" else signal.SIGTERM)
+        # Windows has no SIGKILL; any other signal makes signal_group end the whole tree (taskkill /F /T).
+        signal_group(handle.pid, int(getattr(signal, "SIGKILL", signal.SIGABRT)))

@@ -6,6 +6,11 @@ started from a short-lived thread (``asyncio.to_thread``, an executor) would be 
 thread that lives forever dies only with the process. ``spawn`` forks from the calling thread (for callers whose
 thread outlives the child, e.g. a recorder's own thread); ``spawn_lasting`` forks from one keeper thread that never
 exits, for callers on an event loop or any thread that may end first.
+
+``stop_in_stages`` stops such a child politely first: each stage sends a signal and waits, and whatever still runs
+at the end is killed (with ``group``, everything in the child's session). ``signal_group`` signals the whole session.
+Every part that starts a child goes through here (the launcher's services, the AST's and StreamCap's ffmpeg, the
+browser); what differs between them is only the death signal and the stages.
 """
 
 from __future__ import annotations
@@ -22,9 +27,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["signal_group", "spawn", "spawn_lasting"]
+__all__ = ["Stoppable", "signal_group", "spawn", "spawn_lasting", "stop_in_stages"]
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +113,55 @@ def signal_group(pid: int, sig: int) -> None:
     except PermissionError:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+
+
+class Stoppable(Protocol):
+    """What ``stop_in_stages`` needs of a child: a ``subprocess.Popen``, or a test's stand-in."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+def stop_in_stages(
+    proc: Stoppable,
+    stages: Sequence[tuple[int, float]] = ((int(signal.SIGTERM), 5.0),),
+    *,
+    group: bool = False,
+) -> int:
+    """Stop ``proc`` step by step and answer its exit code: each stage sends its signal (to the child's session with
+    ``group``) and waits up to its seconds for the exit; a child still running after the last stage is killed.
+    With ``group`` the whole session goes: what the child leaves behind is killed once it has exited (e.g. a
+    browser's helpers). A child that has already exited is only reaped."""
+    for sig, wait in stages:
+        if proc.poll() is not None:
+            break
+        _send(proc, sig, group=group)
+        try:
+            proc.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    if proc.poll() is None:
+        log.warning("pid=%s outlived its stop stages; killing it", proc.pid)
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+    rc = proc.wait()
+    if group and os.name == "posix":
+        signal_group(proc.pid, int(signal.SIGKILL))
+    return rc
+
+
+def _send(proc: Stoppable, sig: int, *, group: bool) -> None:
+    if group:
+        signal_group(proc.pid, sig)
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(sig)
