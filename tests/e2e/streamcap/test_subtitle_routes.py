@@ -1,5 +1,6 @@
-"""The gateway's recording-subtitle routes and the 烧录弹幕 job over real parts (docs/contracts.md, Recording
-timelines): the gateway in-process on real Redis and SQLite, StreamCap's own API on a real port, real ffmpeg.
+"""The gateway's recording-subtitle routes and the 烧录弹幕 job over real parts, as docs/contracts.md describes them
+(docs/contracts.md, Recording timelines): the gateway in-process on real Redis and SQLite, StreamCap's own API on a
+real port, real ffmpeg.
 
 A recording of a Douyin room with two MP4 files (made by ffmpeg, each with its clock beside it) is in StreamCap's
 tables; the room's comments, a gift and the streamer's speech are stored. Then: the subtitles are served (and
