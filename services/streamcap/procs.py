@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from typing import IO, Protocol
 
-from shared.procs import spawn  # SIGTERM on parent death: ffmpeg then closes its output cleanly
+from shared.procs import spawn, stop_in_stages  # spawn: SIGTERM on parent death, ffmpeg then closes its output
 
 __all__ = ["ChildProcess", "Spawn", "close_pipes", "spawn", "stop_process"]
 
@@ -67,17 +67,7 @@ def stop_process(proc: ChildProcess, waits: Sequence[float] = (5.0, 3.0, 2.0), *
     if not polite:
         # ffmpeg's first SIGINT only asks it to finish after the current packet; the second breaks a blocked read.
         second = min(second, 0.3)
-    for wait in (second, third):
-        try:
-            proc.send_signal(_interrupt_signal())
-        except ProcessLookupError:
-            break
-        if _wait(proc, wait) is not None:
-            return int(proc.poll() or 0)
-    if proc.poll() is None:
-        log.warning("recording= ffmpeg pid=%s ignored q and SIGINT, killing it", proc.pid)
-        proc.kill()
-    return int(proc.wait())
+    return stop_in_stages(proc, ((_interrupt_signal(), second), (_interrupt_signal(), third)))
 
 
 def _wait(proc: ChildProcess, timeout: float) -> int | None:

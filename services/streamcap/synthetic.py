@@ -49,6 +49,7 @@ import numpy as np
 
 from services.streamcap.procs import close_pipes, spawn
 from shared.ffmpeg import find_ffmpeg
+from shared.procs import stop_in_stages
 
 __all__ = [
     "Mode",
@@ -443,13 +444,7 @@ class SyntheticLive:
 
 
 def _terminate(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_in_stages(proc, ((int(signal.SIGTERM), 3.0),))
 
 
 class _Handler(BaseHTTPRequestHandler):
