@@ -160,7 +160,8 @@ def largest_parts(artifact: Path, top: int = 12) -> dict[str, float]:
     internal = artifact / "_internal"
     if not internal.is_dir():
         return {}
-    sizes = {p.name: build_backend.tree_size(p) / 1e6 for p in internal.iterdir()}
+    # Not the symlinks PyInstaller puts beside _internal's top for libraries that live in a package's .libs folder.
+    sizes = {p.name: build_backend.tree_size(p) / 1e6 for p in internal.iterdir() if not p.is_symlink()}
     return {k: round(v, 1) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:top]}
 
 
