@@ -8,6 +8,8 @@ Two threads per job, so that neither ffmpeg's pipe nor the engine ever blocks th
   to the async ``emit`` on the event loop, waiting for it, so transcripts leave in order.
 
 Each utterance is decoded with a prompt (prompt.py): the script and the room's words, and the previous transcripts.
+A live job decodes each utterance as the VAD closes it (ending it after 300 ms of silence); a file read as fast as it
+goes is decoded in stretches of several utterances, each keeping its own line (context.py; docs/speech.md).
 
 Timestamps are milliseconds on the session's clock: ``origin_ms`` (where this job's stream begins on that clock)
 plus the stream position in samples. After a live source drops, the position jumps to the time elapsed on the
@@ -34,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from services.ast.config import AudioConfig, ModelConfig
-from services.ast.context import Stretch, Stretcher, single, split_text
+from services.ast.context import Stretch, Stretcher, covers, single, split_text
 from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, Recognition
 from services.ast.errors import AstError, SourceFailed, SourceUnreadable, TranscriptionFailed
 from services.ast.normalize import is_hallucination, normalize_text
@@ -429,6 +431,13 @@ class TranscriptionJob:
         language = result.language or (self._language or "")
         text = normalize_text(result.text, language)
         utterances = stretch.utterances
+        if len(utterances) > 1 and (not text or is_hallucination(text) or not covers(text, stretch)):
+            # The decoder stopped early (or heard nothing in the whole): each utterance on its own, as live.
+            log.info("%s stretch of %d utterances gave %r; decoding each alone", self._label, len(utterances), text)
+            self._stats.speech_s -= len(stretch.audio) / SAMPLE_RATE
+            for utt in utterances:
+                self._transcribe(single(utt, self._pad), t_speech_end)
+            return
         if not text or is_hallucination(text):
             self._stats.dropped += len(utterances)
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.ast.context import Stretcher, split_text
+from services.ast.context import Stretcher, covers, split_text, text_units
 from services.ast.vad import Utterance
 
 RATE = 16_000
@@ -58,3 +58,41 @@ def test_a_stretch_is_the_stream_itself_within_the_window() -> None:
     assert first.audio_start == 1 * RATE - pad
     assert np.array_equal(first.clip(4 * RATE, 8 * RATE, pad), stream[4 * RATE - pad : 8 * RATE + pad])
     assert out[2].audio[0] == 30 * RATE - pad
+
+
+def _stretches(audio: np.ndarray, utterances: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    stretcher = Stretcher(window_s=20.0, pad=RATE // 5, keep_s=18.0)
+    stretcher.feed(audio, 0)
+    out = []
+    for start_s, end_s in utterances:
+        out += stretcher.add(utt(start_s, end_s))
+    out += stretcher.flush()
+    return [[(u.start / RATE, u.end / RATE) for u in s.utterances] for s in out]
+
+
+def test_only_speech_over_a_background_is_decoded_in_stretches() -> None:
+    rng = np.random.default_rng(3)
+    spoken = [(1.0, 3.0), (4.0, 8.0), (9.0, 12.0)]
+    voice = np.zeros(14 * RATE, np.float32)
+    for start_s, end_s in spoken:
+        voice[int(start_s * RATE) : int(end_s * RATE)] = rng.uniform(-0.5, 0.5, int((end_s - start_s) * RATE))
+    # Quiet pauses (a room 50 dB under the voice, and a breath): each utterance alone, with its exact times.
+    room = voice + rng.uniform(-1, 1, len(voice)).astype(np.float32) * 0.0009
+    room[int(3.5 * RATE) : int(3.6 * RATE)] += 0.3
+    assert _stretches(room, spoken) == [[u] for u in spoken]
+    # Music under it at -12 dB: one stretch.
+    t = np.arange(len(voice)) / RATE
+    music = (0.29 * 10 ** (-12 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    assert _stretches(voice + music, spoken) == [spoken]
+
+
+def test_a_stretch_text_far_too_short_for_its_speech_does_not_cover_it() -> None:
+    stretch = Stretcher(window_s=20.0, pad=0, keep_s=18.0)
+    stretch.feed(np.ones(20 * RATE, np.float32), 0)
+    stretch.add(utt(1.0, 6.0))
+    stretch.add(utt(7.0, 13.0))
+    (whole,) = stretch.flush()
+    # Whisper stopped at the first pause: "对。" for 11 s of speech.
+    assert not covers("对。", whole)
+    assert covers("这就是我，万人敬仰的太乙真人。你好，很高兴认识你。", whole)
+    assert text_units("Thank you for the gift, 谢谢") == 7
