@@ -114,8 +114,8 @@ def test_login_in_the_fetchers_browser_survives_a_restart_and_logout_ends_it(
     finally:
         suite.stop()
 
-    # The same home again: the account is still there and goes back into the profile's browser (a suite stop ends
-    # the browser before it writes cookies of its last ~30 s), so a new login needs no scan.
+    # The same home again: the account is still there and in the profile's browser (written out when the suite
+    # stopped the browser with Browser.close, and put back from the account file anyway), so a new login needs no scan.
     suite = Suite(home, extra_env=env_for(site)).start()
     try:
         suite.wait_running()

@@ -102,6 +102,10 @@ def test_browser_rooms_leave_no_browser_behind(fake: FakeDouyinThread, tmp_path:
         assert browsers_of(profile)
     finally:
         suite.stop()
-    # timao stop (SIGTERM to the launcher) stops the fetcher, which closes its browser.
+    # timao stop (SIGTERM to the launcher) stops the fetcher, which closes its browser: asked over DevTools first
+    # (Browser.close), so the browser writes its cookies out; no driver process of ours to be signalled first.
     left = eventually(lambda: not browsers_of(profile) or None, 20, "no browser after the suite stopped")
     assert left is True
+    fetcher_log = (home / "logs" / "douyin_fetcher.log").read_text(encoding="utf-8", errors="replace")
+    stops = [line for line in fetcher_log.splitlines() if "browser stopped" in line]
+    assert stops and "by Browser.close" in stops[-1], stops
