@@ -61,7 +61,7 @@ CONTEXT_MIN_CONFIDENCE = 0.3
 # Live: an utterance ends after 300 ms of silence, not 450 ms. The silence waited for is part of every subtitle's
 # delay, and at 450 ms two sentences with a short pause between them became one utterance, so the first waited for the
 # end of the second: p95 end of speech -> transcript 2.63 s at 450 ms, 1.03 s at 300 ms (one live job on the English
-# test speech, load 10-13 on 2 cores; docs/speech.md, Latency). A file is decoded in stretches anyway.
+# test speech, load 10-13 on 2 cores; docs/speech.md, Latency). Nobody waits for a file's transcript: 450 ms there.
 LIVE_VAD = VadConfig(min_silence_ms=300)
 
 
