@@ -5,17 +5,16 @@ stream URL every time, since Douyin stream URLs expire. ``PcmStream`` is one ope
 retry policy, is the pipeline's business; this module only opens, reads, and says how a connection ended.
 
 ffmpeg must be spawned from the thread that reads it and lives as long as it does: on Linux the child asks to be
-killed when its parent *thread* dies (PR_SET_PDEATHSIG), so no ffmpeg outlives a crashed service.
+killed when its parent *thread* dies (PR_SET_PDEATHSIG, ``shared/procs.py``), so no ffmpeg outlives a crashed
+service.
 """
 
 from __future__ import annotations
 
 import collections
-import ctypes
 import logging
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from services.ast.config import AudioConfig, check_stream_url
 from services.ast.engines.base import SAMPLE_RATE
 from services.ast.errors import SourceFailed, SourceUnreadable
 from shared.ffmpeg import find_ffmpeg
+from shared.procs import spawn, stop_in_stages
 
 __all__ = [
     "BYTES_PER_SECOND",
@@ -100,23 +100,11 @@ def ffmpeg_pcm_command(ffmpeg: str, target: str, *, network: bool, realtime: boo
     return cmd
 
 
-def _die_with_parent_thread() -> None:  # runs in the child between fork and exec
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 class _FfmpegStream:
     def __init__(self, cmd: list[str], label: str) -> None:
         self._label = label
         log.debug("%s spawn: %s", label, " ".join(cmd))
-        self._proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            bufsize=0,
-            preexec_fn=_die_with_parent_thread if sys.platform == "linux" else None,
-        )
+        self._proc = spawn(cmd, death_signal=int(signal.SIGKILL), stdin=subprocess.DEVNULL, bufsize=0)
         self._stderr: collections.deque[str] = collections.deque(maxlen=8)
         self._interrupted = False
         self._stderr_thread = threading.Thread(target=self._drain_stderr, name=f"{label}-stderr", daemon=True)
@@ -145,12 +133,7 @@ class _FfmpegStream:
         proc = self._proc
         if proc.poll() is None:
             self._interrupted = True
-            proc.terminate()
-        try:
-            rc = proc.wait(STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
+        rc = stop_in_stages(proc, ((int(signal.SIGTERM), STOP_GRACE_S),))
         if proc.stdout is not None:
             proc.stdout.close()
         self._stderr_thread.join(1.0)
