@@ -8,6 +8,7 @@ import { MonitorRoute } from './routes/monitor';
 import { RecordingRoute } from './routes/recording';
 import { SettingsRoute } from './routes/settings';
 import { VoiceRoute } from './routes/voice';
+import { WorkersRoute } from './routes/workers';
 import { translate } from '@/lib/i18n';
 
 // Chart.js is loaded with the dashboard only, keeping it out of the first paint.
@@ -51,6 +52,7 @@ export function AppRoutes({ fetchImpl, createSocket }: AppRoutesProps) {
         />
         <Route path="voice-transcription" element={<VoiceRoute />} />
         <Route path="recording" element={<RecordingRoute />} />
+        <Route path="workers" element={<WorkersRoute />} />
         <Route path="settings" element={<SettingsRoute />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>

@@ -13,6 +13,10 @@ export type OpenString<T extends string> = T | (string & { readonly __open?: nev
 
 export type ErrorBody = Schemas['ErrorBody'];
 
+// ---------------------------------------------------------------- workers (docs/contracts.md)
+export type WorkerView = Schemas['WorkerView'];
+export type WorkersResponse = Schemas['WorkersResponse'];
+
 // ---------------------------------------------------------------- health
 export type OverallStatus = OpenString<'ok' | 'degraded' | 'down'>;
 export type ServiceStatusName = OpenString<

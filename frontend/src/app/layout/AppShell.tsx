@@ -15,6 +15,7 @@ const NAV: ReadonlyArray<{ to: string; label: MessageKey }> = [
   { to: '/dashboard', label: 'nav.dashboard' },
   { to: '/voice-transcription', label: 'nav.voice' },
   { to: '/recording', label: 'nav.recording' },
+  { to: '/workers', label: 'nav.workers' },
   { to: '/settings', label: 'nav.settings' },
 ];
 

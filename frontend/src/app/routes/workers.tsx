@@ -1,0 +1,5 @@
+import { WorkersPanel } from '@/features/workers/components/WorkersPanel';
+
+export function WorkersRoute() {
+  return <WorkersPanel />;
+}
