@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -62,6 +62,15 @@ class OverlayStyle(BaseModel):
         description="what the chat overlay shows",
     )
     thanks_window_s: int = Field(default=5, ge=1, le=60, description="one viewer's gifts within this merge")
+
+    @field_validator("font_size", "rows", "fade_s", "thanks_window_s", "row_opacity", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        # JSON's true/false and "12" are no numbers (pydantic would take them as 1/0 and 12); 12.0 is still 12, as
+        # JSON Schema says.
+        if isinstance(value, bool | str):
+            raise ValueError("应为数字 (a number, not true/false or text)")
+        return value
 
 
 class KeyState:

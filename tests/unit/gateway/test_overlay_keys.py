@@ -56,7 +56,15 @@ def test_bad_bodies_and_styles_are_refused(client: TestClient) -> None:
     assert client.post("/api/overlay/keys", headers=AUTH, json={"name": "x" * 41}).status_code == 422
     assert client.post("/api/overlay/keys", headers=AUTH, json={"token": "x"}).status_code == 422
     key = new_key(client)["key"]
-    for bad in ({"rows": 0}, {"rows": 51}, {"text_color": "red"}, {"events": ["transcript"]}, {"fade_s": -1}):
+    for bad in (
+        {"rows": 0},
+        {"rows": 51},
+        {"text_color": "red"},
+        {"events": ["transcript"]},
+        {"fade_s": -1},
+        {"fade_s": False},
+        {"rows": "3"},
+    ):
         answer = client.put(f"/api/overlay/keys/{key}/style", headers=AUTH, json=bad)
         assert answer.status_code == 422, bad
     saved = client.put(f"/api/overlay/keys/{key}/style", headers=AUTH, json={"rows": 3, "text_color": "#00ff00"})
