@@ -9,7 +9,8 @@
        │                FATAL  (stays down; the rest of the suite keeps running)
        └── STOPPING ◀── stop requested from any live state (SIGTERM to the group, SIGKILL after the grace period)
 
-Time comes from the caller (a monotonic clock), so the whole machine is tested with a fake clock.
+Time comes from the caller (a monotonic clock), so the whole machine is tested with a fake clock. The legal moves
+are one table (``MOVES``, a ``shared.states.Transitions``); any other move is a bug and raises IllegalTransition.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from shared.errors import EXIT_CONFIG
 from shared.retry import exponential
+from shared.states import Transitions
 
 __all__ = ["Action", "Child", "RestartPolicy", "State"]
 
@@ -45,6 +47,20 @@ class Action(enum.Enum):
 
 
 LIVE_STATES = frozenset({State.STARTING, State.RUNNING, State.STOPPING})
+
+MOVES: Transitions[State] = Transitions(
+    {
+        # spawned; a spawn that failed, or too many failures (backoff or fatal)
+        State.STOPPED: {State.STARTING, State.BACKOFF, State.FATAL},
+        State.STARTING: {State.RUNNING, State.STOPPING, State.BACKOFF, State.FATAL},
+        State.RUNNING: {State.STOPPING, State.BACKOFF, State.FATAL},
+        State.STOPPING: {State.STOPPED},
+        # a spawn that failed again stays in backoff
+        State.BACKOFF: {State.STARTING, State.STOPPED, State.BACKOFF, State.FATAL},
+        # start() gives a fatal service another chance (to stopped); a spawn from fatal; a spawn that failed there
+        State.FATAL: {State.STOPPED, State.STARTING, State.BACKOFF, State.FATAL},
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -87,10 +103,8 @@ class Child:
 
     # -- transitions ----------------------------------------------------------------------------------
 
-    def _move(self, new: State, *allowed: State) -> None:
-        if self.state not in allowed:
-            raise AssertionError(f"{self.name}: {self.state.value} → {new.value} is not allowed")
-        old, self.state = self.state, new
+    def _move(self, new: State) -> None:
+        old, self.state = self.state, MOVES.move(self.name, self.state, new)
         if self.on_change and old is not new:
             self.on_change(self, old, new)
 
@@ -99,12 +113,12 @@ class Child:
         self.started_at = now
         self.unhealthy_since = None
         self.killed = False
-        self._move(State.STARTING, State.STOPPED, State.BACKOFF, State.FATAL)
+        self._move(State.STARTING)
 
     def spawn_failed(self, error: str, now: float) -> None:
         """The process could not even be created (bad command, no permission)."""
         self.pid = None
-        self._fail(now, f"spawn failed: {error}", from_states=(State.STOPPED, State.BACKOFF, State.FATAL))
+        self._fail(now, f"spawn failed: {error}")
 
     def start(self, now: float) -> None:
         """Ask for the service to run (also how a FATAL service is given another chance)."""
@@ -112,7 +126,7 @@ class Child:
         if self.state is State.FATAL:
             self.failures.clear()
             self.attempt = 0
-            self._move(State.STOPPED, State.FATAL)
+            self._move(State.STOPPED)
         if self.state is State.STOPPED:
             self.next_start_at = now
 
@@ -120,10 +134,10 @@ class Child:
         self.wanted = False
         if self.state in (State.STARTING, State.RUNNING):
             self.stop_deadline = now + self.policy.stop_grace
-            self._move(State.STOPPING, State.STARTING, State.RUNNING)
+            self._move(State.STOPPING)
             return Action.TERMINATE
         if self.state is State.BACKOFF:
-            self._move(State.STOPPED, State.BACKOFF)
+            self._move(State.STOPPED)
         return Action.NONE
 
     def tick(self, now: float, *, exited: int | None, healthy: bool | None, deps_ready: bool = True) -> Action:
@@ -143,7 +157,7 @@ class Child:
         if state is State.STOPPING:
             if exited is not None:
                 self.pid = None
-                self._move(State.STOPPED, State.STOPPING)
+                self._move(State.STOPPED)
                 return Action.NONE
             if now >= self.stop_deadline and not self.killed:
                 self.killed = True
@@ -161,7 +175,7 @@ class Child:
             if healthy:
                 self.running_since = now
                 self.reason = None
-                self._move(State.RUNNING, State.STARTING)
+                self._move(State.RUNNING)
             elif now - self.started_at > self.policy.start_timeout:
                 self._fail(now, f"not healthy within {self.policy.start_timeout:g}s")
                 return Action.KILL
@@ -181,7 +195,7 @@ class Child:
 
     # -- failure bookkeeping --------------------------------------------------------------------------
 
-    def _fail(self, now: float, reason: str, from_states: tuple[State, ...] = (State.STARTING, State.RUNNING)) -> None:
+    def _fail(self, now: float, reason: str) -> None:
         self.reason = reason
         self.failures.append(now)
         while self.failures and now - self.failures[0] > self.policy.window:
@@ -192,8 +206,8 @@ class Child:
         self.attempt += 1
         self.restarts += 1
         self.next_start_at = now + self.policy.delay(self.attempt, self.rand)
-        self._move(State.BACKOFF, *from_states)
+        self._move(State.BACKOFF)
 
     def _fatal(self, reason: str) -> None:
         self.reason = reason
-        self._move(State.FATAL, State.STARTING, State.RUNNING, State.STOPPED, State.BACKOFF)
+        self._move(State.FATAL)

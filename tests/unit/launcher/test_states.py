@@ -6,6 +6,7 @@ import pytest
 
 from launcher.states import Action, Child, RestartPolicy, State
 from shared.errors import EXIT_CONFIG
+from shared.states import IllegalTransition
 
 POLICY = RestartPolicy(base_delay=1.0, max_delay=8.0, jitter=0.0, stable_after=10.0, max_failures=3, window=60.0,
                        start_timeout=5.0, unhealthy_after=3.0, stop_grace=2.0)  # fmt: skip
@@ -161,8 +162,9 @@ def test_start_revives_a_fatal_child() -> None:
 
 def test_illegal_transition_is_refused() -> None:
     child = Child("svc", policy=POLICY)
-    with pytest.raises(AssertionError):
-        child._move(State.RUNNING, State.STARTING)
+    with pytest.raises(IllegalTransition, match="svc: stopped → running is not allowed"):
+        child._move(State.RUNNING)
+    assert child.state is State.STOPPED
 
 
 def test_on_change_reports_every_move() -> None:
