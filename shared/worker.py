@@ -30,6 +30,7 @@ HEARTBEAT_TTL_S = 5.0
 # Service-level events (not tied to a live room) are filed under this session id.
 SYSTEM_SESSION = "system"
 
+
 class WorkerApp(Protocol):
     name: str
 
