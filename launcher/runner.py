@@ -285,12 +285,12 @@ def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str
 
     out(f"TalkingCat 启动中 (starting) — home {settings.home}")
     supervisor.start_all()
-    supervisor.tick()  # spawns Redis and every service that starts with it
-    # Then the migration, in the status writer's thread: its imports, under the GIL, would slow the spawns down.
-    status_db.start()
     announced = schema_announced = False
     last_publish = last_health = 0.0
     try:
+        supervisor.tick()  # spawns Redis and every service that starts with it
+        # Then the migration, in the status writer's thread: its imports, under the GIL, would slow the spawns down.
+        status_db.start()
         while not stopping:
             if not schema_announced and status_db.ready.is_set():
                 if status_db.error is not None:

@@ -39,6 +39,8 @@ class StatusWriter:
         self._thread.start()
 
     def close(self) -> None:
+        if self._thread.ident is None:  # never started (the launcher failed before): nothing to wait for
+            return
         self._queue.put(None)
         self._thread.join(timeout=5)
 

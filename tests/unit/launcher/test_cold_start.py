@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from launcher.demo import plan_demo
 from launcher.redis_embedded import plan_embedded_redis
@@ -22,3 +23,14 @@ def test_services_start_with_the_embedded_redis_and_not_before_an_external_one(t
     # An external Redis is not ours to wait for: nothing depends on it, nothing "starts with" it.
     external = build_specs(Settings(home=tmp_path, redis_url="redis://127.0.0.1:6379/5"), None, None)
     assert all(not s.depends_on and not s.starts_with_deps for s in external)
+
+
+def test_a_status_writer_never_started_closes_at_once() -> None:
+    """The launcher starts the status writer (and its migration) after the first spawns; if it fails before, its
+    cleanup still closes the writer without an error of its own hiding the first."""
+    from launcher.statusdb import StatusWriter
+
+    def prepare() -> Any:
+        raise AssertionError("not started, so never prepared")
+
+    StatusWriter(prepare=prepare).close()
