@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from launcher.redis_embedded import SYSTEM_REDIS_PORT, find_redis_server, free_port, plan_embedded_redis
 from shared.errors import ConfigError
@@ -86,10 +88,12 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
     plan = plan_embedded_redis(binary, tmp_path / "redis", tmp_path / "run", use_socket=use_socket)
     proc = _start(plan.argv, plan.config)
     client = redis.Redis.from_url(plan.url, socket_timeout=2)
+    # A stranger's refusal is final: no retries (redis-py's default retries an authentication error with backoff, 4 s).
+    once = Retry(NoBackoff(), 0)
     stranger = (
-        redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2)
+        redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2, retry=once)
         if plan.socket_path
-        else redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2)
+        else redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2, retry=once)
     )
     try:
         deadline = time.monotonic() + 10
