@@ -180,7 +180,11 @@ def build_command(
             "-segment_start_number", str(start_number), "-reset_timestamps", "1",
             "-segment_list", str(list_path), "-segment_list_type", "csv",
             # The segment muxer does not pass -flush_packets to the TS writer inside it; both are needed.
-            "-flush_packets", "1", "-segment_format_options", "flush_packets=1",
+            # pes_payload_size=0: the TS writer otherwise gathers ~2.9 KB of audio (0.4 s at 64 kb/s) into one PES
+            # before writing any of it, and a run stopped after a stall lost it: the stall's last segment held
+            # video and an audio stream with no packets, and came out of the remux as a video-only MP4. Each
+            # audio frame in its own PES is on disk as soon as its video (a few % more TS bytes; the MP4 the same).
+            "-flush_packets", "1", "-segment_format_options", "flush_packets=1:pes_payload_size=0",
             "-y", str(pattern)]  # fmt: skip
     return cmd
 

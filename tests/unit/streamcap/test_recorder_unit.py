@@ -19,7 +19,9 @@ def test_command_copies_without_re_and_with_timeouts(tmp_path: Path) -> None:
     assert cmd[cmd.index("-rw_timeout") + 1] == "15000000"
     assert cmd[cmd.index("-segment_time") + 1] == "90"
     assert cmd[cmd.index("-segment_start_number") + 1] == "4"
-    assert cmd[cmd.index("-flush_packets") + 1] == "1" and "flush_packets=1" in cmd
+    assert cmd[cmd.index("-flush_packets") + 1] == "1"
+    # Every packet reaches the TS at once, audio too (no PES gathering a stop would lose).
+    assert cmd[cmd.index("-segment_format_options") + 1] == "flush_packets=1:pes_payload_size=0"
     assert "-protocol_whitelist" in cmd and "file" not in cmd[cmd.index("-protocol_whitelist") + 1]
     assert "Referer: https://live.douyin.com/\r\n" in joined
     assert "-m3u8_hold_counters" not in cmd
