@@ -10,13 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import psutil
+from websockets.sync.client import connect
 
 from launcher.control import LauncherNotRunning, request
 from launcher.redis_embedded import free_port
@@ -133,6 +136,79 @@ def pid_alive(pid: int) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+Event = dict[str, Any]
+
+
+class LiveFeed:
+    """A client of the gateway's ``/ws`` on a thread that keeps every event, for a test to wait on and look through.
+
+    ``with LiveFeed(suite) as feed:`` opens the socket (and fails if it does not open in 10 s); ``feed.wait_ended(id)``
+    waits for a live's end, ``feed.wait_for(check)`` for any state of what arrived; ``feed.events`` is everything."""
+
+    def __init__(self, suite: Suite, *, open_timeout: float = 10.0) -> None:
+        self.events: list[Event] = []
+        self._url = f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}"
+        self._open_timeout = open_timeout
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._arrived = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="ws-feed", daemon=True)
+
+    def __enter__(self) -> LiveFeed:
+        self._thread.start()
+        assert self._ready.wait(self._open_timeout), "/ws did not open"
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        with connect(self._url, open_timeout=self._open_timeout) as ws:
+            self._ready.set()
+            while not self._stop.is_set():
+                try:
+                    event = orjson.loads(ws.recv(timeout=0.5))
+                except TimeoutError:
+                    continue
+                with self._arrived:
+                    self.events.append(event)
+                    self._arrived.notify_all()
+
+    def of(self, etype: str, session_id: str | None = None) -> list[Event]:
+        """The events of one type so far (of one session, if named)."""
+        return [e for e in list(self.events) if e["type"] == etype and session_id in (None, e["session_id"])]
+
+    def wait_for(
+        self, check: Callable[[list[Event]], bool], timeout: float, what: str = "the awaited events"
+    ) -> list[Event]:
+        """Wait until ``check(events so far)`` holds and answer those events; fail naming ``what`` if it does not
+        within ``timeout`` seconds or the socket closes first."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while not check(self.events):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    closed = "" if self._thread.is_alive() else " (the socket closed)"
+                    raise AssertionError(f"{what} not seen on /ws in {timeout:g} s{closed}; last: {self.events[-3:]}")
+                self._arrived.wait(min(left, 0.5))
+            return list(self.events)
+
+    def wait_ended(self, session_id: str, timeout: float) -> list[Event]:
+        """Wait for the ``control`` event that says the live of ``session_id`` ended; answer every event so far."""
+        looked = 0
+
+        def ended(events: list[Event]) -> bool:
+            nonlocal looked
+            new, looked = events[looked:], len(events)
+            return any(
+                e["type"] == "control" and e["data"].get("status") == "ended" and e["session_id"] == session_id
+                for e in new
+            )
+
+        return self.wait_for(ended, timeout, f"the live end of session {session_id}")
 
 
 # Fast client settings for scripted rooms: faults recover in a second, not a minute.

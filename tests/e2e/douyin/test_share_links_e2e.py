@@ -7,18 +7,14 @@ room; a streamer who is not live and an expired link are clear Chinese errors.
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import httpx
-import orjson
 import pytest
-from websockets.sync.client import connect
 
 from services.douyin_fetcher.fake_server import load_scenario
 from services.douyin_fetcher.fake_server.pages import anchor_sec_uid
-from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, LiveFeed, Suite
 
 pytestmark = pytest.mark.e2e
 
@@ -61,41 +57,12 @@ def test_share_text_starts_the_room_and_its_events_arrive(douyin_suite: Suite, f
         return offline, quiet
 
     offline, quiet = fake.run(more_rooms())
-    events: list[dict[str, Any]] = []
-    ready = threading.Event()
-    holder: dict[str, str] = {}
-
-    def watch() -> None:
-        with connect(
-            f"ws://127.0.0.1:{douyin_suite.gateway_port}/ws?token={douyin_suite.token}", open_timeout=10
-        ) as ws:
-            ready.set()
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    event = orjson.loads(ws.recv(timeout=1))
-                except TimeoutError:
-                    continue
-                events.append(event)
-                if (
-                    event["type"] == "control"
-                    and event["data"]["status"] == "ended"
-                    and event["session_id"] == holder.get("id")
-                ):
-                    return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    assert ready.wait(10)
-
-    started = _start(douyin_suite, SHARE_TEXT)
-    assert started.status_code == 200, started.text
-    body = started.json()
-    holder["id"] = body["session_id"]
-    assert (body["live_id"], body["room_id"]) == (WEB_RID, room.info.room_id)
-
-    watcher.join(90)
-    assert not watcher.is_alive(), "the live end never reached /ws"
+    with LiveFeed(douyin_suite) as feed:
+        started = _start(douyin_suite, SHARE_TEXT)
+        assert started.status_code == 200, started.text
+        body = started.json()
+        assert (body["live_id"], body["room_id"]) == (WEB_RID, room.info.room_id)
+        events = feed.wait_ended(body["session_id"], 90)
     chats = [e for e in events if e["session_id"] == body["session_id"] and e["type"] == "chat"]
     assert [e["data"]["content"] for e in chats] == CHATS
     assert [e["user"].get("masked", False) for e in chats] == [False, True, True]

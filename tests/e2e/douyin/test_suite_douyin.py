@@ -6,23 +6,19 @@ checking, so the fetcher's JS signer path runs for real.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from websockets.sync.client import connect
 
 from services.douyin_fetcher.fake_server import load_scenario
 from shared.db.engine import make_engine
 from shared.db.models import CommentData, LiveEventRow, LiveSession
-from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, LiveFeed, Suite
 
 pytestmark = pytest.mark.e2e
 
@@ -69,44 +65,18 @@ def test_showcase_room_through_the_suite(douyin_suite: Suite, fake: FakeDouyinTh
     scenario = load_scenario(SCENARIO)
     room = fake.load(scenario)
     web_rid = room.info.web_rid
-    ws_events: list[dict[str, Any]] = []
-    ws_ready = threading.Event()
-    session_holder: dict[str, str] = {}
-
-    def watch() -> None:
-        with connect(
-            f"ws://127.0.0.1:{douyin_suite.gateway_port}/ws?token={douyin_suite.token}", open_timeout=10
-        ) as ws:
-            ws_ready.set()
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
-                try:
-                    event = orjson.loads(ws.recv(timeout=1))
-                except TimeoutError:
-                    continue
-                ws_events.append(event)
-                if (
-                    event["type"] == "control"
-                    and event["data"]["status"] == "ended"
-                    and event["session_id"] == session_holder.get("id")
-                ):
-                    return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    assert ws_ready.wait(10)
-    started = httpx.post(
-        douyin_suite.base_url + "/api/douyin/start",
-        json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST_ROOM_CONFIG},
-        headers=douyin_suite.auth,
-        timeout=30,
-    )
-    assert started.status_code == 200, started.text
-    body = started.json()
-    session_holder["id"] = session_id = body["session_id"]
-    assert body["success"] is True and body["room_id"] == room.info.room_id
-    watcher.join(90)
-    assert not watcher.is_alive(), "the live end never reached /ws"
+    with LiveFeed(douyin_suite) as feed:
+        started = httpx.post(
+            douyin_suite.base_url + "/api/douyin/start",
+            json={"live_id": f"https://live.douyin.com/{web_rid}", "config": FAST_ROOM_CONFIG},
+            headers=douyin_suite.auth,
+            timeout=30,
+        )
+        assert started.status_code == 200, started.text
+        body = started.json()
+        session_id = body["session_id"]
+        assert body["success"] is True and body["room_id"] == room.info.room_id
+        ws_events = feed.wait_ended(session_id, 90)
 
     truth_chats = [e["content"] for e in scenario.events() if e["kind"] in ("chat", "screen_chat")]
     mine = [e for e in ws_events if e["session_id"] == session_id]

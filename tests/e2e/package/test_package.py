@@ -16,22 +16,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 import psutil
 import pytest
-from websockets.sync.client import connect
 
 from services.ast.quantize import read_model
 from services.douyin_fetcher.fake_server import load_scenario
-from tests.e2e.harness import PROJECT_ROOT, FakeDouyinThread, Suite, pid_alive
+from tests.e2e.harness import PROJECT_ROOT, FakeDouyinThread, LiveFeed, Suite, pid_alive
 from tests.e2e.streamcap.media_checks import assert_playable_mp4
 
 from .conftest import Built
@@ -90,19 +87,6 @@ def describe(pids: list[int]) -> list[str]:
         except psutil.Error:
             out.append(str(pid))
     return out
-
-
-def ws_events(suite: Suite, until: Any, timeout: float) -> list[dict[str, Any]]:
-    """Collect /ws events until ``until(events)`` is true or the time is up."""
-    events: list[dict[str, Any]] = []
-    with connect(f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}", open_timeout=10) as ws:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not until(events):
-            try:
-                events.append(orjson.loads(ws.recv(timeout=1)))
-            except TimeoutError:
-                continue
-    return events
 
 
 def stop_and_check(suite: Suite) -> None:
@@ -185,33 +169,17 @@ def room_delivers_every_chat(onedir: FrozenSuite, fake: FakeDouyinThread, *, tra
         scenario.room |= {"web_rid": "100000000077", "room_id": "7100000000000000077"}
     room = fake.load(scenario)
     truth = [e["content"] for e in scenario.events() if e["kind"] in ("chat", "screen_chat")]
-    holder: dict[str, str] = {}
-    ready = threading.Event()
-    collected: list[dict[str, Any]] = []
-
-    def watch() -> None:
-        def ended(events: list[dict[str, Any]]) -> bool:
-            ready.set()
-            return any(
-                e["type"] == "control" and e["data"]["status"] == "ended" and e["session_id"] == holder.get("id")
-                for e in events[-3:]
-            )
-
-        collected.extend(ws_events(onedir, ended, 120))
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    assert ready.wait(15)
     fast = {"heartbeat_interval": 0.3, "stall_timeout": 1.5, "device_blocked_backoff": 0.2, "retry_base": 0.1,
             "retry_cap": 1}  # fmt: skip
     if transport == "browser":  # the page reconnects on its own schedule; a short stall limit would reopen it midway
         del fast["stall_timeout"]
-    answer = httpx.post(onedir.base_url + "/api/douyin/start", headers=onedir.auth, timeout=30,
-                        json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": fast,
-                              "transport": transport})  # fmt: skip
-    assert answer.status_code == 200, answer.text
-    holder["id"] = session_id = answer.json()["session_id"]
-    watcher.join(130)
+    with LiveFeed(onedir) as feed:
+        answer = httpx.post(onedir.base_url + "/api/douyin/start", headers=onedir.auth, timeout=30,
+                            json={"live_id": f"https://live.douyin.com/{room.info.web_rid}", "config": fast,
+                                  "transport": transport})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        session_id = answer.json()["session_id"]
+        collected = feed.wait_ended(session_id, 120)
     mine = [e for e in collected if e.get("session_id") == session_id]
     assert [e["data"]["content"] for e in mine if e["type"] == "chat"] == truth
     assert fake.server.observed.unacked() == set()
@@ -343,8 +311,8 @@ def test_onefile_killed_run_cleaned_demo_runs_sigterm_leaves_nothing(backend: Bu
         assert not stale.exists(), f"the stale unpacked folder survived the next start: {second.output()}"
         assert len(unpacked(tmp)) == 1
         assert "fake_douyin" in second.status()["services"]
-        chats = ws_events(second, lambda evs: sum(e["type"] == "chat" for e in evs) >= 3, 90)
-        assert sum(e["type"] == "chat" for e in chats) >= 3, chats[-5:]
+        with LiveFeed(second) as feed:
+            feed.wait_for(lambda evs: sum(e["type"] == "chat" for e in evs) >= 3, 90, "three of the demo room's chats")
     except BaseException:
         second.stop()
         raise

@@ -13,25 +13,22 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from websockets.sync.client import connect
 
 from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
 from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, SyntheticLive
 from shared.db.engine import make_engine
 from shared.db.models import AudioTranscript, CommentData, LiveEventRow, LiveSession
 from shared.db.tables_analytics import AnalyticsUser
-from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, LiveFeed, Suite
 from tests.e2e.streamcap.media_checks import assert_playable_mp4, is_companion
 
 pytestmark = pytest.mark.e2e
@@ -64,38 +61,6 @@ def suite(fake_live: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory)
     s.wait_running(timeout=120)
     yield s
     s.stop()
-
-
-class LiveFeed:
-    """The gateway's /ws on a thread: keeps every event, so a test can look for the states it expects."""
-
-    def __init__(self, suite: Suite) -> None:
-        self.events: list[dict[str, Any]] = []
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self._url = f"ws://127.0.0.1:{suite.gateway_port}/ws?token={suite.token}"
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> LiveFeed:
-        self._thread.start()
-        assert self._ready.wait(10), "/ws did not open"
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        with connect(self._url, open_timeout=10) as ws:
-            self._ready.set()
-            while not self._stop.is_set():
-                try:
-                    self.events.append(orjson.loads(ws.recv(timeout=0.5)))
-                except TimeoutError:
-                    continue
-
-    def of(self, etype: str, session_id: str | None = None) -> list[dict[str, Any]]:
-        return [e for e in list(self.events) if e["type"] == etype and session_id in (None, e["session_id"])]
 
 
 def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
