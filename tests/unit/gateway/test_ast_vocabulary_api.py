@@ -3,8 +3,6 @@ long, and handed to the transcription job with the room's title. The AST worker 
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from shared.config import load_settings
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import LiveSession
+from tests.unit.gateway.stand_in import StandInService
 
 TOKEN = "gateway-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,44 +43,21 @@ def client(home: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Itera
         yield c
 
 
-class StandInAst:
+class StandInAst(StandInService):
     """Answers start_job on the real bus and records what it was asked."""
 
     def __init__(self, redis_url: str) -> None:
-        self.redis_url = redis_url
-        self.starts: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        super().__init__(redis_url, "ast")
 
-    async def _run(self) -> None:
-        bus = Bus(self.redis_url, service="ast")
-        await bus.start()
-        stop = asyncio.Event()
+    @property
+    def starts(self) -> list[dict[str, Any]]:
+        return self.got("start_job")
 
-        async def handler(command: str, params: dict[str, Any]) -> dict[str, Any]:
-            if command == "start_job":
-                self.starts.append(params)
-            return {"session_id": params.get("session_id"), "state": "running"}  # a job's status (JobStatus)
+    async def answer(self, bus: Bus, command: str, params: dict[str, Any]) -> dict[str, Any]:
+        return {"session_id": params.get("session_id"), "state": "running"}  # a job's status (JobStatus)
 
-        serve = asyncio.create_task(bus.serve_commands(handler, stop=stop))
-        while not self._stop.is_set():
-            await bus.heartbeat({"pid": 1, "state": "running"})
-            self._ready.set()
-            await asyncio.sleep(0.2)
-        stop.set()
-        await serve
+    async def gone(self, bus: Bus) -> None:
         await bus.redis.delete("timao:hb:ast")
-        await bus.close()
-
-    def __enter__(self) -> StandInAst:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
 
 def test_hot_words_are_kept_per_room(client: TestClient, home: Path) -> None:

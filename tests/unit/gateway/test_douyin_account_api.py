@@ -3,8 +3,6 @@ fetcher, and that no answer carries the cookies. The fetcher is a stand-in servi
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.platforms.douyin.account import LOGIN_STATE_KEY, DouyinAccount, load_account, save_account
 from tests.unit.douyin.account_site import site
+from tests.unit.gateway.stand_in import StandInService
 
 __all__ = ["site"]  # the fixture, used by name
 
@@ -44,46 +43,20 @@ def client(home: Path, site: str, redis_url: str, monkeypatch: pytest.MonkeyPatc
         yield c
 
 
-class StandInFetcher:
+class StandInFetcher(StandInService):
     """Answers the fetcher's account commands on the real bus and records them."""
 
     def __init__(self, redis_url: str) -> None:
-        self.redis_url = redis_url
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
-        self._ready = threading.Event()
+        super().__init__(redis_url, "douyin_fetcher")
 
-    async def _run(self) -> None:
-        bus = Bus(self.redis_url, service="douyin_fetcher")
-        await bus.start()
-        stop = asyncio.Event()
+    async def answer(self, bus: Bus, command: str, params: dict[str, Any]) -> dict[str, Any]:
+        if command == "douyin.login":
+            await bus.redis.set(LOGIN_STATE_KEY, orjson.dumps({"pending": True, "error": None}))
+            return {"login_pending": True}
+        return {}
 
-        async def handler(command: str, params: dict[str, Any]) -> dict[str, Any]:
-            self.commands.append((command, params))
-            if command == "douyin.login":
-                await bus.redis.set(LOGIN_STATE_KEY, orjson.dumps({"pending": True, "error": None}))
-                return {"login_pending": True}
-            return {}
-
-        serve = asyncio.create_task(bus.serve_commands(handler, stop=stop))
-        while not self._stop.is_set():
-            await bus.heartbeat({"pid": 1, "state": "running"})
-            self._ready.set()
-            await asyncio.sleep(0.2)
-        stop.set()
-        await serve
+    async def gone(self, bus: Bus) -> None:
         await bus.redis.delete("timao:hb:douyin_fetcher")
-        await bus.close()
-
-    def __enter__(self) -> StandInFetcher:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
 
 
 def test_needs_the_token(client: TestClient) -> None:

@@ -5,8 +5,6 @@ worker."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,57 +20,32 @@ from shared.config import load_settings
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.workers import register
+from tests.unit.gateway.stand_in import StandInService
 
 TOKEN = "gateway-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-class StandInWorker:
+class StandInWorker(StandInService):
     """A fetcher of one worker: serves its own queue, beats, and registers ``rooms`` with ``capacity``."""
 
     def __init__(self, redis_url: str, worker_id: str, capacity: int, rooms: list[str]) -> None:
-        self.redis_url, self.worker_id, self.capacity, self.rooms = redis_url, worker_id, capacity, rooms
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        super().__init__(redis_url, "douyin_fetcher", worker_id=worker_id, ready_s=5)
+        self.capacity, self.rooms = capacity, rooms
 
-    async def _run(self) -> None:
-        bus = Bus(self.redis_url, service="douyin_fetcher", worker_id=self.worker_id)
-        await bus.start()
-        stop = asyncio.Event()
+    async def answer(self, bus: Bus, command: str, params: dict[str, Any]) -> dict[str, Any]:
+        if command == "start_room":
+            return {"session_id": params["session_id"], "live_id": "100000000001", "transport": "direct",
+                    "worker_id": self.worker_id}  # fmt: skip
+        if command == "rooms":
+            return {"sessions": [{"session_id": r, "live_id": "1", "state": "connected"} for r in self.rooms]}
+        return {}
 
-        async def handler(command: str, params: dict[str, Any]) -> dict[str, Any]:
-            self.commands.append((command, params))
-            if command == "start_room":
-                return {"session_id": params["session_id"], "live_id": "100000000001", "transport": "direct",
-                        "worker_id": self.worker_id}  # fmt: skip
-            if command == "rooms":
-                return {"sessions": [{"session_id": r, "live_id": "1", "state": "connected"} for r in self.rooms]}
-            return {}
-
-        serve = asyncio.create_task(bus.serve_commands(handler, stop=stop))
-        while not self._stop.is_set():
-            await bus.heartbeat({"pid": 1, "state": "running"})
-            await register(bus.redis, self.worker_id, "douyin_fetcher", capacity=self.capacity, work=self.rooms,
-                           pid=1, host=f"host-{self.worker_id}")  # fmt: skip
-            self._ready.set()
-            await asyncio.sleep(0.2)
-        stop.set()
-        await serve
-        await bus.close()
-
-    def __enter__(self) -> StandInWorker:
-        self._thread.start()
-        assert self._ready.wait(5)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def got(self, command: str) -> list[dict[str, Any]]:
-        return [p for c, p in self.commands if c == command]
+    async def beat(self, bus: Bus) -> None:
+        await bus.heartbeat({"pid": 1, "state": "running"})
+        assert self.worker_id is not None
+        await register(bus.redis, self.worker_id, "douyin_fetcher", capacity=self.capacity, work=self.rooms,
+                       pid=1, host=f"host-{self.worker_id}")  # fmt: skip
 
 
 @pytest.fixture
