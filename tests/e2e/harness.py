@@ -138,6 +138,21 @@ def pid_alive(pid: int) -> bool:
         return False
 
 
+def eventually(
+    fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str, *, every: float = 0.2
+) -> Any:
+    """Poll ``fetch()`` every ``every`` seconds until ``check`` holds for its answer, and return that answer; fail
+    naming ``what`` and showing the last answer when ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fetch()
+        if check(last):
+            return last
+        time.sleep(every)
+    raise AssertionError(f"{what} not seen in {timeout:g}s; last: {str(last)[:1500]}")
+
+
 Event = dict[str, Any]
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -14,23 +12,12 @@ from sqlalchemy.orm import Session
 
 from shared.db.engine import make_engine
 from shared.db.models import LiveEventRow
-from tests.e2e.harness import Suite, pid_alive
+from tests.e2e.harness import Suite, eventually, pid_alive
 
 pytestmark = pytest.mark.e2e
 
 SPEECH = Path(__file__).resolve().parents[1] / "ast" / "fixtures" / "speech_en.flac"
 DEMO_SERVICES = {"redis", "demo_stream", "fake_douyin", "gateway", "streamcap", "douyin_fetcher", "ast"}
-
-
-def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if check(last):
-            return last
-        time.sleep(0.5)
-    raise AssertionError(f"{what} not seen in {timeout}s; last: {str(last)[:500]}")
 
 
 def test_demo_shows_events_recording_and_subtitles(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from services.streamcap.synthetic import DEMO_SPEECH, SyntheticConfig, Synthetic
 from shared.db.engine import make_engine
 from shared.db.models import AudioTranscript, CommentData, LiveEventRow, LiveSession
 from shared.db.tables_analytics import AnalyticsUser
-from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, LiveFeed, Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, LiveFeed, Suite, eventually
 from tests.e2e.streamcap.media_checks import assert_playable_mp4, is_companion
 
 pytestmark = pytest.mark.e2e
@@ -61,17 +61,6 @@ def suite(fake_live: FakeDouyinThread, tmp_path_factory: pytest.TempPathFactory)
     s.wait_running(timeout=120)
     yield s
     s.stop()
-
-
-def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if check(last):
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not seen in {timeout:g}s; last: {str(last)[:800]}")
 
 
 def kill_9(suite: Suite, service: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import CommentData
 from tests.conftest import RedisServer
-from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite
+from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -58,17 +58,6 @@ def scripted(web_rid: str, base: int) -> tuple[list[dict[str, Any]], set[str]]:
         steps.append({"op": "sleep", "s": PAUSE_S})
     steps.append({"op": "end"})
     return steps, truth
-
-
-def eventually(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fetch()
-        if check(last):
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not seen in {timeout:g}s; last: {str(last)[:1500]}")
 
 
 def group_pids(suite: Suite) -> list[int]:
