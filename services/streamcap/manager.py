@@ -37,6 +37,7 @@ from services.streamcap.recorder import (
     RecorderConfig,
     RecState,
     StopReason,
+    remux_event,
 )
 from services.streamcap.remux import Remuxer, RemuxResult
 from services.streamcap.repository import FileRecord, RecordingRecord, RoomRecord, StreamCapRepository
@@ -603,14 +604,26 @@ class StreamCapManager:
             self.repository.update_recording(record.id, state=RecState.REMUXING.value, reason="interrupted")
 
         def on_file(recording_id: str, result: RemuxResult) -> None:
+            # Stored and announced as the recorder does for the files it remuxes: the gateway writes the subtitles
+            # of each ``remuxed`` file (docs/contracts.md, Recording timelines), these included.
+            data = remux_event(recording_id, result)
+            if data is None:
+                return
+            data["recovered"] = True
             if result.mp4 is not None and not result.error:
-                size = result.mp4.stat().st_size if result.mp4.exists() else 0
                 try:
                     self.repository.put_file(
-                        recording_id, FileRecord(str(result.mp4), "mp4", size, result.duration), replaces=str(result.ts)
+                        recording_id,
+                        FileRecord(str(result.mp4), "mp4", int(data["size"]), result.duration),
+                        replaces=str(result.ts),
                     )
                 except StreamCapError as exc:
                     log.warning("recording=%s recovery could not store %s: %s", recording_id, result.mp4, exc)
+            if self._on_event is not None:
+                try:
+                    self._on_event(data)
+                except Exception:  # the recovery goes on without the announcement
+                    log.exception("recording=%s event callback failed for %s", recording_id, data["state"])
 
         if self.root.is_dir():
             self._remuxer.recover(self.root, on_file, skip=running)

@@ -54,6 +54,7 @@ __all__ = [
     "SegmentFile",
     "StopReason",
     "build_command",
+    "remux_event",
 ]
 
 log = logging.getLogger(__name__)
@@ -722,15 +723,32 @@ class Recorder:
     def _on_remuxed(self, result: RemuxResult) -> None:
         with self._lock:
             self.mp4_files.append(result)
-        if result.error:
-            self._emit(Phase.REMUX_FAILED, result.ts, reason=result.error)
-        elif result.mp4 is not None:
-            size = result.mp4.stat().st_size
-            self._emit(Phase.REMUXED, result.mp4, duration=round(result.duration, 3), size=size, ts=str(result.ts))
+        data = remux_event(self.recording_id, result)
+        if data is not None and self._on_event is not None:
+            try:
+                self._on_event(data)
+            except Exception:  # a broken listener must not kill the recording
+                log.exception("recording=%s event callback failed for %s", self.recording_id, data["state"])
 
     @property
     def journal_state(self) -> JournalState | None:
         return self._journal.state if self._journal else None
+
+
+def remux_event(recording_id: str, result: RemuxResult) -> dict[str, Any] | None:
+    """The ``recording`` event data of one remuxed file (``remuxed`` or ``remux_failed``); None for a dropped empty
+    segment. The recorder sends it as it remuxes, and StreamCap's start-up recovery for what it remuxes."""
+    if result.error:
+        return {"recording_id": recording_id, "state": Phase.REMUX_FAILED.value, "file": str(result.ts),
+                "reason": result.error}  # fmt: skip
+    if result.mp4 is None:
+        return None
+    try:
+        size = result.mp4.stat().st_size
+    except OSError:
+        size = 0
+    return {"recording_id": recording_id, "state": Phase.REMUXED.value, "file": str(result.mp4),
+            "duration": round(result.duration, 3), "size": size, "ts": str(result.ts)}  # fmt: skip
 
 
 def _read_segment_times(path: Path) -> dict[str, tuple[float, float]]:

@@ -559,7 +559,8 @@ export interface paths {
         /**
          * Recording Subtitles
          * @description A recorded file's danmaku (``ass``, or plain timed lines in ``srt``/``vtt``) or the streamer's speech
-         *     (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing.
+         *     (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing or out of date (events stored in
+         *     its window since it was written).
          */
         get: operations["streamcap-recording_subtitles"];
         put?: never;

@@ -2,16 +2,20 @@
 on demand, and the one burn job (docs/contracts.md, Recording timelines).
 
 At remux time: the persister's new-events hook sees StreamCap's ``recording`` event with state ``remuxed`` (the log
-delivers it once, also after a crash) and queues its file; ``run`` writes the file's danmaku ASS and speech
-SRT/VTT. On demand: ``subtitle`` writes a missing file first.
+delivers it once, also after a crash; StreamCap's start-up recovery sends it too for what it remuxes) and queues its
+file; ``run`` writes the file's danmaku ASS and speech SRT/VTT, and looks at them again ``refresh_after`` seconds
+later, rewriting those whose events changed since (comments the persister stored late, transcript lines the
+transcription finished later). On demand: ``subtitle`` writes a missing or out-of-date file first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
 import queue
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +26,8 @@ from services.gateway.subtitles.burn import BurnJobs, BurnStatus
 from services.gateway.subtitles.writer import (
     RecordingFile,
     SubtitleError,
+    ensure_subtitle,
     files_of,
-    subtitle_path,
     write_subtitle,
 )
 from shared.errors import ServiceUnavailable
@@ -35,6 +39,8 @@ log = logging.getLogger(__name__)
 # What is written beside each file when it is remuxed; other formats are written when first asked for.
 AT_REMUX = (("danmaku", "ass"), ("speech", "srt"), ("speech", "vtt"))
 _QUEUE_MAX = 10_000
+# After the remux-time write, when to look again for events stored late (s after the remux).
+REFRESH_AFTER_S = (60.0, 600.0)
 
 
 class StreamcapUnreachable(Exception):
@@ -42,13 +48,24 @@ class StreamcapUnreachable(Exception):
 
 
 class SubtitleService:
-    def __init__(self, engine: Engine, streamcap: httpx.AsyncClient, recordings_root: Path) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        streamcap: httpx.AsyncClient,
+        recordings_root: Path,
+        *,
+        refresh_after: Sequence[float] = REFRESH_AFTER_S,
+    ) -> None:
         self.engine = engine
         self.streamcap = streamcap
         self.root = recordings_root
         self.burns = BurnJobs()
         self._remuxed: queue.Queue[tuple[str, str]] = queue.Queue(_QUEUE_MAX)
+        self.refresh_after = tuple(sorted(refresh_after))
+        # (due on the monotonic clock, recording id, file, which of refresh_after): the later looks, soonest first.
+        self._later: list[tuple[float, str, str, int]] = []
         self.written = 0
+        self.refreshed = 0
 
     # the recording, from its owner
 
@@ -81,10 +98,7 @@ class SubtitleService:
 
     def _ensure(self, recording: Mapping[str, Any], index: int, kind: str, fmt: str) -> Path:
         entry = self.file(recording, index)
-        path = subtitle_path(entry.path, kind, fmt)
-        if not path.is_file():
-            path, _ = write_subtitle(self.engine, recording, entry, kind, fmt)
-        return path
+        return ensure_subtitle(self.engine, recording, entry, kind, fmt)[0]
 
     # at remux time
 
@@ -102,16 +116,54 @@ class SubtitleService:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            await self._refresh_due()
             try:
                 recording_id, file = await asyncio.to_thread(self._remuxed.get, True, 0.5)
             except queue.Empty:
                 continue
+            self._look_again(recording_id, file, 0)
             try:
                 await self.write_at_remux(recording_id, Path(file))
             except (SubtitleError, StreamcapUnreachable, ServiceUnavailable, OSError) as exc:
-                log.warning("subtitles: none for %s of recording %s: %s", file, recording_id, exc)
+                log.warning("subtitles: none for %s of recording %s yet: %s", file, recording_id, exc)
             except Exception:  # one bad recording must not end the loop
                 log.exception("subtitles: writing for %s failed", file)
+
+    def _look_again(self, recording_id: str, file: str, step: int) -> None:
+        if step < len(self.refresh_after) and len(self._later) < _QUEUE_MAX:
+            heapq.heappush(self._later, (time.monotonic() + self.refresh_after[step], recording_id, file, step))
+
+    async def _refresh_due(self) -> None:
+        """The later looks that are due: each file's subtitles rewritten when their events changed (or written,
+        when the remux-time write failed, e.g. StreamCap did not answer)."""
+        while self._later and self._later[0][0] <= time.monotonic():
+            _, recording_id, file, step = heapq.heappop(self._later)
+            if step + 1 < len(self.refresh_after):
+                due = time.monotonic() + self.refresh_after[step + 1] - self.refresh_after[step]
+                heapq.heappush(self._later, (due, recording_id, file, step + 1))
+            try:
+                recording = await self.recording(recording_id)
+                rewritten = await asyncio.to_thread(self._refresh_all, recording, Path(file))
+            except (SubtitleError, StreamcapUnreachable, ServiceUnavailable, OSError) as exc:
+                log.warning("subtitles: %s of recording %s not looked at again: %s", file, recording_id, exc)
+                continue
+            except Exception:  # one bad recording must not end the loop
+                log.exception("subtitles: looking again at %s failed", file)
+                continue
+            self.refreshed += 1
+            if rewritten:
+                log.info("subtitles: %s rewritten with the events stored since", ", ".join(p.name for p in rewritten))
+
+    def _entry(self, recording: Mapping[str, Any], file: Path) -> RecordingFile:
+        entry = next((f for f in files_of(recording, self.root) if f.path == file.resolve()), None)
+        if entry is None:
+            raise SubtitleError(404, f"{file} is not a file of recording {recording.get('recording_id')}")
+        return entry
+
+    def _refresh_all(self, recording: Mapping[str, Any], file: Path) -> list[Path]:
+        entry = self._entry(recording, file)
+        results = [ensure_subtitle(self.engine, recording, entry, kind, fmt) for kind, fmt in AT_REMUX]
+        return [path for path, written in results if written]
 
     async def write_at_remux(self, recording_id: str, file: Path) -> list[Path]:
         recording = await self.recording(recording_id)
@@ -120,9 +172,7 @@ class SubtitleService:
         return written
 
     def _write_all(self, recording: Mapping[str, Any], file: Path) -> list[Path]:
-        entry = next((f for f in files_of(recording, self.root) if f.path == file.resolve()), None)
-        if entry is None:
-            raise SubtitleError(404, f"{file} is not a file of recording {recording.get('recording_id')}")
+        entry = self._entry(recording, file)
         return [write_subtitle(self.engine, recording, entry, kind, fmt)[0] for kind, fmt in AT_REMUX]
 
     # burning

@@ -7,11 +7,19 @@ link), the overlapping Douyin sessions when they are all one room. Each file's w
 
 Paths: a file path from StreamCap is used only when it lies inside the recordings folder and names a ``.mp4`` or
 ``.ts``; subtitle names are derived from it (``<stem>.danmaku.ass``, ``<stem>.speech.srt``...), never from a request.
+
+Freshness: events keep arriving after a file is written (the persister lags, the transcription finishes later).
+Each written file's source is recorded in ``<stem>.subtitles.json`` beside it: a fingerprint of the room's sessions,
+the file's window and, per table, the count and highest id of the rows in that window. Rows are only ever added, so
+a row stored since changes it; ``ensure_subtitle`` rewrites a file whose fingerprint no longer matches (two indexed
+aggregate queries, no rows read).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import os
 import threading
@@ -23,7 +31,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from services.gateway.subtitles.formats import Cue, Danmaku, DanmakuKind, write_danmaku_ass, write_srt, write_vtt
 from services.gateway.subtitles.timebase import FileClock, estimate_wall_starts
@@ -37,8 +45,12 @@ __all__ = [
     "Kind",
     "RecordingFile",
     "SubtitleError",
+    "ensure_subtitle",
     "files_of",
+    "read_sources",
     "room_sessions",
+    "source_fingerprint",
+    "sources_path",
     "subtitle_path",
     "write_subtitle",
 ]
@@ -53,6 +65,12 @@ MEDIA_SUFFIXES = (".mp4", ".ts")
 COMMENT_SECONDS = 4.0  # how long a comment stays as a plain SRT/VTT line
 GIFT_MERGE_MS = 10_000  # a viewer's same gift within this of the last one is one combo line
 NAME_CHARS = 16
+SOURCES_SUFFIX = ".subtitles.json"
+# Part of every fingerprint: raise it when the writer's output changes, so files written before are rewritten.
+WRITER_VERSION = 1
+# Held while a subtitle file and its fingerprint are written, so the fingerprint on disk never claims a newer
+# source than the file beside it holds (two writers of one file: the remux-time writer and a request).
+_WRITE_LOCK = threading.Lock()
 
 
 class SubtitleError(Exception):
@@ -114,6 +132,49 @@ def files_of(recording: Mapping[str, Any], root: Path) -> list[RecordingFile]:
 
 def subtitle_path(media: Path, kind: str, fmt: str) -> Path:
     return media.with_name(f"{media.stem}.{kind}.{fmt}")
+
+
+def sources_path(media: Path) -> Path:
+    """Beside ``x.mp4``: ``x.subtitles.json``, what each of its subtitle files was written from."""
+    return media.with_name(f"{media.stem}{SOURCES_SUFFIX}")
+
+
+def read_sources(media: Path) -> dict[str, str]:
+    """``{"danmaku.ass": fingerprint, ...}`` of the subtitle files written beside ``media``; {} when unknown."""
+    try:
+        data = json.loads(sources_path(media).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sources = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(sources, dict):
+        return {}
+    return {k: v for k, v in sources.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def source_fingerprint(conn: Connection, kind: str, sessions: Sequence[tuple[str, int]], clock: FileClock) -> str:
+    """What a ``kind`` subtitle file of a file with ``clock`` is made from, as a short digest: the sessions, the
+    window and, per table read, the count and highest id of the rows in the window (the queries ``load_danmaku`` and
+    ``load_speech`` make, aggregated: the session/time indexes answer them)."""
+    lo, hi = clock.window_ms
+    parts: list[Any] = [WRITER_VERSION, kind, lo, hi, clock.first_pts_s, sorted(sessions)]
+    ids = [sid for sid, _ in sessions]
+    if ids and kind == "danmaku":
+        c, e = CommentData, LiveEventRow
+        parts.append(list(conn.execute(
+            select(func.count(), func.max(c.id)).where(c.session_id.in_(ids), c.timestamp >= lo, c.timestamp <= hi)
+        ).one()))  # fmt: skip
+        parts.append(list(conn.execute(
+            select(func.count(), func.max(e.id))
+            .where(e.session_id.in_(ids), e.type.in_(("gift", "follow")), and_(e.ts >= lo, e.ts <= hi))
+        ).one()))  # fmt: skip
+    elif ids:
+        a = AudioTranscript
+        for session_id, started_ms in sorted(sessions):
+            parts.append(list(conn.execute(
+                select(func.count(), func.max(a.id))
+                .where(a.session_id == session_id, a.start_ms <= hi - started_ms, a.end_ms >= lo - started_ms)
+            ).one()))  # fmt: skip
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:20]
 
 
 def _live_id(recording: Mapping[str, Any]) -> str | None:
@@ -249,15 +310,40 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _check_format(kind: str, fmt: str) -> None:
+    if fmt not in FORMATS.get(kind, ()):
+        raise SubtitleError(422, f"{kind} 字幕没有 {fmt} 格式 (formats of {kind}: {', '.join(FORMATS.get(kind, ()))})")
+
+
+def ensure_subtitle(
+    engine: Engine, recording: Mapping[str, Any], file: RecordingFile, kind: str, fmt: str
+) -> tuple[Path, bool]:
+    """The subtitle file, (re)written when it is missing or the stored events of its window changed since it was
+    written; answers its path and whether it was written now."""
+    _check_format(kind, fmt)
+    path = subtitle_path(file.path, kind, fmt)
+    recorded = read_sources(file.path).get(f"{kind}.{fmt}")
+    if recorded is not None and path.is_file():
+        with engine.connect() as conn:
+            sessions = room_sessions(conn, recording, file.clock.window_ms)
+            if source_fingerprint(conn, kind, sessions, file.clock) == recorded:
+                return path, False
+        log.info("subtitles: %s is out of date (events stored since it was written), rewriting it", path.name)
+    return write_subtitle(engine, recording, file, kind, fmt)[0], True
+
+
 def write_subtitle(
     engine: Engine, recording: Mapping[str, Any], file: RecordingFile, kind: str, fmt: str
 ) -> tuple[Path, dict[str, Any]]:
-    """Write ``<stem>.<kind>.<fmt>`` beside the file; answers its path and what went in."""
-    if fmt not in FORMATS.get(kind, ()):
-        raise SubtitleError(422, f"{kind} 字幕没有 {fmt} 格式 (formats of {kind}: {', '.join(FORMATS.get(kind, ()))})")
+    """Write ``<stem>.<kind>.<fmt>`` beside the file (and its fingerprint in ``<stem>.subtitles.json``); answers its
+    path and what went in."""
+    _check_format(kind, fmt)
     began = time.perf_counter()
     with engine.connect() as conn:
         sessions = room_sessions(conn, recording, file.clock.window_ms)
+        # Taken before the rows: a row stored in between is in the file but not in the fingerprint, so the next
+        # check rewrites the file once more (never the other way round: a fingerprint newer than the file).
+        fingerprint = source_fingerprint(conn, kind, sessions, file.clock)
         buffer = io.StringIO()
         stats: dict[str, Any] = {"sessions": len(sessions), "estimated_clock": file.clock.estimated}
         if kind == "danmaku":
@@ -272,7 +358,11 @@ def write_subtitle(
             cues = load_speech(conn, sessions, file.clock)
             stats["lines"] = (write_srt if fmt == "srt" else write_vtt)(cues, buffer)
     path = subtitle_path(file.path, kind, fmt)
-    _atomic_write(path, buffer.getvalue())
+    with _WRITE_LOCK:
+        _atomic_write(path, buffer.getvalue())
+        sources = read_sources(file.path)
+        sources[f"{kind}.{fmt}"] = fingerprint
+        _atomic_write(sources_path(file.path), json.dumps({"version": 1, "sources": sources}, sort_keys=True) + "\n")
     log.info(
         "subtitles: wrote %s (%s lines from %d session(s), %.0f ms)",
         path.name,

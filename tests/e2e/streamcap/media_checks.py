@@ -19,7 +19,8 @@ def assert_playable_mp4(path: Path) -> float:
 
 # Files that belong beside a recording: its clock (shared/timeline.py) and its subtitles (docs/contracts.md,
 # Recording timelines).
-COMPANION_SUFFIXES = (".timeline.json", ".danmaku.ass", ".danmaku.srt", ".danmaku.vtt", ".speech.srt", ".speech.vtt")
+COMPANION_SUFFIXES = (".timeline.json", ".danmaku.ass", ".danmaku.srt", ".danmaku.vtt", ".speech.srt", ".speech.vtt",
+                      ".subtitles.json")  # fmt: skip
 
 
 def is_companion(path: Path) -> bool:

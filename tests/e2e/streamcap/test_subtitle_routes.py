@@ -4,9 +4,10 @@ real port, real ffmpeg.
 
 A recording of a Douyin room with two MP4 files (made by ffmpeg, each with its clock beside it) is in StreamCap's
 tables; the room's comments, a gift and the streamer's speech are stored. Then: the subtitles are served (and
-written beside the file), a wrong kind/format pair is a 422, an unknown recording a 404; StreamCap's ``remuxed``
-event through the bus makes the gateway write the files by itself; the burn job renders a copy whose picture carries
-the danmaku, a second job meanwhile is a 409, and a cancelled one leaves nothing behind.
+written beside the file), a wrong kind/format pair is a 422, an unknown recording a 404; a file asked for again
+after events were stored in its window carries them; StreamCap's ``remuxed`` event through the bus makes the gateway
+write the files by itself, also for a file StreamCap's start-up recovery remuxed; the burn job renders a copy whose
+picture carries the danmaku, a second job meanwhile is a 409, and a cancelled one leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from sqlalchemy import insert
 from launcher.redis_embedded import free_port
 from services.gateway.app import create_app
 from services.streamcap.api import create_router
+from services.streamcap.app import StreamcapApp
+from services.streamcap.journal import Journal, SegmentStatus
 from services.streamcap.manager import StreamCapManager
 from services.streamcap.repository import FileRecord, RecordingRecord, SqlRepository
 from shared.bus import Bus
@@ -130,7 +133,7 @@ def world(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> It
     EventStore(engine).write(events)
     manager = StreamCapManager(repo, settings.effective_recordings_dir, free_bytes=lambda _p: 1 << 40)
     with StreamCapServer(manager, port), TestClient(create_app(settings), base_url="http://127.0.0.1:9019") as client:
-        yield {"client": client, "long": long_mp4, "short": short_mp4, "redis_url": redis_url}
+        yield {"client": client, "long": long_mp4, "short": short_mp4, "redis_url": redis_url, "engine": engine}
     engine.dispose()
 
 
@@ -190,6 +193,65 @@ def test_a_remuxed_event_makes_the_gateway_write_the_subtitles(world: dict[str, 
     for suffix in (".danmaku.ass", ".speech.srt", ".speech.vtt"):
         wait_for(lambda s=suffix: short.with_name(short.stem + s).is_file(), 20, f"{suffix} written at remux time")
     assert "嘉年华" in short.with_name(short.stem + ".danmaku.ass").read_text(encoding="utf-8")
+
+
+def test_a_subtitle_asked_for_again_carries_the_events_stored_since(world: dict[str, Any]) -> None:
+    client: TestClient = world["client"]
+    url = "/api/streamcap/recordings/rec1/subtitles"
+    first = client.get(url, params={"kind": "speech", "format": "srt"}, headers=AUTH)
+    assert first.status_code == 200 and "欢迎大家" in first.text and "晚到的一句" not in first.text
+    srt = world["long"].with_name(world["long"].stem + ".speech.srt")
+    written_at = srt.stat().st_mtime_ns
+    time.sleep(0.05)
+    assert client.get(url, params={"kind": "speech", "format": "srt"}, headers=AUTH).text == first.text
+    assert srt.stat().st_mtime_ns == written_at  # nothing new: served as written
+    # The transcription finishes a line after the file was written: the next answer (and the file) has it.
+    line = {"text": "晚到的一句", "start_ms": 30_000, "end_ms": 32_000, "confidence": 1, "language": "zh"}
+    late = {"type": "transcript", "session_id": "s1", "msg_id": "t-late", "ts": T0 + 30_000, "data": line}
+    EventStore(world["engine"]).write([late])
+    again = client.get(url, params={"kind": "speech", "format": "srt"}, headers=AUTH)
+    assert again.status_code == 200 and "欢迎大家" in again.text
+    assert "00:00:30,000 --> 00:00:32,000\n晚到的一句" in again.text
+    assert srt.read_text(encoding="utf-8") == again.text
+
+
+def test_files_remuxed_by_streamcaps_start_up_recovery_get_their_subtitles(world: dict[str, Any]) -> None:
+    """A recording a crash left as TS: the real StreamCap process side (``StreamcapApp.start``) remuxes it at start
+    and announces the MP4 on the bus like a remux of a running recording; the gateway writes its subtitles."""
+    folder: Path = world["long"].parent
+    stem = "主播_20270115-080300"
+    ts = folder / f"{stem}_000.ts"
+    cmd = [find_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=black:s=320x240:r=25:d=4",
+           "-f", "lavfi", "-i", "sine=frequency=440:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-f", "mpegts", str(ts)]  # fmt: skip
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    write_timeline(ts, Timeline(T0 + 10_000))  # comments 13..18 are live in its 4 s
+    repo = SqlRepository(world["engine"])
+    started = datetime.fromtimestamp((T0 + 10_000) / 1000, UTC)
+    repo.add_recording(RecordingRecord(id="rec2", platform="douyin", source=LIVE_ID, state="recording",
+                                       folder=str(folder), segment_seconds=1800, started_at=started))  # fmt: skip
+    repo.put_file("rec2", FileRecord(str(ts), "ts", ts.stat().st_size, 0.0))
+    Journal.create(folder, "rec2", stem).update(ts.name, status=SegmentStatus.RECORDING)
+
+    async def streamcap_start_and_stop() -> None:
+        bus = Bus(world["redis_url"], service="streamcap")
+        await bus.start()
+        app = StreamcapApp(load_settings())
+        try:
+            await app.start(bus)
+            await asyncio.sleep(0.5)  # the events the recovery handed to the loop go out
+        finally:
+            await app.stop()
+            await bus.close()
+
+    asyncio.run(streamcap_start_and_stop())
+    mp4 = ts.with_suffix(".mp4")
+    assert mp4.is_file() and not ts.exists()
+    ass = mp4.with_name(f"{mp4.stem}.danmaku.ass")
+    for suffix in (".danmaku.ass", ".speech.srt", ".speech.vtt"):
+        wait_for(lambda s=suffix: mp4.with_name(mp4.stem + s).is_file(), 30, f"{suffix} of a recovered file")
+    text = ass.read_text(encoding="utf-8")
+    assert "观众13：弹幕 <13>" in text and "观众18：" in text and "观众12：" not in text and "观众19：" not in text
 
 
 def test_burn_job_renders_the_danmaku_with_progress_one_at_a_time_and_cancels(world: dict[str, Any]) -> None:

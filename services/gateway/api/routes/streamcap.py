@@ -121,7 +121,8 @@ async def recording_subtitles(
     file: FileIndex = 0,
 ) -> FileResponse:
     """A recorded file's danmaku (``ass``, or plain timed lines in ``srt``/``vtt``) or the streamer's speech
-    (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing."""
+    (``srt``/``vtt``; speech in ASS is a 422), written beside the file when missing or out of date (events stored in
+    its window since it was written)."""
     if format not in FORMATS[kind]:
         raise HTTPException(
             422, f"{'弹幕' if kind == 'danmaku' else '语音'}字幕没有 {format} 格式，可选 {' / '.join(FORMATS[kind])}"
