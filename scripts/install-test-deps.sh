@@ -6,7 +6,8 @@ need=()
 command -v ffprobe >/dev/null || need+=(ffmpeg)          # ffprobe checks recorded files
 command -v espeak-ng >/dev/null || need+=(espeak-ng)     # speech with a known text for the AST tests
 command -v chromium >/dev/null || need+=(chromium)       # UI and report tests in a real browser
-fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)  # Chinese text in screenshots
+# (grep reads to the end, no -q: an early exit would SIGPIPE fc-list, and pipefail would call the font missing)
+fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null || need+=(fonts-noto-cjk)  # Chinese text in screenshots
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   echo "installing system packages: ${need[*]}"
