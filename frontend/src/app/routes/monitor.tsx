@@ -19,7 +19,10 @@ export function MonitorRoute() {
         <ComboPanel />
       </div>
       <LiveStats />
-      <EventStream highlight={highlight} />
+      {/* the feed keeps a usable height however many panels follow it: the page scrolls instead */}
+      <div className="flex min-h-[420px] flex-1 flex-col">
+        <EventStream highlight={highlight} />
+      </div>
       <div className="grid gap-3 lg:grid-cols-2">
         <ReadAloudPanel />
         <AlertsPanel />
