@@ -71,7 +71,10 @@ class Stretch:
         return self.utterances[-1].end
 
     def clip(self, start: int, end: int, pad: int) -> Audio:
-        """The audio of ``start``..``end`` (stream positions) with ``pad`` samples either side, within the stretch."""
+        """The audio of ``start``..``end`` (stream positions) with ``pad`` samples either side, within the stretch;
+        all of it for the whole stretch (a short word's utterance carries a longer lead-in, vad.py)."""
+        if start <= self.start and end >= self.end:
+            return self.audio
         lo = max(0, start - pad - self.audio_start)
         hi = max(lo, min(len(self.audio), end + pad - self.audio_start))
         return self.audio[lo:hi]

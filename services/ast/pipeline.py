@@ -149,6 +149,7 @@ class TranscriptionJob:
         self._segmenter = Segmenter(vad_model, vad_config)
         vad = self._segmenter.config
         self._pad = vad.speech_pad_ms * SAMPLE_RATE // 1000
+        self._short_speech = vad.short_speech_ms * SAMPLE_RATE // 1000
         # A file read as fast as it goes is decoded in stretches of several utterances (context.py); live jobs and
         # engines without a context window decode each utterance as it ends.
         window = float(getattr(engine, "context_window_s", 0.0) or 0.0)
@@ -424,13 +425,14 @@ class TranscriptionJob:
 
     def _transcribe(self, stretch: Stretch, t_speech_end: float) -> None:
         t0 = time.perf_counter()
-        prompt = self._prompt.prompt(stretch.start / SAMPLE_RATE)
+        utterances = stretch.utterances
+        lone_word = len(utterances) == 1 and utterances[0].end - utterances[0].start < self._short_speech
+        prompt = self._prompt.prompt(stretch.start / SAMPLE_RATE, previous=not lone_word)
         result = self._engine.transcribe(stretch.audio, language=self._language, prompt=prompt)
         self._stats.engine_s += time.perf_counter() - t0
         self._stats.speech_s += len(stretch.audio) / SAMPLE_RATE
         language = result.language or (self._language or "")
         text = normalize_text(result.text, language)
-        utterances = stretch.utterances
         if len(utterances) > 1 and (not text or is_hallucination(text) or not covers(text, stretch)):
             # The decoder stopped early (or heard nothing in the whole): each utterance on its own, as live.
             log.info("%s stretch of %d utterances gave %r; decoding each alone", self._label, len(utterances), text)

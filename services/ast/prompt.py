@@ -99,8 +99,9 @@ class PromptBuilder:
             products = list(reversed(self._recent_products))
         return clean_words([*self._hotwords, *products])
 
-    def prompt(self, start_s: float) -> str | None:
-        """The prompt for an utterance starting at ``start_s`` (stream seconds)."""
+    def prompt(self, start_s: float, *, previous: bool = True) -> str | None:
+        """The prompt for an utterance starting at ``start_s`` (stream seconds); ``previous=False`` leaves the
+        previous text out (a lone short word: the decoder copies from it, "对" after "…好书。" became "好书。")."""
         if self._last_end_s is not None and start_s - self._last_end_s > FORGET_AFTER_S:
             self._previous = ""
         parts: list[str] = []
@@ -114,7 +115,7 @@ class PromptBuilder:
         elif words or self._title:
             # English (or not yet known): the words alone, as a glossary line.
             parts.append(", ".join([self._title, *words] if self._title else words) + ".")
-        if self._previous:
+        if self._previous and previous:
             parts.append(self._previous)
         return "".join(parts) if self.language == "zh" else " ".join(parts) or None
 

@@ -44,6 +44,11 @@ class VadConfig:
     onset_lookback_ms: int = 600
     onset_gap_ms: int = 200
     max_utterance_s: float = 15.0
+    # An utterance shorter than this (a lone "对") gets ``short_pad_ms`` of audio before it instead: its onset may
+    # be the middle of the word (Silero passed the threshold late), and Whisper read "对" from 200 ms of lead-in as
+    # "证判", from 400 ms as "对" (six copies of the real clip).
+    short_speech_ms: int = 500
+    short_pad_ms: int = 400
     # Where a long utterance may be cut: the quietest window within this many seconds before the limit.
     split_search_s: float = 3.0
 
@@ -105,6 +110,9 @@ class Segmenter:
         self._model = model
         self.config = cfg = config or VadConfig()
         self._pad = cfg.speech_pad_ms * SAMPLE_RATE // 1000
+        self._short = cfg.short_speech_ms * SAMPLE_RATE // 1000
+        # Never more lead-in than the pre-roll the buffer keeps while silent.
+        self._short_pad = min(cfg.short_pad_ms, cfg.onset_lookback_ms + cfg.speech_pad_ms) * SAMPLE_RATE // 1000
         self._min_silence = cfg.min_silence_ms * SAMPLE_RATE // 1000
         self._min_speech = cfg.min_speech_ms * SAMPLE_RATE // 1000
         self._lookback = cfg.onset_lookback_ms * SAMPLE_RATE // 1000
@@ -213,7 +221,8 @@ class Segmenter:
 
     def _close(self, speech_end: int, out: list[Utterance]) -> None:
         if speech_end - self._speech_start >= self._min_speech:
-            audio = self._buffer_audio(self._speech_start - self._pad, min(self.position, speech_end + self._pad))
+            lead = self._short_pad if speech_end - self._speech_start < self._short else self._pad
+            audio = self._buffer_audio(self._speech_start - lead, min(self.position, speech_end + self._pad))
             out.append(Utterance(audio.copy(), self._speech_start, speech_end))
         self._speaking = False
         self._probs = []
