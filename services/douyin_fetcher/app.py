@@ -32,7 +32,14 @@ import orjson
 from pydantic import ValidationError
 
 from services.douyin_fetcher.account_commands import AccountCommands
-from services.douyin_fetcher.client import TRANSPORTS, ClientOptions, ClientState, Resume, RoomClient
+from services.douyin_fetcher.client import (
+    TRANSPORTS,
+    ClientOptions,
+    ClientState,
+    Resume,
+    RoomClient,
+    room_retry_policy,
+)
 from services.douyin_fetcher.ownership import RoomOwnership
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.assignments import Assignments, WorkItem
@@ -61,7 +68,6 @@ from shared.platforms.douyin.account import DouyinAccount, account_profile_dir, 
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import parse_room_ref
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
-from shared.retry import exponential
 
 __all__ = ["FetcherApp"]
 
@@ -211,7 +217,7 @@ class FetcherApp:
             live_id,
             session_id=item.id,
             options=client_options(config),
-            retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+            retry_policy=room_retry_policy(config),
             resume=resume,
             transport=transport,
         )
@@ -358,7 +364,7 @@ class FetcherApp:
                 live_id,
                 session_id=requested,
                 options=client_options(config),
-                retry_policy=exponential(base=config.retry_base, cap=config.retry_cap, jitter=0.3),
+                retry_policy=room_retry_policy(config),
                 transport=transport,
             )
         except BaseException:

@@ -43,6 +43,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from services.douyin_fetcher.browser_room import PageFault, PageOptions, RoomPage
 from services.douyin_fetcher.resolver import VerificationRequired
 from shared.browser import BrowserNotFound, BrowserOwner, BrowserStartError
+from shared.commands.douyin import RoomConfig
 from shared.events import new_msg_id, now_ms
 from shared.platforms.douyin.account import DouyinAccount, fetch_account_nickname
 from shared.platforms.douyin.constants import USER_AGENT
@@ -126,13 +127,24 @@ class Resume:
     gifts: Sequence[Sequence[Any]] = ()
 
 
+# One set of defaults: a room's tuning a caller may send (``RoomConfig``, the start_room command's model) is the
+# source; the client's options take theirs from it (tests/unit/douyin/test_option_defaults.py).
+_ROOM = RoomConfig()
+RETRY_JITTER = 0.3
+
+
+def room_retry_policy(config: RoomConfig = _ROOM) -> RetryPolicy:
+    """The reconnect backoff of a room with this ``config`` (the defaults' when none is given)."""
+    return exponential(base=config.retry_base, cap=config.retry_cap, jitter=RETRY_JITTER)
+
+
 @dataclass(slots=True)
 class ClientOptions:
-    heartbeat_interval: float = 10.0
-    stall_timeout: float = 60.0
+    heartbeat_interval: float = _ROOM.heartbeat_interval
+    stall_timeout: float = _ROOM.stall_timeout
     open_timeout: float = 10.0
     close_timeout: float = 2.0
-    device_blocked_backoff: float = 300.0
+    device_blocked_backoff: float = _ROOM.device_blocked_backoff
     ended_confirmations: int = 2  # consecutive "ended" answers before giving up on a reconnecting room
     user_agent: str = USER_AGENT
     max_frame_bytes: int = 8 * 1024 * 1024
@@ -213,7 +225,7 @@ class RoomClient:
         self._own_resolver = own_resolver
         self._signer = signer
         self._ws_url = ws_url
-        self._policy = retry_policy or exponential(base=1.0, cap=60.0, jitter=0.3)
+        self._policy = retry_policy or room_retry_policy()
         self._clock = clock
         self.options = options or ClientOptions()
         self.decoder = MessageDecoder(session_id, live_id, clock=clock)
