@@ -199,19 +199,30 @@ def run_up(settings: Settings, *, demo: bool = False, role: str = "all", out: Ca
     settings.ensure_dirs()
     lock = _InstanceLock(settings.run_dir / "launcher.lock")
     lock.acquire()
-    try:
+    try:  # one launcher per home: the lock is held until every child is stopped and every resource closed
         return _run_locked(settings, demo=demo, role=role, out=out)
     finally:
         lock.release()
 
 
 def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str], None]) -> int:
+    """Everything the instance lock covers (run_up holds it): check the ports, plan, supervise until asked to stop."""
+    _check_ports(settings, role)
+    settings, embedded, demo_plan = _plan(settings, demo=demo)
+    return _Run(settings, embedded, demo_plan, role=role, out=out).supervise()
+
+
+def _check_ports(settings: Settings, role: str) -> None:
     ports = [("gateway", settings.gateway_port)] if role == "all" else []
     for name, port in (*ports, ("streamcap", settings.streamcap_port)):
         if not _port_free(port):
             raise ConfigError(
                 f"端口 {port} 已被占用 (port {port} in use), needed by {name}: set TIMAO_{name.upper()}_PORT"
             )
+
+
+def _plan(settings: Settings, *, demo: bool) -> tuple[Settings, EmbeddedRedis | None, Demo | None]:
+    """The run's settings (Redis URL, the demo's overrides), the embedded Redis to start (if any) and the demo."""
     embedded: EmbeddedRedis | None = None
     redis_url = settings.redis_url
     if not redis_url:
@@ -223,136 +234,197 @@ def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str
 
         demo_plan = plan_demo(settings, ("redis",) if embedded else ())
     overrides = demo_plan.settings_overrides if demo_plan else {}
-    settings = settings.model_copy(update={"redis_url": redis_url, **overrides})
-    token = settings.resolve_token()
+    return settings.model_copy(update={"redis_url": redis_url, **overrides}), embedded, demo_plan
 
-    database_url = settings.effective_database_url
-    schema_ready = settings.run_dir / SCHEMA_READY_FILE
-    schema_ready.unlink(missing_ok=True)  # from an earlier run: this one has not migrated yet
-    status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))  # started once the children are
 
-    specs = build_specs(settings, embedded, demo_plan, role=role)
-    worker_id = settings.effective_worker_id
-    # Several launchers share one Redis on several machines: a worker's launcher state under its own key.
-    state_key = LAUNCHER_STATE_KEY if role == "all" else f"{LAUNCHER_STATE_KEY}:{worker_id}"
-    client = redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1)
-    changes: queue.SimpleQueue[tuple[str, State, State, str | None]] = queue.SimpleQueue()
+_Change = tuple[str, State, State, str | None]
+_Command = tuple[str, dict[str, Any], queue.SimpleQueue[dict[str, Any]]]
 
-    def on_change(child: Child, old: State, new: State) -> None:
-        changes.put((child.name, old, new, child.reason))
 
-    supervisor = Supervisor(
-        specs,
-        OsProcesses(settings.logs_dir, secrets=[token, *settings.known_secrets()]),
-        _probes(specs, client, worker_id),
-        base_env=settings.child_environment(PYTHONPATH=str(PROJECT_ROOT), **{SCHEMA_READY_ENV: str(schema_ready)}),
-        on_change=on_change,
-    )
-    commands: queue.SimpleQueue[tuple[str, dict[str, Any], queue.SimpleQueue[dict[str, Any]]]] = queue.SimpleQueue()
-    stopping = False
+class _Run:
+    """One launcher run on the main thread: the supervisor, its control socket, the status writer, the state key.
 
-    def handle_control(cmd: str, req: dict[str, Any]) -> dict[str, Any]:
+    The control server's thread reads the supervisor's snapshot and queues ``commands``; the supervisor's state
+    changes are queued in ``changes``; the loop (``supervise`` → ``_step``) alone acts on both.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedded: EmbeddedRedis | None,
+        demo_plan: Demo | None,
+        *,
+        role: str,
+        out: Callable[[str], None],
+    ) -> None:
+        self.settings = settings
+        self.role = role
+        self.out = out
+        self.demo_plan = demo_plan
+        self.redis_url = str(settings.redis_url)
+        self.token = settings.resolve_token()
+        self.schema_ready = settings.run_dir / SCHEMA_READY_FILE
+        self.schema_ready.unlink(missing_ok=True)  # from an earlier run: this one has not migrated yet
+        database_url = settings.effective_database_url
+        self.status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))  # started after the spawns
+
+        specs = build_specs(settings, embedded, demo_plan, role=role)
+        self.worker_id = settings.effective_worker_id
+        # Several launchers share one Redis on several machines: a worker's launcher state under its own key.
+        self.state_key = LAUNCHER_STATE_KEY if role == "all" else f"{LAUNCHER_STATE_KEY}:{self.worker_id}"
+        self.client = redis.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        self.changes: queue.SimpleQueue[_Change] = queue.SimpleQueue()
+        self.supervisor = Supervisor(
+            specs,
+            OsProcesses(settings.logs_dir, secrets=[self.token, *settings.known_secrets()]),
+            _probes(specs, self.client, self.worker_id),
+            base_env=settings.child_environment(
+                PYTHONPATH=str(PROJECT_ROOT), **{SCHEMA_READY_ENV: str(self.schema_ready)}
+            ),
+            on_change=self._on_change,
+        )
+        self.commands: queue.SimpleQueue[_Command] = queue.SimpleQueue()
+        self.stopping = False
+        self.announced = False
+        self.schema_announced = False
+        self.last_publish = 0.0
+        self.last_health = 0.0
+        self.control = ControlServer(settings.run_dir, self.token, self._handle_control)
+        self.control.start()
+        self._install_signals()
+
+    # -- other threads: they only queue -------------------------------------------------------------------------
+
+    def _on_change(self, child: Child, old: State, new: State) -> None:
+        self.changes.put((child.name, old, new, child.reason))
+
+    def _handle_control(self, cmd: str, req: dict[str, Any]) -> dict[str, Any]:
+        supervisor = self.supervisor
         if cmd == "status":
             return {
                 "pid": os.getpid(),
-                "role": role,
-                "worker_id": worker_id,
-                "home": str(settings.home),
-                "redis_url": redis_url,
-                "database_url": settings.effective_database_url,
-                "gateway": f"http://127.0.0.1:{settings.gateway_port}",
+                "role": self.role,
+                "worker_id": self.worker_id,
+                "home": str(self.settings.home),
+                "redis_url": self.redis_url,
+                "database_url": self.settings.effective_database_url,
+                "gateway": f"http://127.0.0.1:{self.settings.gateway_port}",
                 "services": supervisor.snapshot(),
             }
         if cmd in ("stop", "restart"):
             if cmd == "restart" and req.get("service") not in supervisor.children:
                 raise ValueError(f"no service {req.get('service')!r}; known: {', '.join(supervisor.order)}")
             reply: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-            commands.put((cmd, req, reply))
+            self.commands.put((cmd, req, reply))
             return reply.get(timeout=10)
         raise ValueError(f"unknown command {cmd!r}")
 
-    control = ControlServer(settings.run_dir, token, handle_control)
-    control.start()
+    def _install_signals(self) -> None:
+        def request_stop(signum: int, _frame: object) -> None:
+            self.stopping = True
 
-    def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, request_stop)
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, request_stop)
+    # -- the loop (main thread) ---------------------------------------------------------------------------------
 
-    out(f"TalkingCat 启动中 (starting) — home {settings.home}")
-    supervisor.start_all()
-    announced = schema_announced = False
-    last_publish = last_health = 0.0
-    try:
-        supervisor.tick()  # spawns Redis and every service that starts with it
-        # Then the migration, in the status writer's thread: its imports, under the GIL, would slow the spawns down.
-        status_db.start()
-        while not stopping:
-            if not schema_announced and status_db.ready.is_set():
-                if status_db.error is not None:
-                    raise status_db.error
-                schema_ready.touch()
-                schema_announced = True
-            supervisor.tick()
-            changed = False
-            while not changes.empty():
-                name, old, new, reason = changes.get()
-                changed = True
-                level = "ERROR" if new is State.FATAL else "WARNING" if new is State.BACKOFF else "INFO"
-                message = f"{old.value} → {new.value}" + (
-                    f": {reason}" if reason and new in (State.BACKOFF, State.FATAL) else ""
-                )
-                log.log(logging.getLevelName(level), "child=%s %s", name, message)
-                status_db.event(name, level, message)
-            while not commands.empty():
-                cmd, req, reply = commands.get()
-                if cmd == "stop":
-                    stopping = True
-                    reply.put({"stopping": True})
-                else:
-                    supervisor.restart(str(req["service"]))
-                    reply.put({"restarting": req["service"]})
-            now = time.monotonic()
-            if changed:
-                snapshot = supervisor.snapshot()
-                status_db.services(snapshot, _heartbeats(client, snapshot, worker_id))
-                if announced or any(i["status"] in ("backoff", "fatal") for i in snapshot.values()):
-                    out(format_table(snapshot))
-                elif supervisor.all_running():
-                    announced = True
-                    out(format_table(snapshot))
-                    if role == "all":
-                        _announce(settings, out)
-                    else:
-                        out(f"\n工作节点已就绪 (worker {worker_id} running) — logs: {settings.logs_dir}\n")
-                    if demo_plan is not None:
-                        _kick_off_demo(demo_plan, settings, out)
-            if now - last_publish >= STATE_PUBLISH_S:
-                last_publish = now
-                _publish_state(client, supervisor.snapshot(), worker_id, state_key)
-            if now - last_health >= HEALTH_ROW_S:
-                last_health = now
-                _health_rows(status_db, supervisor.snapshot())
-            time.sleep(TICK_S)
-        out("TalkingCat 正在停止 (stopping)…")
-        supervisor.stop_all()
-        snapshot = supervisor.snapshot()
-        status_db.services(snapshot, {})
-        out(format_table(snapshot))
+    def supervise(self) -> int:
+        """Start every child, tick until asked to stop, stop them; whatever happens, nothing is left running."""
+        self.out(f"TalkingCat 启动中 (starting) — home {self.settings.home}")
+        self.supervisor.start_all()
+        try:
+            self.supervisor.tick()  # spawns Redis and every service that starts with it
+            # Then the migration, in the status writer's thread: its imports, under the GIL, would slow the spawns.
+            self.status_db.start()
+            while not self.stopping:
+                self._step()
+                time.sleep(TICK_S)
+            return self._stop()
+        finally:
+            self._close()
+
+    def _step(self) -> None:
+        self._announce_schema()
+        self.supervisor.tick()
+        changed = self._log_changes()
+        self._serve_commands()
+        now = time.monotonic()
+        if changed:
+            self._on_changed()
+        if now - self.last_publish >= STATE_PUBLISH_S:
+            self.last_publish = now
+            _publish_state(self.client, self.supervisor.snapshot(), self.worker_id, self.state_key)
+        if now - self.last_health >= HEALTH_ROW_S:
+            self.last_health = now
+            _health_rows(self.status_db, self.supervisor.snapshot())
+
+    def _announce_schema(self) -> None:
+        """Once the migration is done, the schema-ready file lets the services that wait on the database go on."""
+        if self.schema_announced or not self.status_db.ready.is_set():
+            return
+        if self.status_db.error is not None:
+            raise self.status_db.error
+        self.schema_ready.touch()
+        self.schema_announced = True
+
+    def _log_changes(self) -> bool:
+        changed = False
+        while not self.changes.empty():
+            name, old, new, reason = self.changes.get()
+            changed = True
+            level = "ERROR" if new is State.FATAL else "WARNING" if new is State.BACKOFF else "INFO"
+            message = f"{old.value} → {new.value}" + (
+                f": {reason}" if reason and new in (State.BACKOFF, State.FATAL) else ""
+            )
+            log.log(logging.getLevelName(level), "child=%s %s", name, message)
+            self.status_db.event(name, level, message)
+        return changed
+
+    def _serve_commands(self) -> None:
+        while not self.commands.empty():
+            cmd, req, reply = self.commands.get()
+            if cmd == "stop":
+                self.stopping = True
+                reply.put({"stopping": True})
+            else:
+                self.supervisor.restart(str(req["service"]))
+                reply.put({"restarting": req["service"]})
+
+    def _on_changed(self) -> None:
+        """A child changed state: record the services, print the table, and announce the suite once all run."""
+        snapshot = self.supervisor.snapshot()
+        self.status_db.services(snapshot, _heartbeats(self.client, snapshot, self.worker_id))
+        if self.announced or any(i["status"] in ("backoff", "fatal") for i in snapshot.values()):
+            self.out(format_table(snapshot))
+        elif self.supervisor.all_running():
+            self.announced = True
+            self.out(format_table(snapshot))
+            if self.role == "all":
+                _announce(self.settings, self.out)
+            else:
+                self.out(f"\n工作节点已就绪 (worker {self.worker_id} running) — logs: {self.settings.logs_dir}\n")
+            if self.demo_plan is not None:
+                _kick_off_demo(self.demo_plan, self.settings, self.out)
+
+    def _stop(self) -> int:
+        self.out("TalkingCat 正在停止 (stopping)…")
+        self.supervisor.stop_all()
+        snapshot = self.supervisor.snapshot()
+        self.status_db.services(snapshot, {})
+        self.out(format_table(snapshot))
         return 0
-    finally:
-        if supervisor.live_pids():
-            supervisor.stop_all(timeout=5)
-        control.close()
-        status_db.close()
-        if status_db.engine is not None:
-            status_db.engine.dispose()
-        client.close()
-        out("TalkingCat 已停止 (stopped)")
+
+    def _close(self) -> None:
+        if self.supervisor.live_pids():
+            self.supervisor.stop_all(timeout=5)
+        self.control.close()
+        self.status_db.close()
+        if self.status_db.engine is not None:
+            self.status_db.engine.dispose()
+        self.client.close()
+        self.out("TalkingCat 已停止 (stopped)")
 
 
 def _migrated_engine(url: str) -> Engine:
