@@ -58,9 +58,7 @@ def check_against_truth(transcripts: list[dict[str, Any]], offset_ms: int = 0) -
     groups: list[list[dict[str, Any]]] = [[] for _ in truth]
     for t in transcripts:
         inside = [
-            i
-            for i, s in enumerate(truth)
-            if s["start_ms"] - TOLERANCE_MS <= t["start_ms"] - offset_ms <= s["end_ms"]
+            i for i, s in enumerate(truth) if s["start_ms"] - TOLERANCE_MS <= t["start_ms"] - offset_ms <= s["end_ms"]
         ]
         assert len(inside) == 1, (t, truth)
         groups[inside[0]].append(t)
