@@ -3,10 +3,17 @@ stretch's audio is the stream itself, pauses included."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 
 from services.ast.context import Stretcher, covers, split_text, text_units
+from services.ast.engines.base import Recognition
+from services.ast.pipeline import JobState
+from services.ast.sources import SourceEnd
 from services.ast.vad import Utterance
+from tests.unit.ast.test_ast_pipeline import FakeOpener, FakeStream, make_job, run_to_end
 
 RATE = 16_000
 
@@ -96,3 +103,57 @@ def test_a_stretch_text_far_too_short_for_its_speech_does_not_cover_it() -> None
     assert not covers("对。", whole)
     assert covers("这就是我，万人敬仰的太乙真人。你好，很高兴认识你。", whole)
     assert text_units("Thank you for the gift, 谢谢") == 7
+
+
+class StretchEngine:
+    """Reads two sentences from a stretch, one from an utterance alone; ``stops_early`` is Whisper stopping at the
+    first pause."""
+
+    name = "fake"
+    model_name = "fake-model"
+    context_window_s = 20.0
+
+    def __init__(self, *, stops_early: bool = False) -> None:
+        self.lengths: list[float] = []
+        self.stops_early = stops_early
+
+    def transcribe(self, audio: Any, *, language: str | None, prompt: str | None = None) -> Recognition:
+        self.lengths.append(len(audio) / RATE)
+        if len(audio) > 3 * RATE:
+            return Recognition("嗯。" if self.stops_early else "第一句话。第二句话说得长一些。", "zh", 0.8)
+        return Recognition(f"单独{len(self.lengths)}。", "zh", 0.8)
+
+    def close(self) -> None:
+        pass
+
+
+def _speech(background: float) -> bytes:
+    # Two "sentences" (loud noise for the fake VAD) of 1.0 s and 1.6 s over a background of the given amplitude.
+    rng = np.random.default_rng(2)
+    audio = rng.uniform(-background, background, 5 * RATE).astype(np.float32)
+    audio[RATE : 2 * RATE] = rng.uniform(-0.5, 0.5, RATE)
+    audio[int(2.5 * RATE) : int(4.1 * RATE)] = rng.uniform(-0.5, 0.5, int(1.6 * RATE))
+    return (audio * 32767).astype("<i2").tobytes()
+
+
+@pytest.mark.parametrize(
+    ("background", "stops_early", "calls", "texts"),
+    [
+        (0.04, False, 1, ["第一句话。", "第二句话说得长一些。"]),  # music-like bed, -22 dB: one decode
+        (0.04, True, 3, ["单独2。", "单独3。"]),  # the stretch's text is too short: each alone
+        (0.0005, False, 2, ["单独1。", "单独2。"]),  # quiet pauses: each alone
+    ],
+    ids=["background", "stopped-early", "quiet"],
+)
+async def test_a_file_job_decodes_stretches_where_there_is_a_background(
+    background: float, stops_early: bool, calls: int, texts: list[str]
+) -> None:
+    engine = StretchEngine(stops_early=stops_early)
+    emitted: list[dict[str, Any]] = []
+    opener = FakeOpener([FakeStream(_speech(background), SourceEnd(True))], live=False)
+    job = make_job(opener, emitted, engine=engine)  # type: ignore[arg-type]
+    assert await run_to_end(job) == JobState.FINISHED
+    assert len(engine.lengths) == calls
+    assert [t["text"] for t in emitted] == texts
+    # Each line keeps its own utterance's times.
+    assert [(round(t["start_ms"], -2), round(t["end_ms"], -2)) for t in emitted] == [(1000, 2000), (2500, 4100)]
