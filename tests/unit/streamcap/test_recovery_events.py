@@ -1,6 +1,6 @@
 """StreamCap's start-up recovery announces what it remuxes as the recorder does (a ``remuxed`` recording event per
-MP4, stored in the repository first), so the gateway writes those files' subtitles too (docs/contracts.md, Recording
-timelines). Real ffmpeg, journal, files and SQLite repository."""
+MP4, stored in the repository first), so the gateway writes those files' subtitles too
+(docs/contracts.md, "Recording timelines"). Real ffmpeg, journal, files and SQLite repository."""
 
 from __future__ import annotations
 
