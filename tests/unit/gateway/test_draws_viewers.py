@@ -131,14 +131,15 @@ def test_migration_fills_user_id_of_stored_comments(database_url: str) -> None:
     engine.dispose()
 
 
-def test_routes(tmp_path: Any, redis_url: str) -> None:
-    """The draw and viewer routes in the real gateway app: shapes of the contract, Chinese errors, 404s."""
+def test_routes(tmp_path: Any, redis_url: str, database_url: str) -> None:
+    """The draw and viewer routes in the real gateway app: shapes of the contract, Chinese errors, 404s (a NUL in an
+    id too, which PostgreSQL would refuse to compare)."""
     from fastapi.testclient import TestClient
 
     from services.gateway.app import create_app
     from shared.config import load_settings
 
-    settings = load_settings(home=tmp_path, redis_url=redis_url, token="t", streamcap_port=1)
+    settings = load_settings(home=tmp_path, redis_url=redis_url, token="t", streamcap_port=1, database_url=database_url)
     setup(settings.effective_database_url).dispose()
     auth = {"Authorization": "Bearer t"}
     with TestClient(create_app(settings), base_url="http://127.0.0.1:9019") as client:
@@ -156,6 +157,9 @@ def test_routes(tmp_path: Any, redis_url: str) -> None:
         assert report.status_code == 200 and "<h2>抽奖</h2>" in report.text
         assert str(draw["seed"]) in report.text and draw["winners"][0]["nickname"] in report.text
         assert client.get("/api/sessions/s1/draws/nope", headers=auth).status_code == 404
+        for path in ("/api/sessions/%00/draws/x", "/api/sessions/s1/draws/%00", "/api/sessions/%00/draws",
+                     "/api/viewers/%00"):  # fmt: skip
+            assert client.get(path, headers=auth).status_code == 404, path
         missing = client.post("/api/sessions/nope/draws", json=body, headers=auth)
         assert missing.status_code == 404 and "没有这个场次" in missing.text
         bad = client.post("/api/sessions/s1/draws", json={**body, "until_ms": T0 - 1}, headers=auth)

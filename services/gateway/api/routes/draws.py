@@ -87,7 +87,9 @@ async def list_draws(state: StateDep, session_id: SessionId) -> dict[str, Any]:
 async def get_draw(
     state: StateDep, session_id: SessionId, draw_id: Annotated[str, Path(max_length=32)]
 ) -> dict[str, Any]:
-    draw = None if "\x00" in draw_id else await asyncio.to_thread(_store(state).get, session_id, draw_id)
+    # PostgreSQL refuses a NUL in a query's text; no stored id holds one (fuzzing found the session id unchecked)
+    unstorable = "\x00" in session_id or "\x00" in draw_id
+    draw = None if unstorable else await asyncio.to_thread(_store(state).get, session_id, draw_id)
     if draw is None:
         raise HTTPException(404, f"没有这次抽奖 (no such draw): {draw_id}")
     return draw
