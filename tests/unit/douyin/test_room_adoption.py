@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest_asyncio
 
 from services.douyin_fetcher.app import FetcherApp
 from services.douyin_fetcher.client import ClientOptions, ClientState, Resume, RoomClient
@@ -28,16 +27,6 @@ from shared.retry import constant
 
 FAST = ClientOptions(heartbeat_interval=0.3, stall_timeout=1.5, open_timeout=3.0, device_blocked_backoff=0.2)
 FAST_CONFIG = {"heartbeat_interval": 0.3, "stall_timeout": 1.5, "retry_base": 0.1, "retry_cap": 0.5}
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDouyinServer]:
-    server = FakeDouyinServer(idle_timeout=5.0)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def script(web_rid: str, frames: int, *, pause: float = 0.02, end: bool = True) -> tuple[list[Any], set[str]]:

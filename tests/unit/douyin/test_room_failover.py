@@ -5,13 +5,11 @@ partition) the other adopts it from its last cursor, and the old owner's writes 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import pytest_asyncio
 
 from services.douyin_fetcher import ownership
 from services.douyin_fetcher.app import FetcherApp
@@ -24,16 +22,6 @@ from shared.workers import list_workers, pick_worker, register
 from tests.unit.douyin.test_room_adoption import FAST_CONFIG, script, until
 
 TTL_S = 1.2
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDouyinServer]:
-    server = FakeDouyinServer(idle_timeout=5.0)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.fixture(autouse=True)
