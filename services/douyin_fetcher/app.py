@@ -40,7 +40,6 @@ from services.douyin_fetcher.client import (
     RoomClient,
     room_retry_policy,
 )
-from services.douyin_fetcher.ownership import RoomOwnership
 from services.douyin_fetcher.rooms import RoomManager, UnknownSession
 from shared.assignments import Assignments, WorkItem
 from shared.browser import BrowserOwner
@@ -64,6 +63,7 @@ from shared.commands.douyin import (
 )
 from shared.config import Settings
 from shared.errors import BusError, CommandError
+from shared.ownership import WorkOwnership
 from shared.platforms.douyin.account import DouyinAccount, account_profile_dir, load_account
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import parse_room_ref
@@ -96,7 +96,7 @@ class FetcherApp:
         self._bus: Bus | None = None
         self._rooms: RoomManager | None = None
         self._work: Assignments | None = None
-        self._own: RoomOwnership | None = None  # the rooms' leases, adoption, the registry (ownership.py)
+        self._own: WorkOwnership | None = None  # the rooms' leases, adoption, the registry (shared/ownership.py)
         self._drops: set[asyncio.Task[None]] = set()
         self.worker_id = settings.effective_worker_id
         self.adopted = 0
@@ -117,7 +117,7 @@ class FetcherApp:
             account=self.account,
         )
         self.worker_id = bus.worker_id or self.worker_id
-        self._own = RoomOwnership(
+        self._own = WorkOwnership(
             bus.redis,
             self._work,
             worker_id=self.worker_id,
@@ -125,6 +125,7 @@ class FetcherApp:
             ttl_s=self.settings.worker_lease_ttl_s,
             adopt=self._resume,
             on_lost=self._lease_lost,
+            noun="room",
         )
         bus.on_fenced_out = self._fenced_out
         self._own.start()  # adopts at once what is assigned and unowned (or left by this worker's last process)

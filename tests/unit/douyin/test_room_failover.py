@@ -11,9 +11,9 @@ from typing import Any
 import orjson
 import pytest
 
-from services.douyin_fetcher import ownership
 from services.douyin_fetcher.app import FetcherApp
 from services.douyin_fetcher.fake_server import FakeDouyinServer, load_scenario
+from shared import ownership
 from shared.assignments import Assignments
 from shared.bus import EVENTS_STREAM, Bus
 from shared.commands.douyin import StartRoom

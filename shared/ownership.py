@@ -1,12 +1,14 @@
-"""Which rooms this fetcher runs: a lease per room (``shared/leases.py``), adoption of unowned rooms, and this
-worker's record in the registry (``shared/workers.py``). docs/contracts.md, "Workers on several machines".
+"""Which work items a worker's service runs: a lease per item (``shared/leases.py``), adoption of unowned items,
+and this worker's record in the registry (``shared/workers.py``). docs/contracts.md, "Workers on several machines".
 
-Every assigned room (``shared/assignments.py``) is run by the worker that holds its lease. Every ``ADOPT_EVERY_S``
-each fetcher lists the assigned rooms and takes those nobody holds (their worker stopped, died or was cut off, and
-the lease expired), up to its capacity and, while other workers are live, up to its fair share of all rooms, so a
-dead worker's rooms spread over the others. A room placed on a given worker (``worker_id`` in its spec) waits
-``GRACE_S`` for that worker before another takes it. A lease this process's own worker left (the launcher restarted
-this fetcher after a crash) is taken at once. The adopted room resumes from its recorded progress (the cursor).
+One way for every kind of work spread over workers (the fetcher's rooms today; recordings and transcription jobs
+use the same class). Every assigned item (``shared/assignments.py``) is run by the worker that holds its lease.
+Every ``ADOPT_EVERY_S`` each service lists the assigned items and takes those nobody holds (their worker stopped,
+died or was cut off, and the lease expired), up to its capacity and, while other workers are live, up to its fair
+share of all items, so a dead worker's work spreads over the others. An item placed on a given worker (``worker_id``
+in its spec) waits ``GRACE_S`` for that worker before another takes it. A lease this process's own worker left (the
+launcher restarted the service after a crash) is taken at once. The adopted item resumes from its recorded progress
+(a room's cursor, a recording's segment).
 """
 
 from __future__ import annotations
@@ -26,18 +28,18 @@ from shared.bus import TRANSIENT, Fence
 from shared.leases import LeaseKeeper, Leases, OnLost, owner_id, worker_of
 from shared.workers import list_workers, register, unregister
 
-__all__ = ["ADOPT_EVERY_S", "GRACE_S", "RoomOwnership"]
+__all__ = ["ADOPT_EVERY_S", "GRACE_S", "WorkOwnership"]
 
 log = logging.getLogger(__name__)
 
 ADOPT_EVERY_S = 2.0
 REGISTER_EVERY_S = 1.0
-GRACE_S = 5.0  # an unowned room placed on a live worker waits this long for it; past it, fair share is lifted too
+GRACE_S = 5.0  # an unowned item placed on a live worker waits this long for it; past it, fair share is lifted too
 
 Adopt = Callable[[WorkItem], Awaitable[bool]]
 
 
-class RoomOwnership:
+class WorkOwnership:
     def __init__(
         self,
         redis: aioredis.Redis,
@@ -49,6 +51,7 @@ class RoomOwnership:
         adopt: Adopt,
         on_lost: OnLost,
         clock: Callable[[], float] = time.monotonic,
+        noun: str = "item",
     ) -> None:
         self._redis = redis
         self._work = work
@@ -62,28 +65,29 @@ class RoomOwnership:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self.adopted = 0
+        self._noun = noun  # for the logs: "room", "recording", "job"
 
-    # -- one room -------------------------------------------------------------------------------------
+    # -- one item -------------------------------------------------------------------------------------
 
-    def fence(self, session_id: str) -> Fence | None:
-        lease = self.keeper.held(session_id)
+    def fence(self, item_id: str) -> Fence | None:
+        lease = self.keeper.held(item_id)
         return lease.fence if lease is not None else None
 
     @property
     def full(self) -> bool:
         return len(self.keeper) >= self.capacity
 
-    async def claim(self, session_id: str) -> bool:
-        """Take the lease of a room just assigned here (``start_room``)."""
-        return await self.keeper.acquire(session_id) is not None
+    async def claim(self, item_id: str) -> bool:
+        """Take the lease of an item just assigned here (a room's ``start_room``)."""
+        return await self.keeper.acquire(item_id) is not None
 
-    async def release(self, session_id: str) -> None:
-        await self.keeper.release(session_id)
+    async def release(self, item_id: str) -> None:
+        await self.keeper.release(item_id)
 
     # -- adoption -------------------------------------------------------------------------------------
 
     async def adopt_pass(self) -> int:
-        """Take the unowned rooms this worker should run, and resume each. Answers how many were adopted."""
+        """Take the unowned items this worker should run, and resume each. Answers how many were adopted."""
         items = await self._work.list()
         held = set(self.keeper.items)
         candidates = [i for i in items if i.id not in held]
@@ -108,7 +112,7 @@ class RoomOwnership:
         live.add(self.worker_id)
         share = math.ceil(len(items) / len(live))
         adopted = 0
-        # Rooms placed here first, then the oldest assignments.
+        # Items placed here first, then the oldest assignments.
         free.sort(key=lambda i: (i.spec.get("worker_id") != self.worker_id, i.assigned_at_ms, i.id))
         mine_ids = {i.id for i in mine}
         for item in [*mine, *free]:
@@ -127,7 +131,7 @@ class RoomOwnership:
             try:
                 started = await self._adopt(item)
             except Exception:
-                log.exception("session %s: adoption failed", item.id)
+                log.exception("%s %s: adoption failed", self._noun, item.id)
                 started = False
             if started:
                 adopted += 1
@@ -135,7 +139,7 @@ class RoomOwnership:
                 await self.keeper.release(item.id)
         if adopted:
             self.adopted += adopted
-            log.info("adopted %d room(s); this worker runs %d", adopted, len(self.keeper))
+            log.info("adopted %d %s(s); this worker runs %d", adopted, self._noun, len(self.keeper))
         return adopted
 
     # -- the loop -------------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class RoomOwnership:
 
     def start(self) -> None:
         self.keeper.start()
-        self._task = asyncio.create_task(self._run(), name="douyin-ownership")
+        self._task = asyncio.create_task(self._run(), name=f"{self._work.service}-ownership")
 
     async def stop_adopting(self) -> None:
         self._stop.set()
@@ -171,7 +175,7 @@ class RoomOwnership:
             self._task = None
 
     async def close(self) -> None:
-        """After the rooms were suspended: give every lease back (another worker may take them at once) and leave
+        """After the work was suspended: give every lease back (another worker may take them at once) and leave
         the registry."""
         await self.stop_adopting()
         await self.keeper.stop()
