@@ -57,6 +57,8 @@ class RecordingRow(Base):
     restarts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The worker that runs it, or ran its last segment (several machines); NULL on one machine before 0006.
+    worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     files: Mapped[list[RecordingFileRow]] = relationship(
         back_populates="recording", cascade="all, delete-orphan", order_by="RecordingFileRow.path"
@@ -75,6 +77,8 @@ class RecordingFileRow(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     duration: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    # The worker whose disk holds the file (a recording continued elsewhere has files on two machines).
+    worker_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
     recording: Mapped[RecordingRow] = relationship(back_populates="files")
 
