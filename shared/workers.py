@@ -98,7 +98,8 @@ async def list_workers(
 
 def _merge(worker_id: str, raw: dict[Any, Any], now: float, stale_s: float) -> dict[str, Any] | None:
     view: dict[str, Any] = {"worker_id": worker_id, "host": "", "rooms": [], "recordings": [], "jobs": [],
-                            "heartbeat_at": None, "capacity": 0, "services": []}  # fmt: skip
+                            "heartbeat_at": None, "capacity": 0, "services": [],
+                            "capacity_of": {}}  # fmt: skip
     latest = 0.0
     for name, value in raw.items():
         service = name.decode() if isinstance(name, bytes) else str(name)
@@ -114,6 +115,7 @@ def _merge(worker_id: str, raw: dict[Any, Any], now: float, stale_s: float) -> d
         field = WORK_FIELD.get(service)
         if field:
             view[field] = sorted(str(w) for w in record.get("work") or [])
+        view["capacity_of"][service] = int(record.get("capacity") or 0)  # each service's own cap, for placement
         if service == "douyin_fetcher":
             view["capacity"] = int(record.get("capacity") or 0)
         latest = max(latest, ts)
@@ -124,14 +126,22 @@ def _merge(worker_id: str, raw: dict[Any, Any], now: float, stale_s: float) -> d
     return view
 
 
-def pick_worker(workers: list[dict[str, Any]], requested: str | None = None) -> str:
-    """Where a new room goes: the worker asked for (it must be live), else the one with the most free capacity
-    (ties: fewer rooms, then the id). Raises NoSuchWorker when there is none."""
+def pick_worker(
+    workers: list[dict[str, Any]], requested: str | None = None, *, service: str = "douyin_fetcher"
+) -> str:
+    """Where a new room (or, with ``service``, recording or job) goes: the worker asked for (it must be live), else
+    the one with the most free capacity of that service (ties: less work, then the id). Raises NoSuchWorker when
+    there is none."""
     if requested:
         if any(w["worker_id"] == requested for w in workers):
             return requested
         raise NoSuchWorker(f"没有这个工作节点 (no live worker {requested!r})")
     if not workers:
         raise NoSuchWorker("没有可用的工作节点 (no live worker)")
-    best = max(workers, key=lambda w: (w["capacity"] - len(w["rooms"]), -len(w["rooms"]), w["worker_id"]))
-    return str(best["worker_id"])
+    field = WORK_FIELD[service]
+
+    def free(w: dict[str, Any]) -> tuple[int, int, str]:
+        capacity = w.get("capacity_of", {}).get(service, w["capacity"] if service == "douyin_fetcher" else 0)
+        return int(capacity) - len(w[field]), -len(w[field]), w["worker_id"]
+
+    return str(max(workers, key=free)["worker_id"])
