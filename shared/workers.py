@@ -126,9 +126,7 @@ def _merge(worker_id: str, raw: dict[Any, Any], now: float, stale_s: float) -> d
     return view
 
 
-def pick_worker(
-    workers: list[dict[str, Any]], requested: str | None = None, *, service: str = "douyin_fetcher"
-) -> str:
+def pick_worker(workers: list[dict[str, Any]], requested: str | None = None, *, service: str = "douyin_fetcher") -> str:
     """Where a new room (or, with ``service``, recording or job) goes: the worker asked for (it must be live), else
     the one with the most free capacity of that service (ties: less work, then the id). Raises NoSuchWorker when
     there is none."""
