@@ -4,6 +4,11 @@ The optional first line ``{"room": {...}}`` describes the room (``web_rid``, ``r
 ``live``). Every other line is a step ``{"op": ...}``:
 
 traffic   ``frame``        ``{"events": [EVENT...], "gzip": true, "need_ack": true}`` — one PushFrame (see builders.py)
+          ``steady``       ``{"rate": 5, "seconds": 60, "per_frame": 1, "base_msg_id": N, "prefix": "steady"}`` —
+                             chats at a steady rate for that long (paced from the first connection; what falls due
+                             while no client is connected goes out once one is), each stamped with the instant its
+                             frame was built: content ``"<prefix> <n> @<time_ns>"``, msg id ``base_msg_id + n``.
+                             Stops early when the room is asked to finish (``POST /__fake__/finish``)
           ``sleep``        ``{"s": 0.2}``
           ``replay``       ``{"n": 5}`` — send the last n messages again in a new frame (server replay after reconnect)
           ``dup_frame``    — send the previous frame's exact bytes again
@@ -41,6 +46,7 @@ __all__ = ["OPS", "Scenario", "load_scenario"]
 OPS = frozenset(
     {
         "frame",
+        "steady",
         "sleep",
         "replay",
         "dup_frame",

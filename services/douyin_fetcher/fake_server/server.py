@@ -39,9 +39,9 @@ from websockets.http11 import Request, Response
 from websockets.protocol import Protocol
 
 from services.douyin_fetcher.fake_server import pages
-from services.douyin_fetcher.fake_server.builders import MessageFactory
+from services.douyin_fetcher.fake_server.builders import MessageFactory, SpecError
 from services.douyin_fetcher.fake_server.login import DEFAULT_NICKNAME, Sessions, cookie_value
-from services.douyin_fetcher.fake_server.scenario import Scenario
+from services.douyin_fetcher.fake_server.scenario import Scenario, load_scenario
 from services.douyin_fetcher.fake_server.signing import a_bogus_ok, expected_signature
 from shared.platforms.douyin.errors import FrameError
 from shared.platforms.douyin.frames import (
@@ -209,6 +209,8 @@ class FakeRoom:
         self.task: asyncio.Task[None] | None = None
         self.errors: list[str] = []
         self._replay: list[pb.Message] = []  # unacked messages of a lost connection, sent first on the next one
+        self.finishing = asyncio.Event()  # a steady step stops early once set (POST /__fake__/finish)
+        self.steady_sent = 0  # chats the room's steady steps have put on the wire
 
     # ------------------------------------------------------------ connections
 
@@ -396,6 +398,34 @@ async def _wait_acks(room: FakeRoom, step: Mapping[str, Any]) -> None:
     await room.wait_acks(await room.active(), float(step.get("timeout", 5.0)))
 
 
+async def _steady(room: FakeRoom, step: Mapping[str, Any]) -> None:
+    rate = float(step.get("rate", 5.0))
+    per_frame = max(1, int(step.get("per_frame", 1)))
+    total = int(rate * float(step.get("seconds", 60.0)))
+    base = step.get("base_msg_id")
+    prefix = str(step.get("prefix", "steady"))
+    if rate <= 0:
+        raise ValueError(f"steady rate must be positive, got {rate}")
+    await room.active()  # the schedule starts with the first connection
+    start = time.perf_counter()
+    sent = 0
+    while sent < total and not room.finishing.is_set():
+        delay = start + sent / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+            continue
+        conn = await room.active()
+        stamp = time.time_ns()  # the frame is built and sent right away: its chats' send time
+        events = [
+            {"kind": "chat", "user": {"id": 10_000_000 + n % 97, "nickname": f"观众{n % 97}"},
+             "content": f"{prefix} {n} @{stamp}", **({"msg_id": int(base) + n} if base is not None else {})}
+            for n in range(sent, min(sent + per_frame, total))
+        ]  # fmt: skip
+        await room._send(conn, [room.factory.build(e) for e in events])
+        sent += len(events)
+        room.steady_sent += len(events)
+
+
 def _raw_frame(conn: _Conn, payload: bytes) -> bytes:
     frame = pb.PushFrame(
         seq_id=conn.next_seq(),
@@ -475,6 +505,7 @@ STEP_HANDLERS: dict[str, StepHandler] = {
     "set_live": _set_live,
     "reject": _reject,
     "frame": _frame,
+    "steady": _steady,
     "replay": _replay,
     "dup_frame": _dup_frame,
     "wait_acks": _wait_acks,
@@ -689,6 +720,8 @@ class FakeDouyinServer:
             return self._enter(query, cookie, user_agent)
         if path == FETCH_PATH:
             return self._fetch(parse_query(query), account is not None)
+        if path == "/__fake__/rooms":
+            return self._json({"rooms": self.rooms_summary(), "observed": self.observed.summary()})
         if path == "/webcast/user/me/":
             return self._json(pages.account_answer(account.user_id if account else None, nickname))
         if path == "/webcast/room/reflow/info/":
@@ -766,7 +799,35 @@ class FakeDouyinServer:
         if path == "/__fake__/verification":
             self.verification = bool(data.get("on", True))
             return self._json({"ok": True, "on": self.verification})
+        if path == "/__fake__/scenario":
+            return self._load_posted(data)
+        if path == "/__fake__/finish":
+            names = data.get("web_rids")
+            finished = [r for w, r in self.rooms.items() if names is None or w in names]
+            for room in finished:
+                room.finishing.set()
+            return self._json({"ok": True, "rooms": len(finished)})
         return self._respond(404, "not found", "text/plain; charset=utf-8")
+
+    def _load_posted(self, data: dict[str, Any]) -> Response:
+        """``POST /__fake__/scenario`` ``{"room": {...}, "steps": [...]}``: play a scenario in a server that runs in
+        another process (a benchmark's)."""
+        steps = data.get("steps")
+        if not isinstance(steps, list):
+            return self._json({"ok": False, "error": "steps 必须是列表 (steps must be a list)"}, status=400)
+        items: list[Any] = [{"room": data["room"]}] if isinstance(data.get("room"), dict) else []
+        try:
+            room = self.load_scenario(load_scenario([*items, *steps]))
+        except SpecError as exc:
+            return self._json({"ok": False, "error": str(exc)}, status=400)
+        return self._json({"ok": True, "web_rid": room.info.web_rid, "room_id": room.info.room_id})
+
+    def rooms_summary(self) -> dict[str, Any]:
+        """``GET /__fake__/rooms``: per room, the chats its steady steps sent, whether its script is done, errors."""
+        return {
+            web_rid: {"steady_sent": r.steady_sent, "done": r.done.is_set(), "errors": r.errors}
+            for web_rid, r in self.rooms.items()
+        }
 
     def _issue_nonce(self) -> str:
         nonce = pages.new_nonce()
