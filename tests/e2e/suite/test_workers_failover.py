@@ -2,8 +2,8 @@
 
 One suite (`timao up`: gateway and its own workers) and three more worker groups (`timao up --role worker`, each
 with its own TIMAO_HOME and worker id) over one real Redis (the harness's private one) and a fresh PostgreSQL
-database; ROOMS rooms on the fake Douyin server, each a scripted live of chats. The rooms spread over the workers by
-free capacity. Then:
+database; 24 rooms (200 in the scale test) on the fake Douyin server, each a scripted live of chats. The rooms
+spread over the workers by free capacity. Then:
 
 - kill -9 one worker group (its fetcher first): its rooms are adopted by the others and flow again within 15 s;
 - freeze another group (SIGSTOP) past its lease: its rooms move; on SIGCONT it drops them and writes nothing more
@@ -20,6 +20,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,21 +42,33 @@ from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite, eventua
 
 pytestmark = pytest.mark.e2e
 
-ROOMS = int(os.environ.get("TIMAO_TEST_WORKER_ROOMS", "24"))
-FRAMES = 500  # chats per room, one a frame
-PAUSE_S = 0.1  # between frames: a room's script lasts FRAMES × PAUSE_S of connected time
 FAILOVER_S = 15.0
 
 
-def scripted(web_rid: str, base: int) -> tuple[list[dict[str, Any]], set[str]]:
+@dataclass(frozen=True)
+class Scale:
+    """How many rooms, and each room's script: ``frames`` chats, one a frame, ``pause_s`` apart (a script lasts
+    frames × pause_s of connected time: it waits while its room has no connection)."""
+
+    rooms: int
+    frames: int
+    pause_s: float
+    connect_s: float = 60.0  # for every room to be connected, at the start and after each move
+    end_s: float = 240.0  # for every live to end after the gateway restart
+
+
+SMALL = Scale(rooms=int(os.environ.get("TIMAO_TEST_WORKER_ROOMS", "24")), frames=500, pause_s=0.1)
+
+
+def scripted(web_rid: str, base: int, scale: Scale) -> tuple[list[dict[str, Any]], set[str]]:
     steps: list[dict[str, Any]] = [{"room": {"web_rid": web_rid, "title": f"房间 {web_rid}"}}]
     truth: set[str] = set()
-    for i in range(FRAMES):
+    for i in range(scale.frames):
         msg_id = base + i
         truth.add(str(msg_id))
         steps.append({"op": "frame", "events": [{"kind": "chat", "user": {"id": 10 + i % 7, "nickname": f"观众{i % 7}"},
                                                  "content": f"第{i}条", "msg_id": msg_id}]})  # fmt: skip
-        steps.append({"op": "sleep", "s": PAUSE_S})
+        steps.append({"op": "sleep", "s": scale.pause_s})
     steps.append({"op": "end"})
     return steps, truth
 
@@ -76,7 +89,13 @@ def fake() -> Iterator[FakeDouyinThread]:
 def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
     fake: FakeDouyinThread, private_redis: RedisServer, postgres_url: str, tmp_path: Path
 ) -> None:
-    redis_url, database_url = private_redis.url, postgres_url
+    spread_fail_over_and_fence(fake, private_redis.url, postgres_url, tmp_path, SMALL)
+
+
+def spread_fail_over_and_fence(
+    fake: FakeDouyinThread, redis_url: str, database_url: str, tmp_path: Path, scale: Scale
+) -> None:
+    """The scenario of the module's docstring, at ``scale``."""
     engine = make_engine(database_url)
     upgrade_to_head(engine)  # the schema is there before several launchers start
     engine.dispose()
@@ -108,9 +127,9 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
         eventually(live_workers, lambda ws: {"main", "w1", "w2", "w3"} <= set(ws), 30, "four workers registered")
 
         sessions: dict[str, str] = {}
-        for n in range(ROOMS):
+        for n in range(scale.rooms):
             web_rid = f"5{n:011d}"
-            steps, truth[web_rid] = scripted(web_rid, 8_100_000_000_000_000_000 + n * 10_000)
+            steps, truth[web_rid] = scripted(web_rid, 8_100_000_000_000_000_000 + n * 10_000, scale)
             rooms[web_rid] = fake.load(load_scenario(steps))
             answer = api.post("/api/douyin/start", json={"live_id": web_rid, "config": FAST_ROOM_CONFIG})
             assert answer.status_code == 200, answer.text
@@ -124,7 +143,7 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
             status = api.get("/api/douyin/status").json()["sessions"]
             return {s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"}
 
-        spread = eventually(placement, lambda p: set(p) == set(sessions), 60, "every room connected")
+        spread = eventually(placement, lambda p: set(p) == set(sessions), scale.connect_s, "every room connected")
         counts = {wid: list(spread.values()).count(wid) for wid in ("main", "w1", "w2", "w3")}
         assert max(counts.values()) - min(counts.values()) <= 1, counts  # spread evenly
 
@@ -197,7 +216,12 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
         assert {s: w for s, w in same.items() if s in before} == {s: before[s] for s in same if s in before}
 
         # -- every scripted chat stored exactly once.
-        eventually(lambda: sum(r.done.is_set() for r in rooms.values()), lambda n: n == ROOMS, 240, "every live ended")
+        eventually(
+            lambda: sum(r.done.is_set() for r in rooms.values()),
+            lambda n: n == scale.rooms,
+            scale.end_s,
+            "every live ended",
+        )
         engine = make_engine(database_url)
         try:
 
@@ -209,12 +233,14 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
                     out.setdefault(session_id, []).append(msg_id)
                 return out
 
-            got = eventually(stored, lambda g: sum(map(len, g.values())) >= ROOMS * FRAMES, 60, "every chat stored")
+            got = eventually(
+                stored, lambda g: sum(map(len, g.values())) >= scale.rooms * scale.frames, 60, "every chat stored"
+            )
             for session_id, web_rid in sessions.items():
                 ids = got.get(session_id, [])
                 assert len(ids) == len(set(ids)) and set(ids) == truth[web_rid], (web_rid, len(ids))
             with Session(engine) as s:
-                assert s.scalar(select(func.count()).select_from(CommentData)) == ROOMS * FRAMES
+                assert s.scalar(select(func.count()).select_from(CommentData)) == scale.rooms * scale.frames
         finally:
             engine.dispose()
     finally:
