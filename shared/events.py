@@ -52,6 +52,7 @@ class EventType(StrEnum):
     TRANSCRIPT = "transcript"
     RECORDING = "recording"
     SERVICE = "service"
+    AST_JOB = "ast_job"  # a transcription job changed state (services/ast/pipeline.py JOB_MOVES)
     # The gateway's once-a-second show totals, only on /ws: never on the durable log, never stored.
     STATS = "stats"
 
@@ -140,6 +141,12 @@ class ServiceData(_Data):
     state: str
 
 
+class AstJobData(_Data):
+    state: str
+    previous: str | None = None
+    worker_id: str = ""
+
+
 class StatsData(_Data):
     """The show so far, from the stored aggregates: sums since the start (comments, likes, gifts, diamonds, ...,
     ``chatters`` distinct, ``peak_online`` and the latest ``online``), and the latest minute's counts (``t`` its
@@ -164,6 +171,7 @@ DATA_MODELS: dict[EventType, type[_Data]] = {
     EventType.TRANSCRIPT: TranscriptData,
     EventType.RECORDING: RecordingData,
     EventType.SERVICE: ServiceData,
+    EventType.AST_JOB: AstJobData,
     EventType.STATS: StatsData,
 }
 

@@ -45,6 +45,7 @@ __all__ = ["AstApp"]
 log = logging.getLogger(__name__)
 
 TRANSCRIPT_FIELDS = ("text", "start_ms", "end_ms", "confidence", "language")
+JOB_EVENT_FIELDS = ("state", "previous", "source", "last_error")
 # Jobs that ended by themselves no longer need their assignment; stop_job removed it already.
 _RELEASED = (JobState.FINISHED, JobState.FAILED)
 
@@ -69,9 +70,11 @@ class AstApp:
         self.comments_live = False  # the live feed's subscription is confirmed
         self._closing = False
         self.adopted = 0
+        self.worker_id = settings.effective_worker_id
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
+        self.worker_id = bus.worker_id or self.worker_id
         self._work = Assignments(bus.redis, self.name)
         self._jobs = JobManager(
             models_dir=self.settings.models_dir,
@@ -79,6 +82,7 @@ class AstApp:
             resolve_session=self._resolve_session,
             clips_dir=self.settings.home / "transcripts",
             on_finished=self._on_finished,
+            on_state=self._on_state,
             **self._job_options,
         )
         self._adopter = asyncio.create_task(self._adopt(), name="ast-adopt")
@@ -172,6 +176,16 @@ class AstApp:
         )
         session_id = transcript["session_id"]
         event = LiveEvent.build(EventType.TRANSCRIPT, session_id, data, live_id=self._live_ids.get(session_id, ""))
+        await self._bus.publish(event)
+
+    async def _on_state(self, status: dict[str, Any]) -> None:
+        """Every state change of a job goes out as an ``ast_job`` event of its session (docs/contracts.md)."""
+        if self._bus is None:
+            return
+        session_id = str(status["session_id"])
+        data = {key: status.get(key) for key in JOB_EVENT_FIELDS}
+        data["worker_id"] = self.worker_id
+        event = LiveEvent.build(EventType.AST_JOB, session_id, data, live_id=self._live_ids.get(session_id, ""))
         await self._bus.publish(event)
 
     async def _resolve_session(self, session_id: str) -> str:

@@ -44,8 +44,9 @@ from services.ast.prompt import PromptBuilder
 from services.ast.sources import BYTES_PER_SECOND, SourceOpener
 from services.ast.vad import Segmenter, Utterance, VadConfig
 from shared.retry import GivingUpPolicy, exponential, limited
+from shared.states import IllegalTransition, Transitions
 
-__all__ = ["Emit", "JobState", "StateCallback", "TranscriptionJob"]
+__all__ = ["JOB_MOVES", "Emit", "JobState", "StateCallback", "TranscriptionJob"]
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +80,27 @@ class JobState(StrEnum):
         return self in (JobState.FINISHED, JobState.STOPPED, JobState.FAILED)
 
 
-_ALLOWED: dict[JobState, frozenset[JobState]] = {
-    JobState.STARTING: frozenset(
-        {JobState.RUNNING, JobState.RECONNECTING, JobState.STOPPING, JobState.FINISHED, JobState.FAILED}
-    ),
-    JobState.RUNNING: frozenset({JobState.RECONNECTING, JobState.STOPPING, JobState.FINISHED, JobState.FAILED}),
-    JobState.RECONNECTING: frozenset({JobState.RUNNING, JobState.STOPPING, JobState.FAILED}),
-    JobState.STOPPING: frozenset({JobState.STOPPED, JobState.FAILED}),
-    JobState.FINISHED: frozenset(),
-    JobState.STOPPED: frozenset(),
-    JobState.FAILED: frozenset(),
-}
+# The job's legal moves (shared/states.py): any other move raises IllegalTransition, logged where it happens.
+JOB_MOVES: Transitions[JobState] = Transitions(
+    {
+        JobState.STARTING: {
+            JobState.RUNNING,
+            JobState.RECONNECTING,
+            JobState.STOPPING,
+            JobState.FINISHED,
+            JobState.FAILED,
+        },
+        JobState.RUNNING: {JobState.RECONNECTING, JobState.STOPPING, JobState.FINISHED, JobState.FAILED},
+        # A finite source that gave nothing more after a failed open ends there.
+        JobState.RECONNECTING: {JobState.RUNNING, JobState.STOPPING, JobState.FINISHED, JobState.FAILED},
+        JobState.STOPPING: {JobState.STOPPED, JobState.FAILED},
+        JobState.FINISHED: set(),
+        JobState.STOPPED: set(),
+        JobState.FAILED: set(),
+    }
+)
+# What the source thread reports (audio flows, the source dropped) no longer moves a job that was asked to stop.
+_SOURCE_NEWS = frozenset({JobState.RUNNING, JobState.RECONNECTING})
 
 _END = object()
 _FORGET = object()  # queued after a source drop: the prompt forgets the previous text from there on
@@ -205,10 +216,12 @@ class TranscriptionJob:
 
     def stop(self) -> None:
         """Ask the job to stop; returns at once. The utterance being transcribed finishes, the queue is dropped."""
-        if self._state.done or self._stop.is_set():
-            return
-        self._stop.set()
-        self._set_state(JobState.STOPPING)
+        with self._state_lock:  # the stop and its move at once: _finish must never see one without the other
+            if self._state.done or self._stop.is_set():
+                return
+            self._stop.set()
+            old, self._state = self._state, JOB_MOVES.move(self._label, self._state, JobState.STOPPING)
+        self._announce(old, JobState.STOPPING)
         self._opener.interrupt()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -225,18 +238,21 @@ class TranscriptionJob:
         self._prompt.add_products(names)
 
     def _set_state(self, new: JobState) -> bool:
+        """Move to ``new``; False when it is the current state, or source news after a stop was asked for. A move
+        JOB_MOVES does not list raises IllegalTransition (a bug: the thread that made it logs it and fails)."""
         with self._state_lock:
             old = self._state
-            if new == old:
+            if new == old or (new in _SOURCE_NEWS and self._stop.is_set()):
                 return False
-            if new not in _ALLOWED[old]:
-                log.debug("%s ignoring state change %s -> %s", self._label, old, new)
-                return False
-            self._state = new
+            self._state = JOB_MOVES.move(self._label, old, new)
+        self._announce(old, new)
+        return True
+
+    def _announce(self, old: JobState, new: JobState) -> None:
+        """Log a change and hand the job's status, with the state it left (``previous``), to ``on_state``."""
         log.info("%s state %s -> %s", self._label, old, new)
         if self._on_state is not None:
-            self._call_soon(self._on_state(self.status()))
-        return True
+            self._call_soon(self._on_state({**self.status(), "state": str(new), "previous": str(old)}))
 
     def _call_soon(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any] | None:
         try:
@@ -409,10 +425,13 @@ class TranscriptionJob:
             final = JobState.STOPPED
         else:
             final = JobState.FINISHED
-        if not self._set_state(final) and not self._state.done:
-            log.error("%s forcing state %s -> %s", self._label, self._state, final)  # a bug in the table above
+        try:
+            self._set_state(final)
+        except IllegalTransition:  # a bug in JOB_MOVES: said loudly, and the job still ends
+            log.exception("%s forcing state %s -> %s", self._label, self._state, final)
             with self._state_lock:
-                self._state = final
+                old, self._state = self._state, final
+            self._announce(old, final)
         log.info(
             "%s %s: %d transcripts from %.1fs of audio",
             self._label,

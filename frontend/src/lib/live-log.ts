@@ -55,6 +55,7 @@ export function emptyCounts(): Record<LiveEventType, number> {
     transcript: 0,
     recording: 0,
     service: 0,
+    ast_job: 0,
     stats: 0,
   };
 }

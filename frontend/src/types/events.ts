@@ -49,6 +49,11 @@ export type TranscriptEvent = EventBase<
 >;
 export type RecordingEvent = EventBase<'recording', { recording_id: string; state: string; file?: string | null }>;
 export type ServiceEvent = EventBase<'service', { service: string; state: string; reason?: string }>;
+/** A transcription job changed state (its session is the event's); `worker_id` runs it. */
+export type AstJobEvent = EventBase<
+  'ast_job',
+  { state: string; previous?: string | null; worker_id?: string; source?: string; last_error?: string | null }
+>;
 
 /** The show so far, from the gateway's stored aggregates (counts since the start; `online` the latest). */
 export interface ShowTotals {
@@ -83,6 +88,7 @@ export type LiveEvent =
   | TranscriptEvent
   | RecordingEvent
   | ServiceEvent
+  | AstJobEvent
   | StatsEvent;
 
 export type LiveEventType = LiveEvent['type'];
@@ -102,6 +108,7 @@ export const LIVE_EVENT_TYPES: readonly LiveEventType[] = [
   'transcript',
   'recording',
   'service',
+  'ast_job',
   'stats',
 ] as const;
 

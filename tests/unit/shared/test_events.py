@@ -48,6 +48,7 @@ def test_every_type_has_a_data_model() -> None:
         EventType.TRANSCRIPT: {"text": "hi", "start_ms": 0, "end_ms": 10},
         EventType.RECORDING: {"recording_id": "r", "state": "started"},
         EventType.SERVICE: {"service": "ast", "state": "running"},
+        EventType.AST_JOB: {"state": "running", "previous": "starting", "worker_id": "w1"},
         EventType.STATS: {"totals": {"comments": 3, "peak_online": None}, "minute": None},
     }
     for kind in EventType:

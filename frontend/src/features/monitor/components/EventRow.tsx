@@ -19,6 +19,7 @@ const typeClass: Record<LiveEventType, string> = {
   transcript: 'bg-teal-100 text-teal-700 dark:bg-teal-900 dark:text-teal-100',
   recording: 'bg-indigo-100 text-indigo-700 dark:bg-indigo-900 dark:text-indigo-100',
   service: 'bg-rose-100 text-rose-700 dark:bg-rose-900 dark:text-rose-100',
+  ast_job: 'bg-teal-100 text-teal-700 dark:bg-teal-900 dark:text-teal-100',
   stats: 'bg-slate-100 text-slate-600 dark:bg-slate-800 dark:text-slate-300', // never in the feed
 };
 
@@ -51,6 +52,8 @@ export function eventSummary(ev: LiveEvent, t: TFunction): string {
       return `${ev.data.recording_id} ${ev.data.state}${ev.data.file ? ` ${ev.data.file}` : ''}`;
     case 'service':
       return `${ev.data.service}: ${ev.data.state}${ev.data.reason ? ` (${ev.data.reason})` : ''}`;
+    case 'ast_job':
+      return `${ev.data.previous ?? ''} → ${ev.data.state}${ev.data.worker_id ? ` @${ev.data.worker_id}` : ''}`;
     case 'room_rank':
     case 'stats':
       return '';
