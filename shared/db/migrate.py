@@ -1,16 +1,27 @@
-"""Apply the Alembic migrations programmatically (the launcher does it before any service starts)."""
+"""Apply the Alembic migrations programmatically (the launcher does it before any service starts).
+
+On PostgreSQL several launchers (the main machine and every ``--role worker`` one) may migrate one database at the
+same moment; two upgrades of a fresh database would both create the same tables and one would fail. A session
+advisory lock under a fixed key serialises them: the first migrates, the others wait, then find the schema at head
+and do nothing. SQLite is one machine's file: one launcher per home already (the instance lock).
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-__all__ = ["alembic_config", "upgrade_to_head"]
+__all__ = ["MIGRATION_LOCK_KEY", "alembic_config", "upgrade_to_head"]
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The advisory lock's key (a signed 64-bit integer): "timaomig" in ASCII, so it names itself in pg_locks.
+MIGRATION_LOCK_KEY = int.from_bytes(b"timaomig", "big")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -21,4 +32,17 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    # The lock lives on a connection of its own, outside any transaction; PostgreSQL releases it if this process
+    # dies, so a crashed migration never blocks the next machine.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock_conn:
+        got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY}).scalar()
+        if not got:
+            log.info("another launcher is migrating the database: waiting for it")
+            lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
