@@ -65,8 +65,9 @@ from shared.platforms.douyin.resolve import LiveStatus, Room, RoomResolver, pars
 from shared.platforms.douyin.signer import Signer
 from shared.platforms.douyin.wsurl import signed_ws_url
 from shared.retry import RetryPolicy, exponential
+from shared.states import IllegalTransition, Transitions
 
-__all__ = ["ClientOptions", "ClientState", "Emit", "EmitBatch", "OnProgress", "Resume", "RoomClient"]
+__all__ = ["ROOM_MOVES", "ClientOptions", "ClientState", "Emit", "EmitBatch", "OnProgress", "Resume", "RoomClient"]
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,21 @@ _WAITING = (
         for s in ClientState
         if s.value in {"verification", "login_expired", "browser_crashed", "page_crashed", "page_idle", "socket_silent"}
     ),
+)
+# The room's legal moves (shared/states.py); any other is a bug: logged and raised as IllegalTransition. A room only
+# waits (backoff or a named fault) after a resolution or a connection failed, and every wait ends in a new resolution;
+# a refused direct connection resolves again at once (to the browser); STOPPING comes from any live state.
+ROOM_MOVES: Transitions[ClientState] = Transitions(
+    {
+        ClientState.IDLE: {ClientState.RESUMING, ClientState.RESOLVING, ClientState.STOPPING},
+        ClientState.RESUMING: {ClientState.RESOLVING, ClientState.STOPPING},
+        ClientState.RESOLVING: {ClientState.CONNECTING, *_WAITING, ClientState.STOPPING},
+        ClientState.CONNECTING: {ClientState.CONNECTED, ClientState.RESOLVING, *_WAITING, ClientState.STOPPING},
+        ClientState.CONNECTED: {*_WAITING, ClientState.STOPPING},
+        **{waiting: {ClientState.RESOLVING, ClientState.STOPPING} for waiting in _WAITING},
+        ClientState.STOPPING: set(_FINAL),
+        **{final: set() for final in _FINAL},
+    }
 )
 Transport = str  # "direct" or "browser" for a running room; a room may be asked for "auto"
 TRANSPORTS = ("auto", "direct", "browser")
@@ -245,6 +261,7 @@ class RoomClient:
             log.info("room=%s %d gift group(s) restored from the last progress", live_id, restored)
         self._resuming = self.resumed
         self._suspend = False
+        self._suspend_reason = ""
         self._on_progress = on_progress
         self._ttwid = ""
         self._last_msg = 0.0
@@ -302,9 +319,11 @@ class RoomClient:
                 self._abort("stopped")
         await self.join()
 
-    async def suspend(self) -> None:
-        """Stop because the worker is going down: the room ends ``suspended`` and is resumed by the next start."""
+    async def suspend(self, reason: str = "") -> None:
+        """Stop because the worker is going down (or the room moves to another worker, ``reason`` says so): the room
+        ends ``suspended`` and is resumed by the next start."""
         self._suspend = True
+        self._suspend_reason = reason
         await self.stop()
 
     async def join(self) -> None:
@@ -371,6 +390,11 @@ class RoomClient:
     async def _set_state(self, state: ClientState, reason: str = "") -> None:
         if state is self._state:
             return
+        try:
+            ROOM_MOVES.move(self._log, self._state, state)
+        except IllegalTransition:
+            log.exception("%s illegal state change refused", self._log)
+            raise
         if state is ClientState.CONNECTED:
             self._resuming = False
         log.info("%s state %s → %s%s", self._log, self._state.value, state.value, f" ({reason})" if reason else "")
@@ -479,7 +503,8 @@ class RoomClient:
         if self._end_status and final is not ClientState.FAILED:
             final, reason = ClientState.ENDED, f"control: {self._end_status}"
         elif self._suspend and final is ClientState.STOPPED:
-            final, reason = ClientState.SUSPENDED, "服务停止，重启后恢复 (worker stopping; resumed on its next start)"
+            final = ClientState.SUSPENDED
+            reason = self._suspend_reason or "服务停止，重启后恢复 (worker stopping; resumed on its next start)"
         if self._own_resolver:
             await self._resolver.aclose()
         await self._set_state(final, reason)
