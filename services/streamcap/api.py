@@ -63,6 +63,8 @@ class RecordingCreate(BaseModel):
     segment_seconds: float | None = Field(default=None, ge=10, le=86400)
     name: str | None = Field(default=None, max_length=200)
     folder: Folder = None
+    # The worker to record on (docs/contracts.md, Workers on several machines); else the most free capacity.
+    worker_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 class RecordingStop(BaseModel):
@@ -85,6 +87,7 @@ class FilePublic(BaseModel):
     size: int
     duration: float
     kind: str = "ts"
+    worker_id: str | None = None  # whose disk holds it (null: one machine)
 
 
 class RecordingPublic(BaseModel):
@@ -106,6 +109,8 @@ class RecordingPublic(BaseModel):
     ended_at: str | None = None
     # Continued by this process after a crash or a restart of the previous one (state "resuming" until data flows).
     resumed: bool = False
+    # The worker that runs it, or ran its last segment (null: recorded before workers were named).
+    worker_id: str | None = None
 
 
 class RecordingList(BaseModel):
@@ -223,6 +228,7 @@ def create_router(manager: StreamCapManager) -> APIRouter:
                 segment_seconds=body.segment_seconds,
                 name=body.name,
                 folder=body.folder,
+                worker_id=body.worker_id,
             )
         )
         return StartAnswer(recording_id=recording_id)

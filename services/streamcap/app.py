@@ -2,26 +2,28 @@
 
 Wiring only: the recording logic lives in ``manager.py`` and below. Recording events reach the bus as
 ``recording`` live events; Douyin rooms resolve through the shared Douyin code (``shared/platforms/douyin``).
-Recordings are durable assignments in Redis (``shared/assignments.py``); at start the manager adopts those a
-crash or a restart left, before it finishes (remuxes) what is truly over.
+Recordings are durable assignments in Redis (``shared/assignments.py``), each run under a lease by one worker
+(``shared/ownership.py``, through ``ledger.py``): at start this worker adopts those its last process left, and every
+2 s those placed on it or left by a dead or cut-off worker, before it finishes (remuxes) what is truly over here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import os
-from collections.abc import Coroutine
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from services.streamcap.api import create_router
+from services.streamcap.errors import StreamCapError
+from services.streamcap.ledger import LoopLedger
 from services.streamcap.manager import StreamCapManager
 from services.streamcap.monitor import Monitor
+from services.streamcap.recorder import StopReason
 from services.streamcap.repository import SqlRepository
 from services.streamcap.sources import DouyinStreams
 from services.streamcap.ui import mount_streamcap_ui, ui_lifespan
@@ -31,6 +33,7 @@ from shared.commands import CommandTable
 from shared.config import Settings
 from shared.db.engine import make_engine
 from shared.events import EventType, LiveEvent
+from shared.ownership import WorkOwnership
 from shared.platforms.douyin.errors import LiveEnded, NoStream
 from shared.platforms.douyin.resolve import LiveStatus, RoomResolver
 from shared.websec import LocalGuard, request_validation_handler, ui_origins
@@ -42,43 +45,6 @@ log = logging.getLogger(__name__)
 
 # How long the start waits for Redis to list the recordings to adopt before going on without them.
 ADOPT_WAIT_S = 15.0
-LEDGER_TIMEOUT_S = 5.0
-
-
-class _LoopLedger:
-    """The manager's blocking ``WorkLedger`` over the async assignments of the process's loop. From the loop's own
-    thread the write is scheduled, not awaited (it would wait on itself); Redis trouble is logged, never raised:
-    a recording goes on without its durable copy rather than not at all."""
-
-    def __init__(self, work: Assignments, loop: asyncio.AbstractEventLoop) -> None:
-        self._work = work
-        self._loop = loop
-        self._pending: set[asyncio.Task[Any]] = set()
-
-    def assign(self, item_id: str, spec: dict[str, Any]) -> None:
-        self._call(self._work.put(item_id, spec), f"recording={item_id} not assigned")
-
-    def release(self, item_id: str) -> None:
-        self._call(self._work.remove(item_id), f"recording={item_id} not released")
-
-    def _call(self, coro: Coroutine[Any, Any, Any], failure: str) -> None:
-        running = None
-        with contextlib.suppress(RuntimeError):
-            running = asyncio.get_running_loop()
-        if running is self._loop:
-            task = self._loop.create_task(coro)
-            self._pending.add(task)
-            task.add_done_callback(lambda t: self._done(t, failure))
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(coro, self._loop).result(LEDGER_TIMEOUT_S)
-        except (*TRANSIENT, concurrent.futures.TimeoutError) as exc:
-            log.warning("%s: %s", failure, exc)
-
-    def _done(self, task: asyncio.Task[Any], failure: str) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("%s: %s", failure, task.exception())
 
 
 class StreamcapApp:
@@ -89,6 +55,9 @@ class StreamcapApp:
         self._bus: Bus | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._monitor: Monitor | None = None
+        self._own: WorkOwnership | None = None  # the recordings' leases, adoption, the registry
+        self._ledger: LoopLedger | None = None
+        self.worker_id = settings.effective_worker_id
         self.engine = make_engine(settings.effective_database_url)
         self.manager = StreamCapManager(
             SqlRepository(self.engine),
@@ -101,20 +70,56 @@ class StreamcapApp:
         self._bus = bus
         self._loop = asyncio.get_running_loop()
         self.manager.bind_loop(self._loop)  # the Douyin resolver is async and runs on this loop
+        self.worker_id = bus.worker_id or self.worker_id
         work = Assignments(bus.redis, self.name)
-        self.manager.bind_work(_LoopLedger(work, self._loop))
-        # Continue the recordings a crash or a restart interrupted, each in a new segment of the same recording.
-        resumed = await asyncio.to_thread(self.manager.adopt, await self._assigned(work))
-        if resumed:
-            log.info("resumed %d recording(s) interrupted by a crash or a restart", len(resumed))
-        # Finish what a crash left (remux leftover segments) before new recordings start.
-        recovered = await asyncio.to_thread(self.manager.recover)
+        self._own = WorkOwnership(
+            bus.redis,
+            work,
+            worker_id=self.worker_id,
+            capacity=self.manager.settings.max_recordings,
+            ttl_s=self.settings.worker_lease_ttl_s,
+            adopt=self._adopt,
+            on_lost=self._lease_lost,
+            noun="recording",
+        )
+        self._ledger = LoopLedger(bus.redis, work, self._own, self._loop)
+        self.manager.bind_work(self._ledger)
+        # Continue the recordings a crash or a restart of this worker interrupted (and those placed here or left by
+        # a dead worker), each in a new segment of the same recording; then every 2 s (shared/ownership.py).
+        assigned = await self._assigned(work)
+        if assigned is not None:
+            with contextlib.suppress(*TRANSIENT):
+                resumed = await self._own.adopt_pass()
+                if resumed:
+                    log.info("resumed %d recording(s) interrupted by a crash or a restart", resumed)
+            assigned = await self._assigned(work)
+        self._own.start()
+        # Finish what a crash left (remux leftover segments) before new recordings start; a recording still
+        # assigned is another worker's (or soon this one's) to continue.
+        recovered = await asyncio.to_thread(self.manager.recover, {i.id for i in assigned or []})
         if recovered:
             log.info("recovered %d recordings left unfinished by a crash", len(recovered))
         self._monitor = self.manager.create_monitor(tick=1.0)
         self._monitor.start()
 
-    async def _assigned(self, work: Assignments) -> list[WorkItem]:
+    async def _adopt(self, item: WorkItem) -> bool:
+        assert self._ledger is not None
+        self._ledger.adopted(item.id)
+        return await asyncio.to_thread(self.manager.adopt_one, item)
+
+    async def _lease_lost(self, recording_id: str, reason: str) -> None:
+        """The recording's lease is gone: stopped elsewhere (its work removed) it ends here as a user stop; lost
+        (expired, taken over) its ffmpeg stops before another worker may take over, and nothing more is written."""
+        if reason == "work removed":
+            with contextlib.suppress(StreamCapError):
+                await asyncio.to_thread(self.manager.stop_recording, recording_id, StopReason.USER)
+            return
+        assert self._ledger is not None
+        self._ledger.lost(recording_id)
+        await asyncio.to_thread(self.manager.drop, recording_id, reason)
+
+    async def _assigned(self, work: Assignments) -> list[WorkItem] | None:
+        """What is assigned (None when Redis did not answer within ``ADOPT_WAIT_S``)."""
         deadline = asyncio.get_running_loop().time() + ADOPT_WAIT_S
         while True:
             try:
@@ -122,15 +127,19 @@ class StreamcapApp:
             except TRANSIENT as exc:
                 if asyncio.get_running_loop().time() > deadline:
                     log.error("cannot read the assigned recordings (%s); none resumed this time", exc)
-                    return []
+                    return None
                 log.warning("cannot read the assigned recordings yet (%s); retrying", exc)
                 await asyncio.sleep(1.0)
 
     async def stop(self) -> None:
+        if self._own is not None:
+            await self._own.stop_adopting()
         if self._monitor is not None:
             await self._monitor.stop()
         # Segments stay as playable TS; the next start remuxes them (faster shutdown, nothing lost).
         await asyncio.to_thread(self.manager.shutdown, 15.0)
+        if self._own is not None:
+            await self._own.close()  # the leases go back: this worker's next start, or another, continues them
         self._bus = None
         self.engine.dispose()
 
@@ -139,7 +148,8 @@ class StreamcapApp:
         return {}
 
     def health(self) -> dict[str, Any]:
-        return {"recordings": self.manager.active_count(), "port": self.settings.streamcap_port}
+        return {"worker_id": self.worker_id, "recordings": self.manager.active_count(),
+                "port": self.settings.streamcap_port}  # fmt: skip
 
     def _on_recording_event(self, data: dict[str, Any]) -> None:
         # Called on a recorder thread: hand the event to the loop that owns the bus.

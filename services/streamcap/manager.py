@@ -6,9 +6,15 @@ The process shell (``app.py``) builds one ``StreamCapManager``, calls ``recover(
 (database, files); the HTTP routes are plain ``def`` so they run in the thread pool.
 
 Every recording is also a durable assignment when the shell binds a ``WorkLedger`` (``shared/assignments.py``):
-assigned as it starts, released when it ends for any reason but the process shutting down. ``adopt()``, called
-at start before ``recover()``, continues each recording still assigned in a new segment of the same recording
-(its journal, its files, its row), so a crash or a restart costs a gap in the stream, not the recording.
+assigned as it starts, released when it ends for any reason but the process shutting down. ``adopt_one()``, called
+for each assigned recording nobody runs (``shared/ownership.py``), continues it in a new segment of the same
+recording (its journal and files when they are on this disk, new files when not; its row), so a crash, a restart or
+a dead worker costs a gap in the stream, not the recording.
+
+On several workers (docs/contracts.md, Workers on several machines) the ledger also holds each recording's lease: a
+new recording goes to the worker the ledger places it on (its assignment names it; that worker's adoption starts
+it), and a recording whose lease this process lost (``drop``) stops its ffmpeg and writes nothing more: neither its
+row, its files nor its progress.
 """
 
 from __future__ import annotations
@@ -53,14 +59,38 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str, str, str | None], StreamSource]
 _FINAL = frozenset(s.value for s in FINAL_STATES)
+# Events after which a recording's progress is recorded in its assignment (fenced by its lease).
+_PROGRESS_PHASES = frozenset({Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED, Phase.RESTARTED})
 
 
 class WorkLedger(Protocol):
-    """Where the recordings asked for are kept durably (blocking calls; errors are the ledger's to log)."""
+    """Where the recordings asked for are kept durably and who runs each (blocking calls; transient errors are the
+    ledger's to log)."""
+
+    worker_id: str
 
     def assign(self, item_id: str, spec: dict[str, Any]) -> None: ...
 
-    def release(self, item_id: str) -> None: ...
+    def release(self, item_id: str) -> None:
+        """The recording ended on purpose: its assignment and its lease go."""
+
+    def claim(self, item_id: str) -> bool:
+        """Take the lease of a recording started here. False when it could not be taken."""
+
+    def may_write(self, item_id: str) -> bool:
+        """False once this process lost the recording's lease (another worker may run it now)."""
+
+    def progress(self, item_id: str, progress: dict[str, Any]) -> bool:
+        """Record how far it got, fenced by its lease. False when another worker owns it now."""
+
+    def place(self, requested: str | None) -> str:
+        """The worker a new recording goes to (``requested``, else the most free capacity). Raises NotFound for an
+        unknown worker, RecordingLimit when the chosen worker is full."""
+
+    def owner(self, item_id: str) -> str | None:
+        """The worker whose lease the recording is under now, or None."""
+
+    def set_capacity(self, recordings: int) -> None: ...
 
 
 # One set of defaults: the settings a user may change take the recorder's own (RecorderConfig) as theirs, and
@@ -136,6 +166,7 @@ class StreamCapManager:
         self._monitor: Monitor | None = None
         self._monitor_loop: asyncio.AbstractEventLoop | None = None
         self._work: WorkLedger | None = None
+        self._dropped: set[str] = set()  # lost their lease here: another worker continues them
         self._settings = self._load_settings()
         self._remuxer = self._make_remuxer(self._settings)
 
@@ -150,6 +181,12 @@ class StreamCapManager:
     def bind_work(self, work: WorkLedger) -> None:
         """Keep every recording as a durable assignment from now on (the shell binds it before ``adopt``)."""
         self._work = work
+        work.set_capacity(self._settings.max_recordings)
+
+    @property
+    def worker_id(self) -> str | None:
+        """This worker's id when recordings are leased (several machines possible), else None."""
+        return self._work.worker_id if self._work is not None else None
 
     # settings
 
@@ -174,6 +211,8 @@ class StreamCapManager:
         with self._lock:
             self._settings = new
             self._remuxer = self._make_remuxer(new)
+        if self._work is not None:
+            self._work.set_capacity(new.max_recordings)
         if self._monitor is not None:
             self._monitor.core.max_recordings = new.max_recordings
             self._monitor.core.max_concurrent_checks = new.max_concurrent_checks
@@ -208,7 +247,10 @@ class StreamCapManager:
         name: str | None = None,
         folder: str | None = None,
         room_id: str | None = None,
+        worker_id: str | None = None,
     ) -> str:
+        """Start a recording here, or place it on another worker (``worker_id``, else the most free capacity when
+        recordings are leased): that worker's adoption starts it within seconds. Answers the recording id."""
         settings = self._settings
         source = self._source_factory(platform, stream_url, quality or settings.default_quality)
         with self._lock:
@@ -218,17 +260,27 @@ class StreamCapManager:
                 # Two recordings of one stream help nobody; a repeated start (a retry, a resumed demo) joins it.
                 log.info("recording=%s already records %s; start answered with it", rid, source.target[:120])
                 return rid
+        sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
+        seg_seconds = float(segment_seconds or settings.segment_seconds)
+        recording_id = uuid.uuid4().hex
+        spec: dict[str, Any] = {"platform": platform, "stream_url": stream_url, "quality": quality, "name": name,
+                                "segment_seconds": seg_seconds, "room_id": room_id, "folder": sub}  # fmt: skip
+        here = self.worker_id
+        if self._work is not None:
+            placed = self._work.place(worker_id)
+            if placed != here:
+                self._place_elsewhere(recording_id, placed, source, spec)
+                return recording_id
+            if worker_id:
+                spec["worker_id"] = worker_id  # placed here by hand: after a failover it comes back here
         if room_id is None and len(running) >= settings.max_recordings:
             raise RecordingLimit(
                 f"同时录制数已达上限 {settings.max_recordings} (at most {settings.max_recordings} recordings at once); "
                 "先停止一个录制，或在设置中调高 max_recordings"
             )
-        sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
         target = safe_join(self.root, sub)
         disk = self._disk()
         disk.check(target)
-        seg_seconds = float(segment_seconds or settings.segment_seconds)
-        recording_id = uuid.uuid4().hex
         recorder = self._new_recorder(recording_id, source, target, name, seg_seconds, disk)
         self.repository.add_recording(
             RecordingRecord(
@@ -241,12 +293,13 @@ class StreamCapManager:
                 room_id=room_id,
                 quality=quality,
                 started_at=datetime.now(UTC),
+                worker_id=here,
             )
         )
         if self._work is not None:
-            spec = {"platform": platform, "stream_url": stream_url, "quality": quality, "name": name,
-                    "segment_seconds": seg_seconds, "room_id": room_id}  # fmt: skip
             self._work.assign(recording_id, spec)
+            if not self._work.claim(recording_id):
+                log.warning("recording=%s lease not taken; it records without one", recording_id)
         with self._lock:
             self._recorders[recording_id] = recorder
             if room_id:
@@ -254,6 +307,27 @@ class StreamCapManager:
         recorder.start()
         log.info("recording=%s started (%s %s) into %s", recording_id, source.platform, source.target[:120], target)
         return recording_id
+
+    def _place_elsewhere(self, recording_id: str, worker_id: str, source: StreamSource, spec: dict[str, Any]) -> None:
+        """The row now (the UIs list it at once), the assignment naming its worker: that worker adopts it."""
+        self.repository.add_recording(
+            RecordingRecord(
+                id=recording_id,
+                platform=source.platform,
+                source=source.target,
+                state=RecState.STARTING.value,
+                folder=str(spec["folder"]),  # its worker's own folder once it starts there
+                segment_seconds=float(spec["segment_seconds"]),
+                room_id=spec.get("room_id"),
+                quality=spec.get("quality"),
+                reason=f"等待工作节点 {worker_id} 开始录制 (placed on worker {worker_id})",
+                started_at=datetime.now(UTC),
+                worker_id=worker_id,
+            )
+        )
+        assert self._work is not None
+        self._work.assign(recording_id, {**spec, "worker_id": worker_id, "placed": True})
+        log.info("recording=%s placed on worker %s (%s)", recording_id, worker_id, source.target[:120])
 
     def _new_recorder(
         self,
@@ -281,19 +355,21 @@ class StreamCapManager:
         )
 
     def adopt(self, items: Iterable[WorkItem]) -> list[str]:
-        """Once at start, before ``recover()``: continue every recording still assigned, each in a new segment of
-        the same recording. Answers the ids resumed; assignments that cannot be resumed are released."""
-        resumed: list[str] = []
-        for item in items:
-            try:
-                if self._resume(item):
-                    resumed.append(item.id)
-                    continue
-            except (StreamCapError, ValueError, OSError) as exc:
-                log.warning("recording=%s cannot be resumed: %s", item.id, exc)
-            if self._work is not None:
-                self._work.release(item.id)
-        return resumed
+        """Continue every recording in ``items``, each in a new segment of the same recording. Answers the ids
+        resumed; assignments that cannot be resumed are released."""
+        return [item.id for item in items if self.adopt_one(item)]
+
+    def adopt_one(self, item: WorkItem) -> bool:
+        """Run one assigned recording nobody runs (its lease is this process's): placed here, left by this worker's
+        last process, or by a worker that died or was cut off. False (and released) when it is not to run."""
+        try:
+            if self._resume(item):
+                return True
+        except (StreamCapError, ValueError, OSError) as exc:
+            log.warning("recording=%s cannot be resumed: %s", item.id, exc)
+        if self._work is not None:
+            self._work.release(item.id)
+        return False
 
     def _resume(self, item: WorkItem) -> bool:
         record = self.repository.get_recording(item.id)
@@ -302,39 +378,84 @@ class StreamCapManager:
             return False
         if record.state in _FINAL and record.reason != StopReason.SHUTDOWN.value:
             return False  # it ended by itself just before the process went (the release did not happen)
+        with self._lock:
+            if item.id in self._recorders:
+                return True  # runs here already (a start and an adoption pass crossed)
+            self._dropped.discard(item.id)
         spec = item.spec
         source = self._source_factory(record.platform, str(spec.get("stream_url") or record.source), record.quality)
-        folder = Path(record.folder)
+        # Its folder on this worker's disk (a recording continued from another machine gets new files here).
+        sub = spec.get("folder")
+        folder = safe_join(self.root, check_component(str(sub))) if sub else Path(record.folder)
         recorder = self._new_recorder(record.id, source, folder, spec.get("name"), record.segment_seconds, self._disk())
-        # No journal: it went down before its first file, so there is nothing to continue and it opens its files now.
-        journal = _journal_of(folder, record.id)
-        recorder.resume_from(journal, duration=record.duration, restarts=record.restarts + 1)
+        here = self.worker_id
+        fresh = bool(spec.get("placed")) and not item.progress and not record.files  # placed here, never started
+        if fresh:
+            reason = ""
+        else:
+            # No journal (it went down before its first file, or its files are on another machine): it opens new
+            # files now, numbered as a new stem; the recording's row and totals carry on.
+            journal = _journal_of(folder, record.id)
+            recorder.resume_from(journal, duration=record.duration, restarts=record.restarts + 1)
+            moved = record.worker_id is not None and record.worker_id != here
+            reason = (
+                f"由工作节点 {here} 接手继续录制 (continued on worker {here})"
+                if moved
+                else "恢复中 (resuming after a restart)"
+            )
         self.repository.update_recording(
-            record.id, state=RecState.STARTING.value, ended_at=None, reason="恢复中 (resuming after a restart)"
+            record.id, state=RecState.STARTING.value, ended_at=None, reason=reason, folder=str(folder), worker_id=here
         )
         for seg in recorder.files():  # the segment the crash interrupted may never have been stored
-            self.repository.put_file(record.id, FileRecord(str(seg.path), "ts", seg.size, seg.duration))
+            self.repository.put_file(record.id, FileRecord(str(seg.path), "ts", seg.size, seg.duration, here))
         room_id = record.room_id or spec.get("room_id")
         with self._lock:
             self._recorders[record.id] = recorder
             if room_id:
                 self._room_of[record.id] = str(room_id)
         recorder.start()
-        log.info("recording=%s resumed after a restart (%d segment(s) so far)", record.id, len(recorder.files()))
+        log.info("recording=%s %s (%d segment(s) so far here)", record.id, "started" if fresh else "resumed",
+                 len(recorder.files()))  # fmt: skip
         return True
+
+    def drop(self, recording_id: str, why: str) -> None:
+        """This process lost the recording's lease (a pause or a partition past its TTL, a refused write): its
+        ffmpeg stops now and nothing more of it is written here; the segments stay as TS on this disk, as stored.
+        The assignment stays: another worker continues the recording."""
+        with self._lock:
+            self._dropped.add(recording_id)
+            recorder = self._recorders.get(recording_id)
+        if recorder is not None:
+            log.warning("recording=%s dropped here (%s); another worker continues it", recording_id, why)
+            recorder.stop(StopReason.SHUTDOWN, remux=False)
 
     def stop_recording(self, recording_id: str, reason: StopReason | str = StopReason.USER, *, wait: float = 0) -> None:
         with self._lock:
             recorder = self._recorders.get(recording_id)
         if recorder is None:
-            if self.repository.get_recording(recording_id) is None:
+            record = self.repository.get_recording(recording_id)
+            if record is None:
                 raise NotFound(f"录制不存在 (no recording {recording_id})")
+            if self._work is not None and reason != StopReason.SHUTDOWN and record.state not in _FINAL:
+                self._stop_elsewhere(record, reason)
             return  # already finished: stopping is idempotent
         if self._work is not None and reason != StopReason.SHUTDOWN:
             self._work.release(recording_id)  # first: a crash while it stops must not resume it
         recorder.stop(reason)
         if wait:
             recorder.join(wait)
+
+    def _stop_elsewhere(self, record: RecordingRecord, reason: StopReason | str) -> None:
+        """A recording this process does not run: its assignment goes, so its owner stops it at its next renewal
+        (and writes its end); one that nobody runs (placed, or between owners) ends here."""
+        assert self._work is not None
+        owner = self._work.owner(record.id)
+        self._work.release(record.id)
+        if owner is None:
+            state = RecState.DONE if record.files else RecState.FAILED
+            self.repository.update_recording(record.id, state=state.value, ended_at=datetime.now(UTC),
+                                             reason=str(StopReason(reason)))  # fmt: skip
+        log.info("recording=%s stopped (it ran on %s)", record.id, owner or "no worker")
 
     def recorder(self, recording_id: str) -> Recorder | None:
         with self._lock:
@@ -350,8 +471,16 @@ class StreamCapManager:
         return self._view(record)
 
     def _view(self, record: RecordingRecord) -> dict[str, Any]:
+        here = self.worker_id
         files = {
-            f.path: {"path": f.path, "size": _size(f.path, f.size), "duration": f.duration, "kind": f.kind}
+            f.path: {
+                "path": f.path,
+                # A file on another worker's disk: its stored size (this machine cannot look).
+                "size": _size(f.path, f.size) if f.worker_id in (None, here) else f.size,
+                "duration": f.duration,
+                "kind": f.kind,
+                "worker_id": f.worker_id,
+            }
             for f in record.files
         }
         view: dict[str, Any] = {
@@ -371,6 +500,7 @@ class StreamCapManager:
             "started_at": record.started_at.isoformat() if record.started_at else None,
             "ended_at": record.ended_at.isoformat() if record.ended_at else None,
             "resumed": False,
+            "worker_id": record.worker_id,
         }
         recorder = self.recorder(record.id)
         if recorder is not None:
@@ -388,7 +518,8 @@ class StreamCapManager:
             for seg in recorder.files():
                 key = str(seg.path)
                 if key not in files and seg.path.exists():
-                    files[key] = {"path": key, "size": seg.size, "duration": seg.duration, "kind": "ts"}
+                    files[key] = {"path": key, "size": seg.size, "duration": seg.duration, "kind": "ts",
+                                  "worker_id": here}  # fmt: skip
         view["files"] = sorted(files.values(), key=lambda f: f["path"])
         return view
 
@@ -397,10 +528,19 @@ class StreamCapManager:
         recording_id = data["recording_id"]
         phase = data["state"]
         recorder = self.recorder(recording_id)
+        if not self._may_write(recording_id):
+            # Its lease is lost: another worker may run it now. Nothing of it is written or announced here.
+            if phase in (Phase.DONE, Phase.FAILED):
+                with self._lock:
+                    self._recorders.pop(recording_id, None)
+                    self._room_of.pop(recording_id, None)
+            return
         try:
             self._persist(recording_id, phase, data, recorder)
         except StreamCapError as exc:
             log.warning("recording=%s could not store %s: %s", recording_id, phase, exc)
+        if recorder is not None and phase in _PROGRESS_PHASES and not self._record_progress(recording_id, recorder):
+            return
         if self._on_event is not None:
             self._on_event(data)
         ended = phase in (Phase.DONE, Phase.FAILED)
@@ -413,18 +553,39 @@ class StreamCapManager:
             if room_id is not None:
                 self._notify_monitor_ended(room_id)
 
+    def _may_write(self, recording_id: str) -> bool:
+        if self._work is None:
+            return True
+        with self._lock:
+            dropped = recording_id in self._dropped
+        if dropped or not self._work.may_write(recording_id):
+            if not dropped:
+                self.drop(recording_id, "lease lost")  # seen before the lease keeper said so (e.g. after a pause)
+            return False
+        return True
+
+    def _record_progress(self, recording_id: str, recorder: Recorder) -> bool:
+        """The recording's progress in its assignment, fenced by its lease; a refused write drops it here."""
+        assert self._work is not None
+        progress = recorder.progress
+        done = {"segments": progress.segments, "duration": round(progress.duration, 3), "bytes": progress.bytes,
+                "worker_id": self.worker_id}  # fmt: skip
+        if self._work.progress(recording_id, done):
+            return True
+        self.drop(recording_id, "progress refused: another worker owns it")
+        return False
+
     def _persist(self, recording_id: str, phase: str, data: dict[str, Any], recorder: Recorder | None) -> None:
         repo = self.repository
+        here = self.worker_id
         if phase in (Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED) and data.get("file"):
             path = data["file"]
-            repo.put_file(
-                recording_id,
-                FileRecord(path, "ts", int(data.get("size") or _size(path, 0)), float(data.get("duration") or 0.0)),
-            )
+            size, duration = int(data.get("size") or _size(path, 0)), float(data.get("duration") or 0.0)
+            repo.put_file(recording_id, FileRecord(path, "ts", size, duration, here))
         elif phase == Phase.REMUXED and data.get("file"):
             repo.put_file(
                 recording_id,
-                FileRecord(data["file"], "mp4", int(data.get("size") or 0), float(data.get("duration") or 0.0)),
+                FileRecord(data["file"], "mp4", int(data.get("size") or 0), float(data.get("duration") or 0.0), here),
                 replaces=data.get("ts"),
             )
         changes: dict[str, Any] = {}
@@ -606,11 +767,16 @@ class StreamCapManager:
 
     # lifecycle
 
-    def recover(self) -> list[str]:
-        """Once at start: mark recordings the last run left open, finish their files. Answers their ids."""
+    def recover(self, assigned: Iterable[str] = ()) -> list[str]:
+        """Once at start: mark recordings the last run left open, finish their files. Answers their ids.
+        Recordings still ``assigned`` (a worker continues them) and those of other workers are not touched."""
         with self._lock:
             running = set(self._recorders)
-        open_rows = [r for r in self.repository.unfinished_recordings(_FINAL) if r.id not in running]
+        skip = running | set(assigned)
+        here = self.worker_id
+        open_rows = [
+            r for r in self.repository.unfinished_recordings(_FINAL) if r.id not in skip and r.worker_id in (None, here)
+        ]
         for record in open_rows:
             self.repository.update_recording(record.id, state=RecState.REMUXING.value, reason="interrupted")
 
@@ -625,7 +791,7 @@ class StreamCapManager:
                 try:
                     self.repository.put_file(
                         recording_id,
-                        FileRecord(str(result.mp4), "mp4", int(data["size"]), result.duration),
+                        FileRecord(str(result.mp4), "mp4", int(data["size"]), result.duration, here),
                         replaces=str(result.ts),
                     )
                 except StreamCapError as exc:

@@ -33,7 +33,7 @@ _ROOM_FIELDS = (
     "windows",
     "segment_seconds",
 )
-_RECORDING_FIELDS = ("state", "reason", "duration", "bytes", "restarts", "ended_at")
+_RECORDING_FIELDS = ("state", "reason", "duration", "bytes", "restarts", "ended_at", "folder", "worker_id")
 
 
 @dataclass
@@ -57,6 +57,7 @@ class FileRecord:
     kind: str
     size: int = 0
     duration: float = 0.0
+    worker_id: str | None = None  # whose disk holds it (None: one machine)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class RecordingRecord:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     files: list[FileRecord] = field(default_factory=list)
+    worker_id: str | None = None  # the worker that runs it, or ran its last segment
 
 
 class StreamCapRepository(Protocol):
@@ -116,7 +118,8 @@ def _recording(row: RecordingRow) -> RecordingRecord:
         restarts=row.restarts,
         started_at=row.started_at,
         ended_at=row.ended_at,
-        files=[FileRecord(f.path, f.kind, f.size, f.duration) for f in row.files],
+        files=[FileRecord(f.path, f.kind, f.size, f.duration, f.worker_id) for f in row.files],
+        worker_id=row.worker_id,
     )
 
 
@@ -180,6 +183,7 @@ class SqlRepository:
                     folder=recording.folder,
                     segment_seconds=recording.segment_seconds,
                     started_at=recording.started_at or datetime.now(UTC),
+                    worker_id=recording.worker_id,
                 )
             )
 
@@ -241,10 +245,12 @@ class SqlRepository:
                         kind=file.kind,
                         size=file.size,
                         duration=file.duration,
+                        worker_id=file.worker_id,
                     )
                 )
             else:
                 row.kind, row.size, row.duration = file.kind, file.size, file.duration
+                row.worker_id = file.worker_id or row.worker_id
 
     # settings
 

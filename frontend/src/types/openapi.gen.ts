@@ -1208,7 +1208,7 @@ export interface components {
         RecordingsResponse: {
             /**
              * Recordings
-             * @description StreamCap's recordings: recording_id, state, files, ...
+             * @description StreamCap's recordings: recording_id, state, files (each with its worker_id), worker_id, ...
              */
             recordings: {
                 [key: string]: unknown;
@@ -1351,6 +1351,11 @@ export interface components {
             segment_seconds?: number | null;
             /** Stream Url */
             stream_url: string;
+            /**
+             * Worker Id
+             * @description the worker to record on (404 when it is not live); else the one with the most free capacity
+             */
+            worker_id?: string | null;
         };
         /** StreamcapStop */
         StreamcapStop: {
@@ -3363,6 +3368,15 @@ export interface operations {
             };
             /** @description 不存在 (not found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 冲突 (conflict with the current state) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -334,7 +334,9 @@ class RecordingStartResponse(BaseModel):
 
 
 class RecordingsResponse(_Open):
-    recordings: list[dict[str, Any]] = Field(description="StreamCap's recordings: recording_id, state, files, ...")
+    recordings: list[dict[str, Any]] = Field(
+        description="StreamCap's recordings: recording_id, state, files (each with its worker_id), worker_id, ..."
+    )
 
 
 # ---------------------------------------------------------------- settings, dead letters

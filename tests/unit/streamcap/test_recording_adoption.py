@@ -87,11 +87,33 @@ class Spawner:
 
 
 class Ledger:
-    """The manager's view of the durable assignments, in memory."""
+    """The manager's view of the durable assignments, in memory: one worker, every lease its own."""
+
+    worker_id = "w1"
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
         self.released: list[str] = []
+        self.progressed: dict[str, dict[str, Any]] = {}
+
+    def claim(self, item_id: str) -> bool:
+        return True
+
+    def may_write(self, item_id: str) -> bool:
+        return True
+
+    def progress(self, item_id: str, progress: dict[str, Any]) -> bool:
+        self.progressed[item_id] = progress
+        return True
+
+    def place(self, requested: str | None) -> str:
+        return requested or self.worker_id
+
+    def owner(self, item_id: str) -> str | None:
+        return None
+
+    def set_capacity(self, recordings: int) -> None:
+        pass
 
     def assign(self, item_id: str, spec: dict[str, Any]) -> None:
         self.items[item_id] = spec

@@ -40,6 +40,13 @@ class StreamcapStart(BaseModel):
     stream_url: str = Field(min_length=1, max_length=4000)
     quality: str | None = None
     segment_seconds: int | None = Field(default=None, ge=10, le=86400)
+    worker_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="the worker to record on (404 when it is not live); else the one with the most free capacity",
+    )
 
 
 class StreamcapStop(BaseModel):
@@ -105,12 +112,24 @@ def _subtitles(state: GatewayState) -> SubtitleService:
     return state.subtitles
 
 
+async def _on_this_machine(state: GatewayState, recording_id: str, index: int) -> None:
+    """A file on another worker's disk (a recording continued there, docs/contracts.md, Workers on several
+    machines) cannot be read here: a 409 that names its worker rather than a missing file."""
+    files = (await _subtitles(state).recording(recording_id)).get("files") or []
+    owner = files[index].get("worker_id") if 0 <= index < len(files) and isinstance(files[index], dict) else None
+    if owner and owner != state.settings.effective_worker_id:
+        raise HTTPException(
+            409, f"该录制文件保存在工作节点 {owner} 上，不在本机，请在该机器上查看 "
+            f"(file {index} of recording {recording_id} is on worker {owner}'s disk, not on this machine)",
+        )  # fmt: skip
+
+
 @router.get(
     "/recordings/{recording_id}/subtitles",
     response_class=FileResponse,
     responses={
         200: {"content": {m.split(";")[0]: {} for m in SUBTITLE_MEDIA.values()}, "description": "the subtitle file"},
-        **errors(404, 422, 503, json_model=False),
+        **errors(404, 409, 422, 503, json_model=False),
     },
 )
 async def recording_subtitles(
@@ -129,6 +148,7 @@ async def recording_subtitles(
             f" ({kind} subtitles come as {', '.join(FORMATS[kind])})",
         )  # fmt: skip
     try:
+        await _on_this_machine(state, recording_id, file)
         path = await _subtitles(state).subtitle(recording_id, file, kind, format)
     except SubtitleError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
@@ -143,6 +163,7 @@ async def burn_danmaku(state: StateDep, recording_id: RecordingId, body: BurnReq
     """烧录弹幕: render a copy of the file with its danmaku burned in (one job at a time; 409 while one runs)."""
     service = _subtitles(state)
     try:
+        await _on_this_machine(state, recording_id, body.file)
         status = await service.burn(recording_id, body.file)
     except SubtitleError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
