@@ -3,6 +3,8 @@
 timao up [--demo]          start everything and supervise it until Ctrl-C / SIGTERM / `timao stop`
 timao up --role worker     only the workers (fetcher, recorder, AST) against the shared TIMAO_REDIS_URL and
                            TIMAO_DATABASE_URL: one more machine for the suite (docs/contracts.md)
+timao up --role gateway    only the gateway (UI, API, the events' persister) against the same shared stores, for a
+                           machine that serves the UI while every worker runs elsewhere
 timao status [--json]      the running launcher's view of every service, and the workers on the shared Redis
 timao stop                 stop the running suite (waits until every process is gone)
 timao restart SERVICE      restart one service (also revives a `fatal` one)
@@ -96,7 +98,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         answer = {"running": True, **status, "douyin_account": account_view(account), "workers": workers}
         print(json.dumps(answer, ensure_ascii=False))
     else:
-        print(f"launcher pid {status['pid']} · home {status['home']}")
+        role = status.get("role") or "all"
+        print(f"launcher pid {status['pid']} · home {status['home']}" + (f" · role {role}" if role != "all" else ""))
         print(format_table(status["services"]))
         print(account_line(account))
         print(workers_table(workers))
@@ -271,10 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--demo", action="store_true", help="also start the fake Douyin server and a synthetic live stream")
     up.add_argument(
         "--role",
-        choices=("all", "worker"),
+        choices=("all", "worker", "gateway"),
         default="all",
-        help="all: the whole suite (default); worker: only the fetcher, recorder and AST, against the shared"
-        " TIMAO_REDIS_URL and TIMAO_DATABASE_URL",
+        help="all: the whole suite (default); worker: only the fetcher, recorder and AST; gateway: only the gateway"
+        " (UI and API), its workers elsewhere; worker and gateway run against the shared TIMAO_REDIS_URL and"
+        " TIMAO_DATABASE_URL",
     )
     up.set_defaults(func=cmd_up)
     status = sub.add_parser("status", help="show every service's state")

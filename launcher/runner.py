@@ -54,7 +54,10 @@ TICK_S = 0.05
 STATE_PUBLISH_S = 0.5
 HEALTH_ROW_S = 30.0
 WORKERS = ("douyin_fetcher", "ast")
-ROLES = ("all", "worker")
+# all: the whole suite; worker: the workers of one more machine; gateway: the gateway (UI, API, the events' persister)
+# of a machine whose workers all run elsewhere (docs/contracts.md, Workers on several machines).
+ROLES = ("all", "worker", "gateway")
+SHARED_STORE_ROLES = ("worker", "gateway")  # run against the suite's shared Redis and database, never their own
 SCHEMA_READY_FILE = "schema.ready"  # in the run folder, created once the schema is at head
 
 
@@ -113,7 +116,7 @@ def _port_free(port: int) -> bool:
 def build_specs(
     settings: Settings, embedded_redis: EmbeddedRedis | None, demo: Demo | None, *, role: str = "all"
 ) -> list[ServiceSpec]:
-    """The services of a role: ``all`` (the whole suite) or ``worker`` (fetcher, recorder, AST only)."""
+    """The services of a role: ``all`` (the whole suite), ``worker`` (fetcher, recorder, AST) or ``gateway``."""
     specs: list[ServiceSpec] = []
     deps: tuple[str, ...] = ()
     if embedded_redis:
@@ -129,13 +132,23 @@ def build_specs(
         deps = ("redis",)
     if demo:
         specs += demo.specs
-    if role == "all":
+    if role in ("all", "gateway"):
         specs.append(
             ServiceSpec(
                 "gateway", service_argv("services.gateway"), health="http", port=settings.gateway_port, depends_on=deps
             )
         )
-    specs += [
+    if role in ("all", "worker"):
+        specs += _worker_specs(settings, deps)
+    for spec in specs:
+        # Every service reaches Redis through the bus, which connects with retries (shared/bus.py): spawned together
+        # with the embedded Redis, its imports (most of a cold start) overlap Redis's own start.
+        spec.starts_with_deps = spec.depends_on == ("redis",)
+    return specs
+
+
+def _worker_specs(settings: Settings, deps: tuple[str, ...]) -> list[ServiceSpec]:
+    return [
         ServiceSpec(
             "streamcap",
             service_argv("services.streamcap"),
@@ -145,11 +158,6 @@ def build_specs(
         ),
         *(ServiceSpec(w, service_argv(f"services.{w}"), health="heartbeat", depends_on=deps) for w in WORKERS),
     ]
-    for spec in specs:
-        # Every service reaches Redis through the bus, which connects with retries (shared/bus.py): spawned together
-        # with the embedded Redis, its imports (most of a cold start) overlap Redis's own start.
-        spec.starts_with_deps = spec.depends_on == ("redis",)
-    return specs
 
 
 def _probes(specs: list[ServiceSpec], client: redis.Redis, worker_id: str = "") -> dict[str, Probe]:
@@ -177,21 +185,28 @@ def format_table(snapshot: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+_ROLE_NEEDS = {
+    "worker": "工作节点需要共享的 Redis 和数据库 (a worker needs the shared stores)",
+    "gateway": "网关节点需要共享的 Redis 和数据库 (a gateway-only machine needs the shared stores)",
+}
+
+
 def check_role(settings: Settings, role: str, *, demo: bool = False) -> None:
-    """A worker needs the shared stores: refuse to start one without them (ConfigError names what is missing)."""
+    """A worker or gateway-only machine is one part of a suite spread over several machines: refuse to start one
+    without the shared stores (ConfigError names what is missing), where it would be a suite of its own."""
     if role not in ROLES:
-        raise ConfigError(f"unknown role {role!r}: all or worker")
-    if role != "worker":
+        raise ConfigError(f"unknown role {role!r}: {', '.join(ROLES)}")
+    if role not in SHARED_STORE_ROLES:
         return
     missing = [name for name, value in (("TIMAO_REDIS_URL", settings.redis_url),
                                         ("TIMAO_DATABASE_URL", settings.database_url)) if not value]  # fmt: skip
     if missing:
         raise ConfigError(
-            "`timao up --role worker` 需要共享的 Redis 和数据库 (a worker needs the shared stores): set"
-            f" {' and '.join(missing)} to the Redis and the database the suite's other machines use"
+            f"`timao up --role {role}`: {_ROLE_NEEDS[role]}: set {' and '.join(missing)} to the Redis and the"
+            " database the suite's other machines use"
         )
     if demo:
-        raise ConfigError("--demo starts a whole suite: not with --role worker")
+        raise ConfigError(f"--demo starts a whole suite: not with --role {role}")
 
 
 def run_up(settings: Settings, *, demo: bool = False, role: str = "all", out: Callable[[str], None] = print) -> int:
@@ -213,8 +228,9 @@ def _run_locked(settings: Settings, *, demo: bool, role: str, out: Callable[[str
 
 
 def _check_ports(settings: Settings, role: str) -> None:
-    ports = [("gateway", settings.gateway_port)] if role == "all" else []
-    for name, port in (*ports, ("streamcap", settings.streamcap_port)):
+    ports = [("gateway", settings.gateway_port)] if role in ("all", "gateway") else []
+    ports += [("streamcap", settings.streamcap_port)] if role in ("all", "worker") else []
+    for name, port in ports:
         if not _port_free(port):
             raise ConfigError(
                 f"端口 {port} 已被占用 (port {port} in use), needed by {name}: set TIMAO_{name.upper()}_PORT"
@@ -270,8 +286,9 @@ class _Run:
 
         specs = build_specs(settings, embedded, demo_plan, role=role)
         self.worker_id = settings.effective_worker_id
-        # Several launchers share one Redis on several machines: a worker's launcher state under its own key.
-        self.state_key = LAUNCHER_STATE_KEY if role == "all" else f"{LAUNCHER_STATE_KEY}:{self.worker_id}"
+        # Several launchers share one Redis on several machines: the gateway's launcher (all or gateway) writes the
+        # state GET /health reads, a worker's launcher its own under its own key.
+        self.state_key = LAUNCHER_STATE_KEY if role != "worker" else f"{LAUNCHER_STATE_KEY}:{self.worker_id}"
         self.client = redis.Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
         self.changes: queue.SimpleQueue[_Change] = queue.SimpleQueue()
         self.supervisor = Supervisor(
@@ -355,7 +372,7 @@ class _Run:
             self._on_changed()
         if now - self.last_publish >= STATE_PUBLISH_S:
             self.last_publish = now
-            _publish_state(self.client, self.supervisor.snapshot(), self.worker_id, self.state_key)
+            _publish_state(self.client, self.supervisor.snapshot(), self.worker_id, self.state_key, self.role)
         if now - self.last_health >= HEALTH_ROW_S:
             self.last_health = now
             _health_rows(self.status_db, self.supervisor.snapshot())
@@ -401,8 +418,8 @@ class _Run:
         elif self.supervisor.all_running():
             self.announced = True
             self.out(format_table(snapshot))
-            if self.role == "all":
-                _announce(self.settings, self.out)
+            if self.role != "worker":
+                _announce(self.settings, self.out, recorder=self.role == "all")
             else:
                 self.out(f"\n工作节点已就绪 (worker {self.worker_id} running) — logs: {self.settings.logs_dir}\n")
             if self.demo_plan is not None:
@@ -449,13 +466,18 @@ def _kick_off_demo(demo: Demo, settings: Settings, out: Callable[[str], None]) -
     threading.Thread(target=run, name="demo-kick-off", daemon=True).start()
 
 
-def _announce(settings: Settings, out: Callable[[str], None]) -> None:
+def _announce(settings: Settings, out: Callable[[str], None], *, recorder: bool = True) -> None:
     base = f"http://127.0.0.1:{settings.gateway_port}"
+    if recorder:
+        streamcap = f"http://127.0.0.1:{settings.streamcap_port}/"
+        where = f"  录制 StreamCap: {streamcap} (首次打开需输入令牌 asks for the token once)\n"
+    else:  # --role gateway: the recorder, like the other workers, runs on the worker machines
+        where = "  工作节点 workers: 在其他机器上 (on other machines; `timao status` lists them)\n"
     out(
         "\n全部服务已就绪 (all services running)\n"
         f"  界面 UI:        {base}/\n"
         f"  接口 API:       {base}/api (需令牌 needs the token; 参考 reference: docs/api/README.md)\n"
-        f"  录制 StreamCap: http://127.0.0.1:{settings.streamcap_port}/ (首次打开需输入令牌 asks for the token once)\n"
+        f"{where}"
         f"  令牌 token:     {settings.home / 'token'}\n"
         f"  日志 logs:      {settings.logs_dir}\n"
         "  按 Ctrl-C 停止 (Ctrl-C stops everything)\n"
@@ -463,13 +485,17 @@ def _announce(settings: Settings, out: Callable[[str], None]) -> None:
 
 
 def _publish_state(
-    client: redis.Redis, snapshot: dict[str, dict[str, Any]], worker_id: str = "", key: str = LAUNCHER_STATE_KEY
+    client: redis.Redis,
+    snapshot: dict[str, dict[str, Any]],
+    worker_id: str = "",
+    key: str = LAUNCHER_STATE_KEY,
+    role: str = "all",
 ) -> None:
     beats = _heartbeats(client, snapshot, worker_id)
     for name, info in snapshot.items():
         beat = beats.get(name)
         info["last_heartbeat"] = beat.isoformat() if beat else None
-    state = orjson.dumps({"ts": time.time(), "pid": os.getpid(), "services": snapshot})
+    state = orjson.dumps({"ts": time.time(), "pid": os.getpid(), "role": role, "services": snapshot})
     # Redis itself may be the one restarting; the next publish catches up.
     with contextlib.suppress(redis.RedisError):
         client.set(key, state, ex=10)

@@ -1,5 +1,8 @@
 """``GET /health``: the launcher's view of every service. No token: the launcher and the UI's health strip poll it.
 
+It lists the services this machine's launcher runs (under ``timao up --role gateway`` the gateway alone: the workers
+run elsewhere and ``GET /api/workers`` lists them), and says so when such a gateway has no live worker.
+
 ``?challenge=NONCE`` adds ``proof`` (``shared.websec.hello_proof``): the desktop shell checks it before it attaches to a
 backend already running on the port, so a process squatting the port never gets the token."""
 
@@ -16,6 +19,7 @@ from services.gateway.api.deps import StateDep
 from services.gateway.api.schemas import HealthResponse, errors
 from services.gateway.persister import DEAD_LETTER_STREAM
 from shared.websec import HELLO_NONCE_PATTERN, hello_proof
+from shared.workers import STALE_S, WORKERS_KEY
 
 router = APIRouter(tags=["health"])
 
@@ -37,9 +41,14 @@ async def health(state: StateDep, challenge: Challenge = None) -> dict[str, Any]
     services: dict[str, Any] = {}
     launcher = None
     dead_letters = 0
+    live_workers = None
     try:
         launcher = await state.bus.read_launcher_state()
         dead_letters = int(await state.bus.redis.xlen(DEAD_LETTER_STREAM))
+        if launcher and launcher.get("role") == "gateway":
+            # Its workers run on other machines: the registry, not this launcher, says whether any is there.
+            since_ms = int((time.time() - STALE_S) * 1000)
+            live_workers = int(await state.bus.redis.zcount(WORKERS_KEY, since_ms, "+inf"))
         redis_ok = True
     except (RedisError, OSError):  # Redis down or answering badly: the suite is degraded, the gateway still answers
         redis_ok = False
@@ -53,6 +62,8 @@ async def health(state: StateDep, challenge: Challenge = None) -> dict[str, Any]
         reasons.append(
             f"事件存储{_PERSISTER_STATES.get(persister['state'], persister['state'])}: {persister['last_error']}"
         )
+    if live_workers == 0:
+        reasons.append("没有在线的工作节点 (no live worker: start `timao up --role worker` on a machine)")
     if dead_letters:
         reasons.append(f"{dead_letters} 条事件无法存储 (events could not be stored; see GET /api/events/dead-letters)")
     services["gateway"] = {
