@@ -284,3 +284,29 @@ def test_burn_job_renders_the_danmaku_with_progress_one_at_a_time_and_cancels(wo
     assert plain[:40].max() < 40 and painted[:40].max() > 120
     missing = client.post("/api/streamcap/recordings/missing/burn", json={}, headers=AUTH)
     assert missing.status_code == 404
+
+
+def test_a_file_on_another_workers_disk_is_a_409_that_names_the_worker(world: dict[str, Any]) -> None:
+    """Recordings on several workers (docs/contracts.md, Workers on several machines): a recording continued on
+    another machine has files this gateway cannot read; asking for their subtitles or a burn says where they are."""
+    repo = SqlRepository(world["engine"])
+    far = "/srv/other-machine/recordings/主播/主播_20270115-090000_000.ts"
+    repo.add_recording(RecordingRecord(id="rec2", platform="douyin", source=LIVE_ID, state="recording",
+                                       folder=str(Path(far).parent), segment_seconds=1800,
+                                       worker_id="far-worker"))  # fmt: skip
+    repo.put_file("rec2", FileRecord(str(world["long"]), "mp4", world["long"].stat().st_size, 90.0))
+    repo.put_file("rec2", FileRecord(far, "ts", 1_000_000, 60.0, worker_id="far-worker"))
+    client: TestClient = world["client"]
+    listed = {r["recording_id"]: r for r in client.get("/api/streamcap/recordings", headers=AUTH).json()["recordings"]}
+    assert listed["rec2"]["worker_id"] == "far-worker"
+    files = {f["path"]: f for f in listed["rec2"]["files"]}
+    assert files[far]["worker_id"] == "far-worker" and files[far]["size"] == 1_000_000  # as stored: not on this disk
+    url = "/api/streamcap/recordings/rec2/subtitles"
+    index = [f["path"] for f in listed["rec2"]["files"]].index(far)
+    answer = client.get(url, params={"kind": "danmaku", "format": "ass", "file": index}, headers=AUTH)
+    assert answer.status_code == 409 and "far-worker" in answer.json()["detail"], answer.text
+    assert "不在本机" in answer.json()["detail"]
+    burn = client.post("/api/streamcap/recordings/rec2/burn", json={"file": index}, headers=AUTH)
+    assert burn.status_code == 409 and "far-worker" in burn.json()["detail"]
+    local = client.get(url, params={"kind": "danmaku", "format": "ass", "file": 1 - index}, headers=AUTH)
+    assert local.status_code == 200  # the file on this machine's disk is served as before
