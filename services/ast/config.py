@@ -75,6 +75,9 @@ class AudioConfig(BaseModel):
     live: bool = True
     # file only: read at the speed of sound, as if live (the demo and the benchmark use it).
     realtime: bool = False
+    # file, or url with live=false: where to begin reading (ms into the source). Transcript times stay the source's
+    # own (plus the job's origin): a job adopted by another worker goes on from its last transcript this way.
+    start_ms: int = Field(default=0, ge=0, le=7 * 24 * 3600 * 1000)
 
     @model_validator(mode="after")
     def _required_per_source(self) -> AudioConfig:
@@ -86,6 +89,8 @@ class AudioConfig(BaseModel):
             check_stream_url(self.url)
         if self.source == "file" and not self.path:
             raise ValueError("source=file needs path")
+        if self.start_ms and self.is_live:
+            raise ValueError("start_ms needs a finite source (a file, or a url with live=false)")
         return self
 
     @property

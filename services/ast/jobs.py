@@ -133,7 +133,8 @@ class JobManager:
     ) -> dict[str, Any]:
         """Start transcribing ``audio_config`` into ``session_id``; returns the job's status.
 
-        ``origin_ms`` is where the stream's first sample falls on the session's clock (0 for a file or URL session).
+        ``origin_ms`` is where the source's beginning falls on the session's clock (0 for a file or URL session); a
+        source read from ``audio_config.start_ms`` on keeps its own times (its first sample is at origin + start).
         ``resumed`` marks a job adopted from a previous process (its status says so).
         Raises InvalidJobConfig, JobConflict, JobLimitReached, ModelMissing, ModelInvalid, EngineUnavailable,
         SourceUnreadable: each an AstError with a stable ``code``.
@@ -174,7 +175,7 @@ class JobManager:
             clock=self._clock,
             queue_size=self._queue_size,
             clips_dir=self._clips_dir,
-            origin_ms=origin_ms,
+            origin_ms=origin_ms + audio.start_ms,
         )
         self._jobs[session_id] = job
         if resumed:
@@ -203,6 +204,15 @@ class JobManager:
         except TimeoutError:
             log.warning("job=%s did not stop within %.0fs", session_id, grace_s)
         return self._status_of(job)
+
+    def halt(self, session_id: str) -> bool:
+        """Ask a running job to stop, without waiting (its lease is lost: it must stop now, whatever it was doing).
+        False when no such job runs."""
+        job = self._jobs.get(session_id)
+        if job is None or not job.is_running:
+            return False
+        job.stop()
+        return True
 
     async def join(self, session_id: str, *, within_s: float | None = None) -> JobState:
         job = self._jobs.get(session_id) or self._finished.get(session_id)

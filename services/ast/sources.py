@@ -88,13 +88,18 @@ NETWORK_PROTOCOLS = "http,https,tls,tcp,httpproxy,crypto,hls,rtmp,rtmps"
 FILE_PROTOCOLS = "file"
 
 
-def ffmpeg_pcm_command(ffmpeg: str, target: str, *, network: bool, realtime: bool = False) -> list[str]:
+def ffmpeg_pcm_command(
+    ffmpeg: str, target: str, *, network: bool, realtime: bool = False, start_ms: int = 0
+) -> list[str]:
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"]
     cmd += ["-protocol_whitelist", NETWORK_PROTOCOLS if network else FILE_PROTOCOLS]
     if network:
         cmd += ["-rw_timeout", str(int(RW_TIMEOUT_S * 1_000_000))]
     if realtime:
         cmd += ["-re"]
+    if start_ms:
+        # An input option: ffmpeg seeks, then decodes from there (sample-exact for audio it transcodes).
+        cmd += ["-ss", f"{start_ms / 1000:.3f}"]
     cmd += ["-i", target, "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE)]
     cmd += ["-acodec", "pcm_s16le", "-f", "s16le", "pipe:1"]
     return cmd
@@ -197,7 +202,10 @@ class FfmpegOpener:
 
     def open(self) -> PcmStream:
         target, network = self._target()
-        cmd = ffmpeg_pcm_command(self._ffmpeg or find_ffmpeg(), target, network=network, realtime=self._config.realtime)
+        cfg = self._config
+        cmd = ffmpeg_pcm_command(
+            self._ffmpeg or find_ffmpeg(), target, network=network, realtime=cfg.realtime, start_ms=cfg.start_ms
+        )
         try:
             stream = _FfmpegStream(cmd, self._label)
         except OSError as exc:

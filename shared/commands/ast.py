@@ -24,6 +24,9 @@ class StartJob(Params):
     model_config_: dict[str, Any] | None = Field(default=None, alias="model_config", description="engine, model, ...")
     live_id: str | None = Field(default=None, description="the live room of a session source")
     origin_ms: int = Field(default=0, ge=0, description="where the stream's first sample falls on the session's clock")
+    worker_id: str | None = Field(
+        default=None, max_length=100, description="placed on this worker by hand: after a failover it comes back there"
+    )
 
 
 class StopJob(Params):
@@ -35,6 +38,7 @@ class JobStatus(OpenResult):
 
     session_id: str
     state: str
+    worker_id: str | None = Field(default=None, description="the worker that runs it (GET /api/workers)")
 
 
 class JobsResult(OpenResult):

@@ -118,8 +118,11 @@ async def test_a_job_that_fails_for_good_is_not_resumed(redis_url: str, tmp_path
         await bus.close()
 
 
-async def test_a_file_job_is_not_assigned_it_would_start_over(redis_url: str, tmp_path: Path) -> None:
+async def test_a_file_job_is_assigned_while_it_runs_and_let_go_when_it_finishes(redis_url: str, tmp_path: Path) -> None:
+    """A worker that dies mid-file leaves the job to the next one, which reads on from its last transcript
+    (test_ast_failover.py); a file read to its end is done: nothing is left to resume."""
     app, bus = await started(redis_url, tmp_path)
+    work = Assignments(bus.redis, "ast")
     try:
         wav = tmp_path / "a.wav"
         with wave.open(str(wav), "wb") as out:
@@ -128,7 +131,13 @@ async def test_a_file_job_is_not_assigned_it_would_start_over(redis_url: str, tm
             out.setframerate(16_000)
             out.writeframes(pcm((1.0, 0.5)))
         await app.commands()["start_job"]({"session_id": "file", "audio_config": {"source": "file", "path": str(wav)}})
-        assert await Assignments(bus.redis, "ast").list() == []
+        assert [i.id for i in await work.list()] == ["file"]
+        await until(lambda: not app.jobs.running_sessions(), 10, "the file's end")
+        for _ in range(100):
+            if not await work.list():
+                break
+            await asyncio.sleep(0.02)
+        assert await work.list() == [] and app.jobs.job_status("file")["state"] == "finished"
     finally:
         await app.stop()
         await bus.close()
