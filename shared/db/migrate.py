@@ -1,9 +1,9 @@
 """Apply the Alembic migrations programmatically (the launcher does it before any service starts).
 
-On PostgreSQL several launchers (the main machine and every ``--role worker`` one) may migrate one database at the
-same moment; two upgrades of a fresh database would both create the same tables and one would fail. A session
-advisory lock under a fixed key serialises them: the first migrates, the others wait, then find the schema at head
-and do nothing. SQLite is one machine's file: one launcher per home already (the instance lock).
+On PostgreSQL several launchers (``timao up`` and every ``--role worker`` or ``--role gateway`` one) may migrate one
+database at the same moment; two upgrades of a fresh database would both create the same tables and one would fail.
+A session advisory lock under a fixed key serialises them: the first migrates, the others wait, then find the schema
+at head and do nothing. SQLite is one machine's file: one launcher per home already (the instance lock).
 """
 
 from __future__ import annotations
