@@ -707,6 +707,11 @@ export interface components {
             model_config?: {
                 [key: string]: unknown;
             };
+            /**
+             * Worker Id
+             * @description the worker to run the job on (GET /api/workers); it still fails over to another when that worker dies, and comes back to it; default: the worker with the most free transcription slots
+             */
+            worker_id?: string | null;
         };
         /** AstStartResponse */
         AstStartResponse: {

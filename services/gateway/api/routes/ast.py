@@ -1,4 +1,10 @@
-"""Transcription jobs: start on a source, stop, the worker's status, and the rooms' hot words ("热词")."""
+"""Transcription jobs: start on a source, stop, the workers' status, and the rooms' hot words ("热词").
+
+On several workers (docs/contracts.md, Workers on several machines) a new job goes to the worker named in the body,
+else to the one with the most free transcription slots (``shared/workers.py``); a stop goes to the worker that holds
+the job's lease; the status asks every live AST worker and names each job's worker. With no worker in the registry
+yet, any AST worker takes the command.
+"""
 
 from __future__ import annotations
 
@@ -21,10 +27,19 @@ from services.gateway.api.schemas import (
     errors,
 )
 from services.gateway.vocabulary import DEFAULT_ROOM, MAX_WORDS, load_words, room_words, save_words
+from shared.assignments import Assignments
+from shared.bus import TRANSIENT
 from shared.commands import wire
-from shared.commands.ast import JOBS, SERVICE, START_JOB, STOP_JOB, StopJob
+from shared.commands.ast import JOBS, SERVICE, START_JOB, STOP_JOB, JobsResult, StopJob
+from shared.errors import BusError, CommandError, CommandTimeout
+from shared.leases import Leases, worker_of
+from shared.workers import NoSuchWorker, list_workers, pick_worker
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
+
+START_TIMEOUT_S = 30.0
+# How long the status waits for each worker: a busy one answers late; a dead one leaves the registry within 6 s.
+STATUS_TIMEOUT_S = 5.0
 
 
 class AudioConfig(BaseModel):
@@ -41,6 +56,13 @@ class AudioConfig(BaseModel):
 class AstStart(BaseModel):
     audio_config: AudioConfig
     model_config_: dict[str, Any] = Field(default_factory=dict, alias="model_config")
+    worker_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="the worker to run the job on (GET /api/workers); it still fails over to another when that worker"
+        " dies, and comes back to it; default: the worker with the most free transcription slots",
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -57,6 +79,11 @@ class Vocabulary(BaseModel):
 @router.post("/start", response_model=AstStartResponse, responses=errors(*WORKER_ERRORS))
 async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
     await state.require_worker(SERVICE)
+    workers = await _ast_workers(state)
+    try:
+        target = pick_worker(workers, body.worker_id, service=SERVICE) if workers or body.worker_id else ""
+    except NoSuchWorker as exc:
+        raise CommandError("not_found", str(exc)) from exc
     audio = body.audio_config
     extra: dict[str, Any] = {}
     live: dict[str, Any] | None = None
@@ -93,10 +120,12 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
         model_config["engine"] = fresh.ast_engine
         if fresh.ast_model and "model" not in model_config:
             model_config["model"] = fresh.ast_model
+    if body.worker_id:
+        extra["worker_id"] = body.worker_id
     params = START_JOB.params_of(
         session_id=session_id, audio_config=audio.model_dump(), model_config=model_config, **extra
     )
-    result = wire(await START_JOB.call(state.bus, params, timeout=30.0))
+    result = wire(await START_JOB.call(state.bus, params, timeout=START_TIMEOUT_S, worker_id=target))
     if new_session:
         await asyncio.to_thread(
             state.repo.create_session,
@@ -111,14 +140,67 @@ async def start(state: StateDep, body: AstStart) -> dict[str, Any]:
 @router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
 async def stop(state: StateDep, body: AstStop) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    await STOP_JOB.call(state.bus, StopJob(session_id=body.session_id))
+    try:
+        held = await Leases(state.bus.redis, SERVICE).owner(body.session_id)
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    # The job's owner stops it at once; unowned (between owners), any AST worker removes its assignment.
+    owner = worker_of(held[0]) if held else ""
+    live = {w["worker_id"] for w in await _ast_workers(state)}
+    await STOP_JOB.call(state.bus, StopJob(session_id=body.session_id), worker_id=owner if owner in live else "")
     return {"success": True}
 
 
 @router.get("/status", response_model=AstStatusResponse, responses=errors(502, 503, 504))
 async def status(state: StateDep) -> dict[str, Any]:
     await state.require_worker(SERVICE)
-    return wire(await JOBS.call(state.bus))
+    workers = await _ast_workers(state)
+    if not workers:
+        return wire(await JOBS.call(state.bus))
+    calls = (JOBS.call(state.bus, worker_id=w["worker_id"], timeout=STATUS_TIMEOUT_S) for w in workers)
+    answers: list[dict[str, Any]] = []
+    for answer in await asyncio.gather(*calls, return_exceptions=True):
+        if isinstance(answer, CommandTimeout | CommandError | BusError):
+            continue  # that worker died a moment ago: its jobs show again on the worker that adopts them
+        if isinstance(answer, BaseException):
+            raise answer
+        assert isinstance(answer, JobsResult)
+        answers.append(wire(answer))
+    merged = answers[0] if len(answers) == 1 else _merge_status(answers)
+    try:
+        assigned = await Assignments(state.bus.redis, SERVICE).list()
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    shown = {job["session_id"] for job in merged.get("jobs", [])}
+    # A job between owners (its worker died, the lease not expired yet): listed, with no worker.
+    for item in assigned:
+        if item.id not in shown:
+            source = str((item.spec.get("audio_config") or {}).get("source") or "")
+            merged.setdefault("jobs", []).append(
+                {"session_id": item.id, "state": "unowned", "source": source, "worker_id": None}
+            )
+    return merged
+
+
+def _merge_status(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several workers' status as one: their jobs and engines side by side, the load figures added up."""
+    if not answers:
+        return {"jobs": [], "recent_jobs": [], "max_jobs": 0, "engine": None, "model": None, "engines": [],
+                "rtf": None, "queue_depth": 0, "last_error": None}  # fmt: skip
+    busy = next((a for a in answers if a.get("jobs")), answers[0])
+    rtfs = [a["rtf"] for a in answers if a.get("rtf") is not None]
+    return {
+        "jobs": [job for a in answers for job in a.get("jobs", [])],
+        "recent_jobs": [job for a in answers for job in a.get("recent_jobs", [])],
+        "max_jobs": sum(int(a.get("max_jobs") or 0) for a in answers),
+        "engine": busy.get("engine"),
+        "model": busy.get("model"),
+        "engines": [{**e, "worker_id": a.get("worker_id")} for a in answers for e in a.get("engines", [])],
+        "rtf": round(sum(rtfs), 4) if rtfs else None,
+        "queue_depth": sum(int(a.get("queue_depth") or 0) for a in answers),
+        "last_error": next((a["last_error"] for a in answers if a.get("last_error")), None),
+        "workers": [a.get("worker_id") for a in answers],
+    }
 
 
 @router.get("/vocabulary", response_model=VocabularyResponse, responses=errors(422))
@@ -137,3 +219,10 @@ async def write_vocabulary(state: StateDep, body: Vocabulary) -> dict[str, Any]:
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     return {"room": body.room, "words": words}
+
+
+async def _ast_workers(state: StateDep) -> list[dict[str, Any]]:
+    try:
+        return await list_workers(state.bus.redis, service=SERVICE)
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
