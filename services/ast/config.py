@@ -126,6 +126,9 @@ class ModelConfig(BaseModel):
     # prompt (whisper) so that they write them as the room does. At most 50 words of at most 30 characters.
     hotwords: list[str] = Field(default_factory=list, max_length=MAX_HOTWORDS)
     room_title: str | None = Field(default=None, max_length=200)
+    # Leave out utterances judged to be singing or instruments (a song playing in the room: music.py). Off for a
+    # source that is meant to be sung, or to see what the filter would have dropped.
+    music_filter: bool = True
 
     @field_validator("hotwords")
     @classmethod

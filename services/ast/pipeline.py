@@ -39,6 +39,7 @@ from services.ast.config import AudioConfig, ModelConfig
 from services.ast.context import Stretch, Stretcher, covers, single, split_text
 from services.ast.engines.base import SAMPLE_RATE, Audio, Engine, Recognition
 from services.ast.errors import AstError, SourceFailed, SourceUnreadable, TranscriptionFailed
+from services.ast.music import judge
 from services.ast.normalize import is_hallucination, normalize_text
 from services.ast.prompt import PromptBuilder
 from services.ast.sources import BYTES_PER_SECOND, SourceOpener
@@ -112,9 +113,11 @@ class _Stats:
     speech_s: float = 0.0  # utterance audio given to the engine
     engine_s: float = 0.0  # time spent in the engine
     vad_s: float = 0.0  # time spent in the VAD
+    music_s: float = 0.0  # time spent judging utterances speech or singing
     utterances: int = 0
     transcripts: int = 0
     dropped: int = 0  # utterances the engine returned no text for
+    singing: int = 0  # utterances left out as singing or instruments (music.py)
     reconnects: int = 0
     queue_waits: int = 0  # times the source waited on a full queue
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=200))
@@ -180,6 +183,7 @@ class TranscriptionJob:
         self._origin_ms = origin_ms
         self._healthy_after_s = healthy_after_s
         self._language = None if model.language == "auto" else model.language
+        self._music_filter = model.music_filter
         self._prompt = PromptBuilder(self._language, hotwords=model.hotwords, title=model.room_title or "")
         self._label = f"job={session_id}"
         self._state = JobState.STARTING
@@ -379,11 +383,32 @@ class TranscriptionJob:
         self._stats.utterances += 1
         # When the VAD closed it: the end of speech plus the silence it had to wait for.
         lag = max(0, self._segmenter.position - utt.end) / SAMPLE_RATE
+        if self._music_filter and self._is_singing(utt):
+            # A stretch must not reach over the song either: its pauses would carry the lyrics to the engine.
+            for stretch in self._stretcher.flush() if self._stretcher is not None else ():
+                self._put((stretch, time.perf_counter()))
+            return
         if self._stretcher is None:
             self._put((single(utt, self._pad), time.perf_counter() - lag))
             return
         for stretch in self._stretcher.add(utt):
             self._put((stretch, time.perf_counter()))
+
+    def _is_singing(self, utt: Utterance) -> bool:
+        t0 = time.perf_counter()
+        verdict = judge(utt.audio)
+        self._stats.music_s += time.perf_counter() - t0
+        if verdict.singing:
+            self._stats.singing += 1
+            log.info(
+                "%s utterance %.2f-%.2f s left out as singing (%s: %s)",
+                self._label,
+                (self._origin_ms / 1000) + utt.start / SAMPLE_RATE,
+                (self._origin_ms / 1000) + utt.end / SAMPLE_RATE,
+                verdict.reason,
+                verdict.features.describe(),
+            )
+        return verdict.singing
 
     # -- engine thread ----------------------------------------------------------------------------------------
 
@@ -538,7 +563,7 @@ class TranscriptionJob:
     def status(self) -> dict[str, Any]:
         s = self._stats
         latencies = list(s.latencies)
-        busy = s.engine_s + s.vad_s
+        busy = s.engine_s + s.vad_s + s.music_s
         return {
             "session_id": self.session_id,
             "state": str(self._state),
@@ -560,6 +585,7 @@ class TranscriptionJob:
             "utterances": s.utterances,
             "transcripts": s.transcripts,
             "dropped": s.dropped,
+            "singing": s.singing,
             "reconnects": s.reconnects,
             "queue_waits": s.queue_waits,
             "last_error": self._last_error,
