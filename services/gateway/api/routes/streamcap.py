@@ -113,8 +113,8 @@ def _subtitles(state: GatewayState) -> SubtitleService:
 
 
 async def _on_this_machine(state: GatewayState, recording_id: str, index: int) -> None:
-    """A file on another worker's disk (a recording continued there, docs/contracts.md, Workers on several
-    machines) cannot be read here: a 409 that names its worker rather than a missing file."""
+    """A file on another worker's disk (a recording continued there) cannot be read here: a 409 that names its
+    worker rather than a missing file (docs/contracts.md, Workers on several machines)."""
     files = (await _subtitles(state).recording(recording_id)).get("files") or []
     owner = files[index].get("worker_id") if 0 <= index < len(files) and isinstance(files[index], dict) else None
     if owner and owner != state.settings.effective_worker_id:
