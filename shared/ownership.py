@@ -6,9 +6,10 @@ use the same class). Every assigned item (``shared/assignments.py``) is run by t
 Every ``ADOPT_EVERY_S`` each service lists the assigned items and takes those nobody holds (their worker stopped,
 died or was cut off, and the lease expired), up to its capacity and, while other workers are live, up to its fair
 share of all items, so a dead worker's work spreads over the others. An item placed on a given worker (``worker_id``
-in its spec) waits ``GRACE_S`` for that worker before another takes it. A lease this process's own worker left (the
-launcher restarted the service after a crash) is taken at once. The adopted item resumes from its recorded progress
-(a room's cursor, a recording's segment).
+in its spec) waits ``GRACE_S`` for that worker before another takes it, and that worker takes it beyond its fair
+share (a room moved there by hand). A lease this process's own worker left (the launcher restarted the service after
+a crash) is taken at once. The adopted item resumes from its recorded progress (a room's cursor, a recording's
+segment).
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ class WorkOwnership:
             if item.id not in mine_ids:
                 if placed and placed != self.worker_id and placed in live and waited < GRACE_S:
                     continue  # its own worker is live: let it take it back
-                if len(self.keeper) >= share and waited < GRACE_S:
-                    continue  # fair share first; past the grace anyone with room takes it
+                if placed != self.worker_id and len(self.keeper) >= share and waited < GRACE_S:
+                    continue  # fair share first (not for items placed here); past the grace anyone with room takes it
             if await self.keeper.acquire(item.id) is None:
                 continue  # another worker was faster
             self._unowned_since.pop(item.id, None)

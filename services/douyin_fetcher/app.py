@@ -4,6 +4,8 @@ Commands (from the gateway, over the bus; their params and results are the model
     start_room {live_id, session_id, config?, transport?} → {session_id, live_id, room_id, title, anchor_name,
                                                           status, transport}
     stop_room  {session_id}                   → {}
+    move_room  {session_id, worker_id}        → {session_id, worker_id, from_worker_id}: the room stops here and
+                                                that worker resumes it from its cursor
     rooms      {}                             → {sessions: [...]}
     douyin.login  {timeout_s?}                → {login_pending: true} at once; a login window (account_commands.py)
     douyin.logout {}                          → {} once the browser's cookies and the account are gone
@@ -18,6 +20,10 @@ point). Starting, this process adopts every assigned room and resumes it in its 
 gift state: the push server replays the gap, the persister drops what was already stored, and a combo cut by the
 restart goes on counting where it was. ``stop_room``, a live end and a fatal failure remove the assignment; a crash
 or a restart leaves it.
+
+A live id runs once across all workers: the assignment carries it as its unique key (``Assignments.put``), written in
+one Redis script with the assignment, so a second ``start_room`` for it (here, on another worker, through another
+gateway, racing or not) answers the session that holds it, as a repeat start on one worker always did.
 """
 
 from __future__ import annotations
@@ -50,10 +56,13 @@ from shared.commands.douyin import (
     ACCOUNT_CHANGED_COMMAND,
     LOGIN,
     LOGOUT,
+    MOVE_ROOM,
     ROOMS,
     START_ROOM,
     STOP_ROOM,
     AccountChangedResult,
+    MoveRoom,
+    MoveRoomResult,
     RoomConfig,
     RoomsResult,
     RoomStatus,
@@ -63,6 +72,7 @@ from shared.commands.douyin import (
 )
 from shared.config import Settings
 from shared.errors import BusError, CommandError
+from shared.leases import worker_of
 from shared.ownership import WorkOwnership
 from shared.platforms.douyin.account import DouyinAccount, account_profile_dir, load_account
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
@@ -75,6 +85,8 @@ log = logging.getLogger(__name__)
 
 # A first resolution answers the user quickly (unknown room → 404); past this the client keeps trying on its own.
 PRECHECK_TIMEOUT_S = 8.0
+# A start that finds its live id assigned a moment ago waits this long (in steps) for that room's worker to be known.
+RUNNER_WAIT_S, RUNNER_WAIT_TRIES = 0.05, 20
 # Rooms that ended by themselves no longer need their assignment; a user stop removed it already.
 _RELEASED = (ClientState.ENDED, ClientState.FAILED)
 
@@ -208,6 +220,12 @@ class FetcherApp:
             return False
         if await self._work.get(item.id) is None:
             return False  # stop_room came while the rooms before it were being resumed
+        if not item.unique:  # assigned before live ids were unique: index it now, unless another session has it
+            holder = await self._work.put(item.id, item.spec, unique=live_id, assigned_at_ms=item.assigned_at_ms)
+            if holder != item.id:
+                log.info("room=%s session %s superseded by session %s", live_id, item.id, holder)
+                await self._work.remove(item.id)
+                return False
         gifts = item.progress.get("gifts")
         resume = Resume(
             str(item.progress.get("cursor", "")),
@@ -298,6 +316,7 @@ class FetcherApp:
         served = [
             START_ROOM.serve(self._start_room),
             STOP_ROOM.serve(self._stop_room),
+            MOVE_ROOM.serve(self._move_room),
             ROOMS.serve(self._list_rooms),
             ACCOUNT_CHANGED.serve(self._rooms_account_changed),
         ]
@@ -348,8 +367,6 @@ class FetcherApp:
         finally:
             await resolver.aclose()
         assert self._work is not None and self._own is not None
-        if self._own.full:
-            raise CommandError("conflict", f"工作节点已满 (worker {self.worker_id} runs {self._own.capacity} rooms)")
         requested = params.session_id or uuid.uuid4().hex
         # Desired state first: from here on a crash leaves the room to be resumed, never forgotten.
         spec: dict[str, Any] = {"live_id": live_id, "config": config.model_dump()}
@@ -357,7 +374,13 @@ class FetcherApp:
             spec["transport"] = transport
         if params.worker_id:
             spec["worker_id"] = params.worker_id  # placed here by hand: after a failover it comes back here
-        await self._work.put(requested, spec)
+        holder = await self._work.put(requested, spec, unique=live_id)
+        if holder != requested:  # watched already, here or on another worker: that session is the answer
+            log.info("room=%s is watched already in session %s", live_id, holder)
+            return StartRoomResult(session_id=holder, worker_id=await self._runner_of(holder, wait=True), **info)
+        if self._own.full:
+            await self._work.remove(requested)
+            raise CommandError("conflict", f"工作节点已满 (worker {self.worker_id} runs {self._own.capacity} rooms)")
         try:
             if not await self._own.claim(requested):
                 raise CommandError("conflict", f"会话已由其他工作节点运行 (session {requested} runs elsewhere)")
@@ -409,6 +432,47 @@ class FetcherApp:
             if self._own is not None:
                 await self._own.release(session_id)
         return Empty()
+
+    async def _runner_of(self, session_id: str, *, wait: bool = False) -> str | None:
+        """The worker that runs a session now (its lease owner), or None between owners. With ``wait``, a session
+        just assigned (a start racing this one, its worker about to take the lease) is given up to a second."""
+        assert self._own is not None
+        for _ in range(RUNNER_WAIT_TRIES if wait else 1):
+            if self._own.fence(session_id) is not None:
+                return self.worker_id
+            held = await self._own.keeper.leases.owner(session_id)
+            if held:
+                return worker_of(held[0])
+            if wait:
+                await asyncio.sleep(RUNNER_WAIT_S)
+        return None
+
+    async def _move_room(self, params: MoveRoom) -> MoveRoomResult:
+        """Place a room on another worker: the spec names it first (a crash from here on still sends the room
+        there), then the room stops here with its last events and cursor written under its lease, and the lease
+        goes back; the named worker's next adoption pass (every 2 s) resumes it from that cursor."""
+        assert self._work is not None and self._own is not None
+        session_id, target = params.session_id, params.worker_id
+        if await self._work.get(session_id) is None:
+            raise CommandError("not_found", f"没有这个会话 (no such session): {session_id}")
+        runner = await self._runner_of(session_id)
+        if runner == target:
+            raise CommandError("conflict", f"直播间已在工作节点 {target} 上 (session {session_id} runs there already)")
+        if runner is not None and runner != self.worker_id:
+            raise CommandError(
+                "conflict", f"直播间由工作节点 {runner} 运行，请重试 (session {session_id} moved meanwhile)"
+            )
+        if not await self._work.update_spec(session_id, {"worker_id": target}):
+            raise CommandError("not_found", f"没有这个会话 (no such session): {session_id}")
+        if runner is None:
+            log.info("session %s: placed on worker %s (it ran nowhere just now)", session_id, target)
+            return MoveRoomResult(session_id=session_id, worker_id=target)
+        await self.rooms.drop(session_id, reason=f"迁移到工作节点 {target} (moved to worker {target})")
+        await self._own.release(session_id)
+        log.info("session %s: moved to worker %s", session_id, target)
+        with contextlib.suppress(*TRANSIENT):
+            await self._own.register()  # the registry shows it gone from here at once
+        return MoveRoomResult(session_id=session_id, worker_id=target, from_worker_id=self.worker_id)
 
     async def _list_rooms(self, _params: Empty) -> RoomsResult:
         rooms = [{**room, "worker_id": self.worker_id} for room in self.rooms.status()]

@@ -201,13 +201,13 @@ class RoomManager:
             raise UnknownSession(f"没有这个会话 (no such session): {session_id}")
         await client.stop()
 
-    async def drop(self, session_id: str) -> bool:
-        """Let a room go without ending its session (another worker took it over): the client ends ``suspended``
-        and its assignment stays. False when no such room runs here."""
+    async def drop(self, session_id: str, *, reason: str = "") -> bool:
+        """Let a room go without ending its session (another worker took it over, or it moves there): the client
+        ends ``suspended`` (with ``reason``) and its assignment stays. False when no such room runs here."""
         client = self._clients.pop(session_id, None)
         if client is None:
             return False
-        await client.suspend()
+        await client.suspend(reason)
         return True
 
     def get(self, session_id: str) -> RoomClient:

@@ -53,6 +53,7 @@ ALL_COMMANDS: tuple[Command[Any, Any], ...] = (
     worker.STATUS,
     douyin.START_ROOM,
     douyin.STOP_ROOM,
+    douyin.MOVE_ROOM,
     douyin.ROOMS,
     douyin.LOGIN,
     douyin.LOGOUT,

@@ -1,6 +1,7 @@
 """The Douyin fetcher's commands (``services/douyin_fetcher``), sent by the gateway's Douyin routes.
 
-Rooms: ``start_room`` watches a live room in a session, ``stop_room`` stops it, ``rooms`` lists every session.
+Rooms: ``start_room`` watches a live room in a session, ``stop_room`` stops it, ``rooms`` lists every session,
+``move_room`` hands a running room over to another worker (docs/contracts.md, Workers on several machines).
 Account (#11): ``douyin.login`` opens a login window and answers at once, ``douyin.logout`` forgets the login,
 ``douyin.account_changed`` reconnects every room with the account as it is now.
 """
@@ -20,6 +21,7 @@ __all__ = [
     "LOGIN_COMMAND",
     "LOGOUT",
     "LOGOUT_COMMAND",
+    "MOVE_ROOM",
     "ROOMS",
     "SERVICE",
     "START_ROOM",
@@ -27,6 +29,8 @@ __all__ = [
     "AccountChangedResult",
     "LoginParams",
     "LoginResult",
+    "MoveRoom",
+    "MoveRoomResult",
     "RoomConfig",
     "RoomStatus",
     "RoomsResult",
@@ -81,6 +85,17 @@ class StopRoom(Params):
     session_id: str = Field(min_length=1, max_length=64)
 
 
+class MoveRoom(Params):
+    session_id: str = Field(min_length=1, max_length=64)
+    worker_id: str = Field(min_length=1, max_length=100, description="the worker to run the room from now on")
+
+
+class MoveRoomResult(Result):
+    session_id: str
+    worker_id: str = Field(description="the worker the room goes to (it takes the room within about 2 s)")
+    from_worker_id: str | None = Field(default=None, description="the worker that ran it; null: none did just then")
+
+
 class RoomStatus(OpenResult):
     session_id: str
     live_id: str
@@ -105,6 +120,10 @@ class AccountChangedResult(Result):
 
 START_ROOM = Command("start_room", StartRoom, StartRoomResult, SERVICE, "watch a live room in a session")
 STOP_ROOM = Command("stop_room", StopRoom, Empty, SERVICE, "stop watching a session's room")
+MOVE_ROOM = Command(
+    "move_room", MoveRoom, MoveRoomResult, SERVICE,
+    "place a room on another worker: its owner stops it (last events and cursor written) and gives its lease back",
+)  # fmt: skip
 ROOMS = Command("rooms", Empty, RoomsResult, SERVICE, "every room session the fetcher knows, with its state")
 LOGIN = Command(LOGIN_COMMAND, LoginParams, LoginResult, SERVICE, "open the login window; answers at once")
 LOGOUT = Command(LOGOUT_COMMAND, Empty, Empty, SERVICE, "forget the login (the browser's cookies, the account)")

@@ -82,3 +82,41 @@ async def test_the_assignments_survive_a_new_connection(redis_url: str) -> None:
     items = await Assignments(second, "fetcher").list()
     assert [(i.id, i.progress) for i in items] == [("s1", {"cursor": "c"})]
     await second.aclose()
+
+
+async def test_a_unique_key_is_assigned_once_and_freed_with_its_item(redis_url: str) -> None:
+    client = aioredis.from_url(redis_url)
+    work = Assignments(client, "fetcher")
+    assert await work.put("s1", {"live_id": "7"}, unique="7") == "s1"
+    assert await work.put("s2", {"live_id": "7"}, unique="7") == "s1"  # held: nothing written
+    assert [i.id for i in await work.list()] == ["s1"] and await work.holder("7") == "s1"
+    assert await work.put("s1", {"live_id": "7", "config": {}}, unique="7") == "s1"  # its own item may re-put
+    assert await work.remove("s1")
+    assert await work.holder("7") is None
+    assert await work.put("s2", {"live_id": "7"}, unique="7") == "s2"
+    # An item re-put under another key lets its old key go.
+    assert await work.put("s2", {"live_id": "8"}, unique="8") == "s2"
+    assert await work.holder("7") is None and await work.holder("8") == "s2"
+    # An index entry whose item is gone (written by hand, or by a version without the script) does not block.
+    await client.hset("timao:work:fetcher:unique", "9", "ghost")
+    assert await work.put("s3", {"live_id": "9"}, unique="9") == "s3"
+    await client.aclose()
+
+
+async def test_a_spec_change_keeps_the_record_progress_and_key(redis_url: str) -> None:
+    client = aioredis.from_url(redis_url)
+    work = Assignments(client, "fetcher")
+    await work.put("s1", {"live_id": "7", "config": {"retry_base": 0.1}, "worker_id": "w1"}, unique="7")
+    await work.update_progress("s1", {"cursor": "r-3"})
+    before = await work.get("s1")
+    assert before is not None
+    assert await work.update_spec("s1", {"worker_id": "w2"})
+    moved = await work.get("s1")
+    assert moved is not None and moved.spec == {"live_id": "7", "config": {"retry_base": 0.1}, "worker_id": "w2"}
+    assert (moved.progress, moved.assigned_at_ms, moved.unique) == (before.progress, before.assigned_at_ms, "7")
+    assert await work.update_spec("s1", {"worker_id": None})
+    item = await work.get("s1")
+    assert item is not None and "worker_id" not in item.spec
+    assert not await work.update_spec("nope", {"worker_id": "w2"})
+    assert await work.get("nope") is None
+    await client.aclose()
