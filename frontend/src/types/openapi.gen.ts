@@ -127,6 +127,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/douyin/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move
+         * @description Move a running room to another worker by hand: the same session goes on there from its cursor. 404 for an
+         *     unknown (or ended) session or a worker that is not live, 409 when the room is there already or that worker is
+         *     full.
+         */
+        post: operations["douyin-move"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/douyin/start": {
         parameters: {
             query?: never;
@@ -873,6 +895,33 @@ export interface components {
             count: number;
             /** Items */
             items: components["schemas"]["DeadLetter"][];
+        };
+        /** DouyinMove */
+        DouyinMove: {
+            /** Session Id */
+            session_id: string;
+            /**
+             * Worker Id
+             * @description the live worker to run the room on from now on
+             */
+            worker_id: string;
+        };
+        /** DouyinMoveResponse */
+        DouyinMoveResponse: {
+            /**
+             * From Worker Id
+             * @description the worker that ran the room; null when none did just then
+             */
+            from_worker_id: string | null;
+            /** Session Id */
+            session_id: string;
+            /** Success */
+            success: boolean;
+            /**
+             * Worker Id
+             * @description the worker the room goes to; it resumes the room within about 2 s
+             */
+            worker_id: string;
         };
         /** DouyinStart */
         DouyinStart: {
@@ -1985,6 +2034,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountView"];
+                };
+            };
+            /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 不存在 (not found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 冲突 (conflict with the current state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 上游或服务出错 (the worker or the upstream site failed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务无响应 (the worker did not answer in time) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "douyin-move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DouyinMove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DouyinMoveResponse"];
                 };
             };
             /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */

@@ -280,6 +280,13 @@ class DouyinStatusResponse(_Open):
     )
 
 
+class DouyinMoveResponse(BaseModel):
+    success: bool
+    session_id: str
+    worker_id: str = Field(description="the worker the room goes to; it resumes the room within about 2 s")
+    from_worker_id: str | None = Field(description="the worker that ran the room; null when none did just then")
+
+
 # ---------------------------------------------------------------- workers
 
 

@@ -5,6 +5,7 @@ worker."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,12 @@ class StandInWorker(StandInService):
                     "worker_id": self.worker_id}  # fmt: skip
         if command == "rooms":
             return {"sessions": [{"session_id": r, "live_id": "1", "state": "connected"} for r in self.rooms]}
+        if command == "move_room":
+            return {
+                "session_id": params["session_id"],
+                "worker_id": params["worker_id"],
+                "from_worker_id": self.worker_id,
+            }
         return {}
 
     async def beat(self, bus: Bus) -> None:
@@ -107,3 +114,43 @@ def test_a_worker_that_stopped_reporting_is_gone(client: TestClient, redis_url: 
     direct.zadd("timao:workers", {"w9": int((time.time() - 60) * 1000)})  # its last record, a minute ago
     direct.close()
     assert client.get("/api/workers", headers=AUTH).json()["workers"] == []
+
+
+def test_a_room_is_moved_through_its_owner_to_a_live_worker_with_room_for_it(
+    client: TestClient, redis_url: str
+) -> None:
+    direct = redis.Redis.from_url(redis_url)
+    record = {"spec": {"live_id": "100000000001", "config": {}}, "assigned_at": 1}
+    for session_id in ("a1", "b1"):
+        direct.hset("timao:work:douyin_fetcher", session_id, json.dumps(record))
+    direct.hset("timao:lease:douyin_fetcher:a1", mapping={"owner": "w1/123-abc", "token": 3})
+    direct.close()
+    with (
+        StandInWorker(redis_url, "w1", capacity=10, rooms=["a1"]) as w1,
+        StandInWorker(redis_url, "w2", capacity=1, rooms=["b1"]) as w2,
+        StandInWorker(redis_url, "w3", capacity=5, rooms=[]) as w3,
+    ):
+
+        def move(session_id: str, worker_id: str) -> Any:
+            return client.post("/api/douyin/move", json={"session_id": session_id, "worker_id": worker_id},
+                               headers=AUTH)  # fmt: skip
+
+        moved = move("a1", "w3")
+        assert moved.status_code == 200, moved.text
+        assert moved.json() == {"success": True, "session_id": "a1", "worker_id": "w3", "from_worker_id": "w1"}
+        assert w1.got("move_room") == [{"session_id": "a1", "worker_id": "w3"}]  # sent to the room's owner
+        assert w2.got("move_room") == [] == w3.got("move_room")
+
+        there = move("a1", "w1")
+        assert there.status_code == 409 and "已在工作节点 w1" in there.json()["detail"]
+        full = move("a1", "w2")
+        assert full.status_code == 409 and "w2 已满 (1/1)" in full.json()["detail"]
+        unknown = move("zz", "w3")
+        assert unknown.status_code == 404 and "zz" in unknown.json()["detail"]
+        gone = move("a1", "nope")
+        assert gone.status_code == 404 and "nope" in gone.json()["detail"]
+        assert move("a1", "").status_code == 422
+        # Between owners (no lease), the target writes the placement itself.
+        between = move("b1", "w3")
+        assert between.status_code == 200 and w3.got("move_room") == [{"session_id": "b1", "worker_id": "w3"}]
+        assert len(w1.got("move_room")) == 1

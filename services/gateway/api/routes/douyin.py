@@ -2,7 +2,9 @@
 
 On several workers (docs/contracts.md, Workers on several machines) a new room goes to the worker named in the body,
 else to the one with the most free capacity (``shared/workers.py``); a stop goes to the worker that holds the room's
-lease; the status asks every live worker. With no worker in the registry yet, any fetcher takes the command.
+lease; the status asks every live worker. With no worker in the registry yet, any fetcher takes the command. A move
+(``POST /api/douyin/move``) goes to the room's lease owner, which stops the room and gives its lease back; the named
+worker resumes it from its cursor.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import BaseModel, Field
 from services.gateway.api.deps import StateDep
 from services.gateway.api.schemas import (
     WORKER_ERRORS,
+    DouyinMoveResponse,
     DouyinStartResponse,
     DouyinStatusResponse,
     SuccessResponse,
@@ -25,7 +28,7 @@ from services.gateway.api.schemas import (
 from shared.assignments import Assignments
 from shared.bus import TRANSIENT
 from shared.commands import wire
-from shared.commands.douyin import ROOMS, SERVICE, START_ROOM, STOP_ROOM, RoomsResult, StopRoom
+from shared.commands.douyin import MOVE_ROOM, ROOMS, SERVICE, START_ROOM, STOP_ROOM, MoveRoom, RoomsResult, StopRoom
 from shared.errors import BusError, CommandError, CommandTimeout
 from shared.leases import Leases, worker_of
 from shared.workers import NoSuchWorker, list_workers, pick_worker
@@ -62,6 +65,11 @@ class DouyinStart(BaseModel):
 
 class DouyinStop(BaseModel):
     session_id: str = Field(min_length=1, max_length=64)
+
+
+class DouyinMove(BaseModel):
+    session_id: str = Field(min_length=1, max_length=64)
+    worker_id: str = Field(min_length=1, max_length=100, description="the live worker to run the room on from now on")
 
 
 @router.post(
@@ -113,6 +121,40 @@ async def stop(state: StateDep, body: DouyinStop) -> dict[str, Any]:
     live = {w["worker_id"] for w in await _fetchers(state)}
     await STOP_ROOM.call(state.bus, StopRoom(session_id=body.session_id), worker_id=owner if owner in live else "")
     return {"success": True}
+
+
+@router.post("/move", response_model=DouyinMoveResponse, responses=errors(*WORKER_ERRORS))
+async def move(state: StateDep, body: DouyinMove) -> dict[str, Any]:
+    """Move a running room to another worker by hand: the same session goes on there from its cursor. 404 for an
+    unknown (or ended) session or a worker that is not live, 409 when the room is there already or that worker is
+    full."""
+    await state.require_worker(SERVICE)
+    workers = await _fetchers(state)
+    try:
+        target = pick_worker(workers, body.worker_id)
+        item = await Assignments(state.bus.redis, SERVICE).get(body.session_id)
+        held = await Leases(state.bus.redis, SERVICE).owner(body.session_id)
+    except NoSuchWorker as exc:
+        raise CommandError("not_found", str(exc)) from exc
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    if item is None:
+        raise CommandError("not_found", f"没有这个运行中的直播间 (no running room in session {body.session_id})")
+    owner = worker_of(held[0]) if held else ""
+    if owner == target or (not owner and item.spec.get("worker_id") == target):
+        raise CommandError("conflict", f"直播间已在工作节点 {target} 上 (the room is on worker {target} already)")
+    view = next(w for w in workers if w["worker_id"] == target)
+    if len(view["rooms"]) >= view["capacity"] > 0:
+        raise CommandError(
+            "conflict", f"工作节点 {target} 已满 ({len(view['rooms'])}/{view['capacity']}) (worker {target} is full)"
+        )
+    live = {w["worker_id"] for w in workers}
+    # The owner stops it and gives its lease back; between owners, the target itself writes the new placement.
+    result = await MOVE_ROOM.call(
+        state.bus, MoveRoom(session_id=body.session_id, worker_id=target), worker_id=owner if owner in live else target
+    )
+    return {"success": True, "session_id": result.session_id, "worker_id": result.worker_id,
+            "from_worker_id": result.from_worker_id}  # fmt: skip
 
 
 @router.get("/status", response_model=DouyinStatusResponse, responses=errors(502, 503, 504))
