@@ -12,11 +12,13 @@ at the fake server. Every failure is a typed error from ``errors.py``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
 import re
 import secrets
+import ssl
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -352,6 +354,14 @@ def random_user_unique_id() -> str:
     return str(random.randint(7_300_000_000_000_000_000, 7_999_999_999_999_999_999))
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every room's HTTP client: building one loads the CA bundle (~10 ms of CPU), which a
+    worker starting or adopting hundreds of rooms would otherwise pay twice per room (bench/rooms_per_worker_bench.py
+    found it the top cost of a start). A context is safe to share between clients."""
+    return httpx.create_ssl_context()
+
+
 class RoomResolver:
     """Resolves rooms over HTTP. Owns its httpx client unless one is passed in (then the caller closes it)."""
 
@@ -372,7 +382,7 @@ class RoomResolver:
         self.reflow_url = reflow_url.rstrip("/")
         self.user_agent = user_agent
         self._own_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True)
+        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=True, verify=tls_context())
         self._ttwid = ""
         self._nonce = ""
 
