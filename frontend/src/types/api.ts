@@ -16,6 +16,7 @@ export type ErrorBody = Schemas['ErrorBody'];
 // ---------------------------------------------------------------- workers (docs/contracts.md)
 export type WorkerView = Schemas['WorkerView'];
 export type WorkersResponse = Schemas['WorkersResponse'];
+export type DouyinMoveResponse = Schemas['DouyinMoveResponse'];
 
 // ---------------------------------------------------------------- health
 export type OverallStatus = OpenString<'ok' | 'degraded' | 'down'>;
