@@ -381,9 +381,13 @@ class FetcherApp:
         if self._own.full:
             await self._work.remove(requested)
             raise CommandError("conflict", f"工作节点已满 (worker {self.worker_id} runs {self._own.capacity} rooms)")
+        if not await self._own.claim(requested):
+            # Another worker's adoption pass took the new assignment between its put and this claim: the room runs
+            # there, and stays assigned (the 200-room failover e2e saw it; answering a conflict lost the room).
+            runner = await self._runner_of(requested, wait=True)
+            log.info("room=%s session %s was adopted by worker %s as it started", live_id, requested, runner)
+            return StartRoomResult(session_id=requested, worker_id=runner, **info)
         try:
-            if not await self._own.claim(requested):
-                raise CommandError("conflict", f"会话已由其他工作节点运行 (session {requested} runs elsewhere)")
             session_id = await self.rooms.start(
                 live_id,
                 session_id=requested,
