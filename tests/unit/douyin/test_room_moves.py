@@ -1,5 +1,5 @@
-"""A room moved by hand to another worker, and one live id watched once across workers (docs/contracts.md, Workers
-on several machines): two fetchers over one real Redis and the fake Douyin server in this process.
+"""A room moved by hand to another worker, and one live id watched once across workers, as
+docs/contracts.md, "Workers on several machines" says: two fetchers over one real Redis and the fake Douyin server.
 
 A move: the room's owner stops it (its last events and cursor written under its lease), the assignment names the new
 worker, the lease goes back, and the named worker resumes the same session from that cursor. A live id started on
