@@ -131,9 +131,11 @@ class Persister:
         last_claim = last_trim = 0.0
         while not stop.is_set():
             try:
-                await self.bus.ensure_group(GROUP)
                 if not pending_done:
-                    # Our own unacknowledged entries from before a crash come first, in order.
+                    # The group once, and again after an outage, not a round trip per batch (a Redis that lost it
+                    # later: read_group makes it again). Our own unacknowledged entries from before a crash come
+                    # first, in order.
+                    await self.bus.ensure_group(GROUP)
                     entries = await self.bus.read_group(GROUP, self.consumer, count=self.batch_size, pending=True)
                     if not entries:
                         pending_done = True
