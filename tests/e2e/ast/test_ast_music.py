@@ -1,6 +1,6 @@
-"""Background music (issue 16): Mandarin under generated music, music alone, and a voice under music that no model
-can read. The music is made by ffmpeg (tests/unit/ast/ast_fixtures.generated_music); levels are relative to the
-speech.
+"""Background music (issue 16): Mandarin under generated music, music alone, a voice under music that no model
+can read, and a song with lyrics. The music is made by ffmpeg (tests/unit/ast/ast_fixtures.generated_music), the song
+sings the real Mandarin clip over it (tests/unit/ast/song.py); levels are relative to the speech.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tests.unit.ast.ast_fixtures import (
     mix_under,
     write_wav,
 )
+from tests.unit.ast.song import song_with_lyrics
 
 from .test_ast_e2e import manager_for
 
@@ -48,11 +49,18 @@ def truth() -> str:
 
 
 async def transcribe_file(
-    engine: WhisperEngine, models_dir: Path, path: Path, vad_config: VadConfig | None = None
+    engine: WhisperEngine,
+    models_dir: Path,
+    path: Path,
+    vad_config: VadConfig | None = None,
+    *,
+    music_filter: bool = True,
 ) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = []
     manager = manager_for(engine, models_dir, got, vad_config=vad_config)
-    await manager.start("music", {"source": "file", "path": str(path)}, {"language": "zh"})
+    await manager.start(
+        "music", {"source": "file", "path": str(path)}, {"language": "zh", "music_filter": music_filter}
+    )
     assert await manager.join("music", within_s=180) == JobState.FINISHED
     await manager.close()
     return got
@@ -93,14 +101,16 @@ async def test_music_alone_stays_out_even_with_the_vad_open(
     # Silero never fires on the generated music, so the test above does not reach the engine. Here the VAD lets
     # everything through (threshold 0): 30 s of instrumentals, cut into utterances at the length limit, go to the
     # engine, whose no-speech / log-prob rule must keep every one out. Whisper's own defaults do not: they turn the
-    # same music into syllables ("诶诶诶", "第1个").
+    # same music into syllables ("诶诶诶", "第1个"). The music filter would judge every piece music before the engine
+    # sees it, so the engine's rule is tested with the filter off.
     path = write_wav(music * 0.8, tmp_path / "music.wav")
     vad_open = VadConfig(threshold=0.0, neg_threshold=0.0, max_utterance_s=5.0)
     assert await transcribe_file(whisper_engine, ast_models_dir, path, vad_config=vad_open) == []
+    assert await transcribe_file(whisper_engine, ast_models_dir, path, vad_config=vad_open, music_filter=False) == []
     defaults = WhisperOptions(threads=2, no_speech_threshold=0.6, logprob_threshold=-1.0, doubt_min_tokens=10_000)
     loose = WhisperEngine(locate_model(ModelConfig(), ast_models_dir), defaults)
     try:
-        junk = await transcribe_file(loose, ast_models_dir, path, vad_config=vad_open)
+        junk = await transcribe_file(loose, ast_models_dir, path, vad_config=vad_open, music_filter=False)
     finally:
         loose.close()
     assert junk, "Whisper's defaults were expected to read something into the music"
@@ -130,3 +140,14 @@ async def test_a_voice_under_music_that_says_nothing_is_kept_out(
     finally:
         loose.close()
     assert sum(1 for text in before if text) >= len(utterances) - 1, before
+
+
+async def test_a_song_with_lyrics_gives_no_transcript(
+    whisper_engine: WhisperEngine, ast_models_dir: Path, tmp_path: Path, speech: np.ndarray
+) -> None:
+    # The real clip sung over the generated music (6 dB under the voice): Silero passes the lyrics and Whisper reads
+    # them, so without the music filter they come out as text; with it, nothing does.
+    path = write_wav(song_with_lyrics(speech, backing_db=-6.0), tmp_path / "song.wav")
+    unfiltered = await transcribe_file(whisper_engine, ast_models_dir, path, music_filter=False)
+    assert sum(len(t["text"]) for t in unfiltered) >= 10, [t["text"] for t in unfiltered]
+    assert await transcribe_file(whisper_engine, ast_models_dir, path) == []
