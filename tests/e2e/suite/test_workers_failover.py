@@ -257,3 +257,87 @@ def spread_fail_over_and_fence(
                 with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         client.close()
+
+
+def test_a_room_moved_by_hand_goes_on_in_its_session_and_a_live_id_runs_once_across_workers(
+    fake: FakeDouyinThread, private_redis: RedisServer, postgres_url: str, tmp_path: Path
+) -> None:
+    """The suite and one worker group: a live id started again (placed on the other worker) answers its session; a
+    room moved by hand (POST /api/douyin/move) goes on in the same session on the named worker within a few seconds,
+    and every chat of both rooms is stored exactly once."""
+    engine = make_engine(postgres_url)
+    upgrade_to_head(engine)
+    engine.dispose()
+    scale = Scale(rooms=2, frames=200, pause_s=0.1)
+    shared_env = {**fake.suite_env(), "TIMAO_REDIS_URL": private_redis.url, "TIMAO_DATABASE_URL": postgres_url}
+    main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
+    other = Suite(tmp_path / "w1", role="worker", extra_env={**shared_env, "TIMAO_WORKER_ID": "w1"})
+    api: httpx.Client | None = None
+    try:
+        main.start()
+        other.start()
+        main.wait_running(timeout=180)
+        other.wait_running(timeout=180)
+        api = httpx.Client(base_url=main.base_url, headers=main.auth, timeout=30)
+        assert api is not None
+        eventually(lambda: {w["worker_id"] for w in api.get("/api/workers").json()["workers"]},
+                   lambda ws: {"main", "w1"} <= ws, 30, "two workers registered")  # fmt: skip
+
+        truth: dict[str, set[str]] = {}
+        rooms: dict[str, FakeRoom] = {}
+        sessions: dict[str, str] = {}
+        for n, place in enumerate(("main", "w1")):
+            web_rid = f"6{n:011d}"
+            steps, truth[web_rid] = scripted(web_rid, 8_200_000_000_000_000_000 + n * 10_000, scale)
+            rooms[web_rid] = fake.load(load_scenario(steps))
+            answer = api.post("/api/douyin/start",
+                              json={"live_id": web_rid, "config": FAST_ROOM_CONFIG, "worker_id": place})  # fmt: skip
+            assert answer.status_code == 200 and answer.json()["worker_id"] == place, answer.text
+            sessions[answer.json()["session_id"]] = web_rid
+        moving = next(s for s, web_rid in sessions.items() if web_rid == "600000000000")
+
+        # The same live id, asked of the other worker: the session that runs it answers, nothing new is created.
+        again = api.post("/api/douyin/start", json={"live_id": "600000000000", "worker_id": "w1"})
+        assert again.status_code == 200, again.text
+        assert again.json()["session_id"] == moving and again.json()["worker_id"] == "main"
+
+        def placement() -> dict[str, str]:
+            status = api.get("/api/douyin/status").json()["sessions"]
+            return {s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"}
+
+        eventually(placement, lambda p: p.get(moving) == "main" and len(p) == 2, 60, "both rooms connected")
+        time.sleep(3)  # chats flowing on main
+        moved = api.post("/api/douyin/move", json={"session_id": moving, "worker_id": "w1"})
+        asked = time.monotonic()
+        assert moved.status_code == 200, moved.text
+        assert moved.json() == {"success": True, "session_id": moving, "worker_id": "w1", "from_worker_id": "main"}
+        eventually(placement, lambda p: p.get(moving) == "w1", 15, "the moved room connected on w1")
+        print(f"moved room connected on its new worker {time.monotonic() - asked:.1f} s after the move")
+        there = api.post("/api/douyin/move", json={"session_id": moving, "worker_id": "w1"})
+        assert there.status_code == 409, there.text
+        assert api.post("/api/douyin/move", json={"session_id": moving, "worker_id": "w9"}).status_code == 404
+
+        eventually(lambda: all(r.done.is_set() for r in rooms.values()), bool, 120, "both lives ended")
+        engine = make_engine(postgres_url)
+        try:
+
+            def stored() -> dict[str, list[str]]:
+                with Session(engine) as s:
+                    rows = s.execute(select(CommentData.session_id, CommentData.msg_id)).all()
+                out: dict[str, list[str]] = {}
+                for session_id, msg_id in rows:
+                    out.setdefault(session_id, []).append(msg_id)
+                return out
+
+            got = eventually(stored, lambda g: sum(map(len, g.values())) >= 2 * scale.frames, 60, "every chat stored")
+            for session_id, web_rid in sessions.items():
+                ids = got.get(session_id, [])
+                assert len(ids) == len(set(ids)) and set(ids) == truth[web_rid], (web_rid, len(ids))
+        finally:
+            engine.dispose()
+    finally:
+        if api is not None:
+            api.close()
+        for group in (other, main):
+            with contextlib.suppress(Exception):
+                group.stop()
