@@ -6,7 +6,11 @@ Prints the page's frame rate (mean, and the worst one-second window), frame inte
 tasks (count over 50 ms, longest; PerformanceObserver ``longtask``) and how many events the page took in.
 Aim: ≥ 50 fps, no task over 50 ms.
 
-    .venv/bin/python bench/overlay_bench.py [--rate 1000] [--seconds 60] [--kind chat] [--rows 8]
+    .venv/bin/python bench/overlay_bench.py [--rate 1000] [--seconds 60] [--kind chat] [--rows 8] [--trace FILE]
+
+With ``--trace FILE`` it also records a Chromium trace of the flood into FILE (open it in chrome://tracing or
+DevTools' Performance panel) and prints what each long task of the page was (bench/overlay_trace.py); tracing
+itself costs some CPU, so take the frame figures from a run without it.
 
 Needs the built UI (scripts/build-ui.sh) and Chromium (/usr/bin/chromium, or TIMAO_TEST_CHROMIUM).
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import statistics
@@ -32,6 +37,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import overlay_trace
 from shared.bus import Bus
 from shared.events import fast_event_json
 from tests.e2e.harness import PROJECT_ROOT, Suite
@@ -46,6 +52,7 @@ PROBE = """() => {
   window.__bench = { frames: [], tasks: [] };
   const loop = (t) => { window.__bench.frames.push(t); requestAnimationFrame(loop); };
   requestAnimationFrame(loop);
+  performance.mark('flood');
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.__bench.tasks.push([e.startTime, e.duration]);
   }).observe({ type: 'longtask', buffered: true });
@@ -131,6 +138,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--kind", choices=("chat", "gifts", "stats", "thanks"), default="chat")
     parser.add_argument("--rows", type=int, default=8)
+    parser.add_argument("--trace", type=Path, help="record a Chromium trace of the flood into this file")
     args = parser.parse_args()
     if not (PROJECT_ROOT / "frontend" / "dist" / "overlay.html").is_file():
         sys.exit("the UI is not built: run scripts/build-ui.sh")
@@ -153,17 +161,21 @@ def main() -> None:
                 try:
                     page = browser.new_page(viewport={"width": 1280, "height": 720})
                     page.goto(url)
-                    page.wait_for_function("document.documentElement.dataset.state === 'open'", timeout=20_000)
+                    wait_open(page)
                     cdp = page.context.new_cdp_session(page)
                     cdp.send("Performance.enable")
                     before = metrics(cdp.send("Performance.getMetrics"))
                     cpu_before = chromium_cpu()
+                    if args.trace:
+                        browser.start_tracing(page=page, categories=overlay_trace.CATEGORIES)
                     t0 = float(page.evaluate(PROBE))
                     sender = threading.Thread(target=lambda: took.append(publish(status["redis_url"], flood)))
                     took: list[float] = []
                     sender.start()
                     sender.join()
                     time.sleep(1.0)  # the last events reach the page
+                    if args.trace:
+                        args.trace.write_bytes(browser.stop_tracing())
                     after = metrics(cdp.send("Performance.getMetrics"))
                     cpu = cpu_delta(cpu_before, chromium_cpu())
                     result = page.evaluate(
@@ -177,6 +189,18 @@ def main() -> None:
             suite.stop()
     busy = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
     report(args, result, t0, took[0] if took else float("nan"), len(flood), busy, cpu)
+    if args.trace:
+        print(overlay_trace.describe(json.loads(args.trace.read_bytes())))
+
+
+def wait_open(page: Any, timeout: float = 20.0) -> None:
+    """Poll from here: Playwright's wait_for_function evaluates a string with eval once the first look fails, which
+    the overlay's Content-Security-Policy (no 'unsafe-eval') refuses; the bench failed whenever the page was slow."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("document.documentElement.dataset.state") != "open":
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the overlay page did not connect in {timeout:g}s")
+        time.sleep(0.1)
 
 
 def chromium_cpu() -> dict[int, tuple[str, float]]:
