@@ -4,7 +4,7 @@ this machine's cores, with the real gateway, persister and ``/ws``, a real Redis
     .venv/bin/python bench/rooms_per_worker_bench.py --quick      # 50 and 100 rooms, 10 s each, failover of 100
     .venv/bin/python bench/rooms_per_worker_bench.py              # 50, 100, 200, 300, 400 rooms, 30 s each
         [--steps 50,100,200] [--rate 5] [--per-frame 1] [--seconds 30] [--warmup 5] [--db sqlite|postgresql]
-        [--redis-fsync always|everysec] [--failover-rooms N | --no-failover]
+        [--redis-fsync always|everysec] [--failover-rooms N | --no-failover] [--profile DIR]
 
 What runs:
   * a private redis-server (append-only, fsync ``always`` as the suite's embedded one by default);
@@ -17,9 +17,13 @@ What runs:
   * a ``/ws`` client (with the suite's local token) in this process, on a thread and loop of its own.
 
 Per step (rooms are added to reach the step's count; the earlier ones keep running), once every room's chats flow
-and ``--warmup`` seconds passed, over ``--seconds``: chats stored a second (comment rows in the database), CPU (% of
-one core) and RSS of the fetcher, per room, and of the gateway; p50/p99 of wire → ``/ws`` (receive time − the
-stamp: one clock, one machine); chats lost on ``/ws`` so far (gaps in each room's numbers) and duplicated.
+and ``--warmup`` seconds passed, over ``--seconds``: chats stored a second (comment rows in the database) against
+the rate wanted; CPU (% of one core) of the fetcher, per room and in ms per stored chat, its RSS and RSS per room
+above its idle size; the gateway's CPU (ms per stored chat) and RSS; the fake server's CPU (it shares the cores);
+p50/p99/max of wire → ``/ws`` (receive time − the stamp: one clock, one machine); chats lost on ``/ws`` so far
+(gaps in each room's numbers) and duplicated; the load average. CPU % is what a process got: on a loaded machine a
+starved process shows little CPU and a long latency, so ms per chat is the figure that compares across loads.
+``--profile DIR`` samples the fetcher and the gateway with py-spy over each step and prints their top functions.
 
 Failover: with ``--failover-rooms`` rooms on ``w1`` and ``main`` idle, the whole ``w1`` group is killed (-9, fetcher
 first); the time until every room has a chat appended to the durable log by ``main`` is printed.
@@ -78,6 +82,7 @@ IDLE = "main"
 PG_ADMIN = os.environ.get("TIMAO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BASE_MSG_ID = 8_300_000_000_000_000_000
 STARTERS = 8  # rooms started at once through the gateway
+SETTLE_S = 20.0  # at the end, how long the database may go without a new row before the count is final
 
 
 # ------------------------------------------------------------------ the fake server's own process
@@ -265,6 +270,11 @@ class Bench:
         self.tap = WsTap(f"ws://127.0.0.1:{self.main.gateway_port}/ws?token={self.main.token}")
         self.tap.start()
         self.engine = make_engine(self.db_url)
+        self.fetcher_rss0 = rss_mib(self.pid(self.worker, "douyin_fetcher"))  # before any room: RSS per room above it
+        print(f"redis {self.redis_url}, fake douyin :{self.fake_port} (pid {self.fake.pid}), fetcher pid"
+              f" {self.pid(self.worker, 'douyin_fetcher')}, gateway pid {self.pid(self.main, 'gateway')},"
+              f" home {self.tmp}",
+              flush=True)  # fmt: skip
 
     def pid(self, suite: Suite, service: str) -> int:
         return int(suite.status()["services"][service]["pid"])
@@ -300,7 +310,11 @@ class Bench:
         fetcher, gateway = self.pid(self.worker, "douyin_fetcher"), self.pid(self.main, "gateway")
         cpu0 = (cpu_s(fetcher), cpu_s(gateway), cpu_s(self.fake.pid))
         rows0, t0, ns0 = stored_chats(self.engine), time.monotonic(), time.time_ns()
+        profiles = self.profile(count, {"fetcher": fetcher, "gateway": gateway})
         time.sleep(self.args.seconds)
+        for name, (proc, out) in profiles.items():
+            proc.wait(30)
+            print(f"  py-spy {name} at {count} rooms, top own time:\n{top_frames(out)}", flush=True)
         rows1, elapsed, ns1 = stored_chats(self.engine), time.monotonic() - t0, time.time_ns()
         cpu1 = (cpu_s(fetcher), cpu_s(gateway), cpu_s(self.fake.pid))
         lat = self.tap.latencies_ms(ns0, ns1)
@@ -309,11 +323,29 @@ class Bench:
             "rooms": count, "start_s": started_s, "stored_eps": (rows1 - rows0) / elapsed,
             "expected_eps": count * self.args.rate,
             "fetcher_cpu": 100 * (cpu1[0] - cpu0[0]) / elapsed, "fetcher_rss": rss_mib(fetcher),
+            "fetcher_kib_room": (rss_mib(fetcher) - self.fetcher_rss0) * 1024 / count,
             "gateway_cpu": 100 * (cpu1[1] - cpu0[1]) / elapsed, "gateway_rss": rss_mib(gateway),
             "fake_cpu": 100 * (cpu1[2] - cpu0[2]) / elapsed,
             "p50": percentile(lat, 0.50), "p99": percentile(lat, 0.99), "max": lat[-1] if lat else float("nan"),
             "lost": lost, "dups": dups, "load": os.getloadavg()[0],
         }  # fmt: skip
+
+    def profile(self, count: int, pids: dict[str, int]) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
+        """With ``--profile``: py-spy samples each process over the measured window (raw stacks, one file each)."""
+        if not self.args.profile:
+            return {}
+        spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+        if spy is None:
+            raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
+        out_dir = Path(self.args.profile)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        started = {}
+        for name, pid in pids.items():
+            out = out_dir / f"{count}-{name}.txt"
+            argv = [spy, "record", "--pid", str(pid), "--duration", str(max(1, int(self.args.seconds) - 1)),
+                    "--rate", "50", "--nonblocking", "--format", "raw", "-o", str(out)]  # fmt: skip
+            started[name] = (subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out)
+        return started
 
     # -- failover -------------------------------------------------------------------------------------
 
@@ -365,17 +397,11 @@ class Bench:
             by_session.update({str(sid): int(n) for sid, n in rows})
             return sum(by_session.values())
 
-        last = -1
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # until the database stops growing for a few seconds
-            now = stored()
-            if now >= sent or now == last:
-                if now >= sent:
-                    break
-                time.sleep(3)
-                if stored() == now:
-                    break
-            last = now
+        # Until every chat is stored, or the database has not grown for SETTLE_S (what is missing then is lost).
+        last, grew = -1, time.monotonic()
+        while time.monotonic() - grew < SETTLE_S and (now := stored()) < sent:
+            if now != last:
+                last, grew = now, time.monotonic()
             time.sleep(1)
         rows = stored()
         ws_dups = sum(c - 1 for counts in self.tap.seen.values() for c in counts.values())
@@ -403,11 +429,32 @@ class Bench:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def top_frames(raw: Path, n: int = 10) -> str:
+    """The functions with the most samples of their own in a py-spy raw file (idle waits left out)."""
+    own: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines() if raw.exists() else []:
+        stack, _, count = line.rpartition(" ")
+        frame = stack.rsplit(";", 1)[-1]
+        if "select (selectors.py" in frame or "(threading.py" in frame or "_worker (concurrent" in frame:
+            continue  # waiting, not working
+        own[frame] += int(count)
+        total += int(count)
+    return "\n".join(f"    {100 * c / max(1, total):5.1f}% {f[:110]}" for f, c in own.most_common(n))
+
+
+HEADER = (f"{'rooms':>5} {'start':>7} {'stored/s':>8}/{'want':<5} {'fetch':>7} {'/room':>7} {'ms/ev':>6} {'fRSS':>6}"
+          f" {'KiB/room':>8} {'gw':>7} {'ms/ev':>6} {'gRSS':>5} {'fake':>7} {'p50ms':>7} {'p99ms':>7} {'maxms':>7}"
+          f" {'lost':>5} {'dups':>5} {'load':>5}")  # fmt: skip
+
+
 def print_step(r: dict[str, float]) -> None:
-    n = r["rooms"]
+    n, eps = r["rooms"], max(r["stored_eps"], 1e-9)
     print(f"{n:>5.0f} {r['start_s']:>6.1f}s {r['stored_eps']:>8.0f}/{r['expected_eps']:<5.0f}"
-          f" {r['fetcher_cpu']:>6.1f}% {r['fetcher_cpu'] / n:>6.3f}% {r['fetcher_rss']:>7.0f}M"
-          f" {r['gateway_cpu']:>6.1f}% {r['gateway_rss']:>6.0f}M {r['fake_cpu']:>6.1f}%"
+          f" {r['fetcher_cpu']:>6.1f}% {r['fetcher_cpu'] / n:>6.3f}% {10 * r['fetcher_cpu'] / eps:>6.3f}"
+          f" {r['fetcher_rss']:>5.0f}M {r['fetcher_kib_room']:>8.0f}"
+          f" {r['gateway_cpu']:>6.1f}% {10 * r['gateway_cpu'] / eps:>6.3f} {r['gateway_rss']:>4.0f}M"
+          f" {r['fake_cpu']:>6.1f}%"
           f" {r['p50']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f} {r['lost']:>5.0f} {r['dups']:>5.0f} {r['load']:>5.1f}",
           flush=True)  # fmt: skip
 
@@ -425,6 +472,9 @@ def main() -> int:
     parser.add_argument("--redis-fsync", choices=("always", "everysec"), default="always")
     parser.add_argument("--failover-rooms", type=int, help="rooms on the worker killed (default: the last step's)")
     parser.add_argument("--no-failover", action="store_true")
+    parser.add_argument(
+        "--profile", metavar="DIR", help="py-spy the fetcher and the gateway over each step (raw stacks)"
+    )
     args = parser.parse_args()
     if args.serve_fake is not None:
         serve_fake(args.serve_fake)
@@ -437,9 +487,7 @@ def main() -> int:
     bench = Bench(args)
     try:
         bench.start()
-        print(f"{'rooms':>5} {'start':>7} {'stored/s':>8}/{'want':<5} {'fetch':>7} {'/room':>7} {'fRSS':>8}"
-              f" {'gw':>7} {'gRSS':>7} {'fake':>7} {'p50ms':>7} {'p99ms':>7} {'maxms':>7} {'lost':>5} {'dups':>5}"
-              f" {'load':>5}", flush=True)  # fmt: skip
+        print(HEADER, flush=True)
         for count in steps:
             print_step(bench.step(count))
         if not args.no_failover:
