@@ -78,6 +78,7 @@ from shared.platforms.douyin.account import DouyinAccount, account_profile_dir, 
 from shared.platforms.douyin.errors import BadRoomInput, DouyinError, RoomNotFound, StreamerOffline
 from shared.platforms.douyin.links import parse_room_ref
 from shared.platforms.douyin.resolve import RoomResolver, parse_live_id
+from shared.workers import list_workers
 
 __all__ = ["FetcherApp"]
 
@@ -463,13 +464,17 @@ class FetcherApp:
         if runner == target:
             raise CommandError("conflict", f"直播间已在工作节点 {target} 上 (session {session_id} runs there already)")
         if runner is not None and runner != self.worker_id:
-            raise CommandError(
-                "conflict", f"直播间由工作节点 {runner} 运行，请重试 (session {session_id} moved meanwhile)"
-            )
+            assert self._bus is not None
+            if runner in {w["worker_id"] for w in await list_workers(self._bus.redis, service=self.name)}:
+                # The gateway sends a move to the room's owner: that one took the room over meanwhile.
+                raise CommandError(
+                    "conflict", f"直播间由工作节点 {runner} 运行，请重试 (session {session_id} moved meanwhile)"
+                )
+            runner = None  # its worker is gone and its lease about to expire: the named worker takes the room then
         if not await self._work.update_spec(session_id, {"worker_id": target}):
             raise CommandError("not_found", f"没有这个会话 (no such session): {session_id}")
         if runner is None:
-            log.info("session %s: placed on worker %s (it ran nowhere just now)", session_id, target)
+            log.info("session %s: placed on worker %s (it runs nowhere now)", session_id, target)
             return MoveRoomResult(session_id=session_id, worker_id=target)
         await self.rooms.drop(session_id, reason=f"迁移到工作节点 {target} (moved to worker {target})")
         await self._own.release(session_id)

@@ -20,6 +20,7 @@ from shared import ownership
 from shared.assignments import Assignments
 from shared.commands.douyin import MoveRoom, StartRoom
 from shared.errors import CommandError
+from shared.workers import register
 from tests.unit.douyin.test_room_adoption import FAST_CONFIG, script, until
 from tests.unit.douyin.test_room_failover import entries, worker
 
@@ -35,7 +36,7 @@ def quick_adoption(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def start(live_id: str, session_id: str) -> dict[str, Any]:
-    return StartRoom(live_id=live_id, session_id=session_id, config=FAST_CONFIG).model_dump()  # type: ignore[arg-type]
+    return StartRoom(live_id=live_id, session_id=session_id, config=FAST_CONFIG).model_dump()
 
 
 async def test_a_moved_room_resumes_on_the_named_worker_with_no_chat_lost_or_doubled(
@@ -171,3 +172,31 @@ async def test_rooms_assigned_before_live_ids_were_unique_are_indexed_at_adoptio
         await a.stop()
         await bus_a.close()
         await bus_a2.close()
+
+
+async def test_a_move_of_a_room_held_by_another_worker_waits_for_no_dead_one(
+    fake: FakeDouyinServer, redis_url: str, tmp_path: Path
+) -> None:
+    a, bus_a = await worker(fake, redis_url, tmp_path / "a", "wa")
+    work = Assignments(bus_a.redis, SERVICE)
+    try:
+        for session_id, holder in (("on-dead", "wdead"), ("on-live", "wlive")):
+            await work.put(session_id, {"live_id": "400000000035", "config": FAST_CONFIG}, unique=session_id)
+            await bus_a.redis.hset(
+                f"timao:lease:{SERVICE}:{session_id}", mapping={"owner": f"{holder}/1-a", "token": 1}
+            )
+        await register(bus_a.redis, "wlive", SERVICE, capacity=5, work=["on-live"], pid=0)
+        # The lease of a worker that left the registry: the spec names the new worker, who takes it once it expires.
+        placed = await a.commands()["move_room"]({"session_id": "on-dead", "worker_id": "wb"})
+        assert placed == {"session_id": "on-dead", "worker_id": "wb"}  # from_worker_id unset: null on the gateway
+        item = await work.get("on-dead")
+        assert item is not None and item.spec["worker_id"] == "wb" and item.unique == "on-dead"
+        # A live worker took it (a move raced a failover): refused, nothing changed.
+        with pytest.raises(CommandError) as raced:
+            await a.commands()["move_room"]({"session_id": "on-live", "worker_id": "wb"})
+        assert raced.value.code == "conflict" and "wlive" in str(raced.value)
+        item = await work.get("on-live")
+        assert item is not None and "worker_id" not in item.spec
+    finally:
+        await a.stop()
+        await bus_a.close()
