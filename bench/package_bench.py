@@ -183,6 +183,11 @@ def print_starts(rows: list[dict[str, Any]], runs: int) -> None:
         print(f"  {'':<20}CPU seconds by process when all ran (median): {cpu}")
 
 
+def _load() -> float:
+    """The 1-minute load average: on two shared cores the start times follow it, so every figure comes with it."""
+    return round(os.getloadavg()[0], 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", action="store_true", help="build dist/ first (all variants), timing it")
@@ -191,12 +196,14 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--source-only", action="store_true", help="only the cold start of `timao up` from source")
     args = parser.parse_args()
+    load_at_start = _load()
     if args.source_only:
         row = source_start(args.runs)
         if args.json:
-            print(json.dumps(row, indent=2))
+            print(json.dumps(row | {"load": [load_at_start, _load()]}, indent=2))
         else:
             print_starts([row], args.runs)
+            print(f"load average (1 min) at start / end: {load_at_start} / {_load()}")
         return 0
     dist: Path = args.dist
     if args.build:
@@ -233,6 +240,7 @@ def main() -> int:
             candidates.append((f"built: {label}", [str(exe), "up"], Path(tempfile.gettempdir())))
     for name, argv, cwd in candidates:
         results["starts"].append(measure_starts(name, argv, args.runs, cwd))
+    results["load"] = [load_at_start, _load()]
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -243,6 +251,7 @@ def main() -> int:
     for label, parts in results["largest_mb"].items():
         print(f"  largest parts of {label}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
     print_starts(results["starts"], args.runs)
+    print(f"load average (1 min) at start / end: {results['load'][0]} / {results['load'][1]}")
     return 0
 
 
