@@ -58,6 +58,7 @@ LAUNCHER_STATE_KEY = "timao:launcher"
 EVENTS_MAXLEN = 2_000_000
 BACKLOG_LIMIT = 200_000
 REPLY_TTL_S = 60
+REPLY_SLICE_S = 2.0  # a command's reply is waited for in BLPOPs this long (below the socket timeout)
 # Waits between tries while Redis is away: the backlog flush spreads its tries (many writers flush at once when
 # Redis returns); a resubscribe or the command queue's next pop waits plainly.
 BACKLOG_RETRY = exponential(0.2, 5.0, jitter=0.5, jitter_down=True)
@@ -399,7 +400,7 @@ class Bus:
         }
         try:
             await self.redis.lpush(command_key(service, worker_id), orjson.dumps(request))
-            reply = await self.redis.blpop([reply_key(request_id)], timeout=timeout)
+            reply = await self._wait_reply(reply_key(request_id), timeout)
         except TRANSIENT as exc:
             raise BusError(f"redis unreachable while calling {service}.{command}: {exc}") from exc
         if reply is None:
@@ -414,6 +415,16 @@ class Bus:
             )
         result: dict[str, Any] = answer.get("result") or {}
         return result
+
+    async def _wait_reply(self, key: str, timeout: float) -> Any:
+        """BLPOP the reply in slices shorter than the client's socket timeout (redis-py's default is 5 s): one long
+        BLOCK would be cut by it and retried, so a worker that never answers cost 4x the timeout and a BusError."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            reply = await self.redis.blpop([key], timeout=min(left, REPLY_SLICE_S))
+            if reply is not None:
+                return reply
+        return None
 
     async def serve_commands(self, handler: CommandHandler, *, stop: asyncio.Event) -> None:
         """Run ``handler`` for each command sent to this service until ``stop`` is set. Commands run concurrently;

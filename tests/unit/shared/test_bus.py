@@ -132,6 +132,17 @@ async def test_expired_commands_are_dropped(redis_url: str) -> None:
     await caller.close()
 
 
+async def test_a_call_nobody_answers_times_out_even_past_the_clients_socket_timeout(redis_url: str) -> None:
+    """A reply waited for longer than redis-py's socket timeout (5 s) is still a CommandTimeout at the caller's
+    timeout: one long BLPOP was cut by the socket timeout and retried, a BusError after four times as long."""
+    caller = await started(redis_url, "gateway")
+    try:
+        with pytest.raises(CommandTimeout):
+            await caller.call("nobody", "echo", timeout=5.5)
+    finally:
+        await caller.close()
+
+
 async def test_heartbeat_expires(redis_url: str) -> None:
     bus = await started(redis_url, "ast")
     await bus.heartbeat({"pid": 1}, ttl_s=0.2)
