@@ -32,7 +32,8 @@ from shared.retry import constant
 from shared.workers import list_workers
 from tests.unit.streamcap.test_recording_adoption import FAST, URL, Spawner
 
-TTL_S = 1.2
+TTL_S = 1.5
+PLACED_TTL_S = 4.0  # no lease is to move in the placement test, even on a loaded machine
 
 
 @pytest.fixture(autouse=True)
@@ -53,9 +54,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 class Worker:
     """One machine's StreamCap: its own home and recordings folder, the shared Redis and database."""
 
-    def __init__(self, redis_url: str, engine: Engine, home: Path, worker_id: str) -> None:
+    def __init__(self, redis_url: str, engine: Engine, home: Path, worker_id: str, ttl_s: float = TTL_S) -> None:
         self.worker_id = worker_id
-        self.settings = Settings(home=home, redis_url=redis_url, worker_id=worker_id, worker_lease_ttl_s=TTL_S,
+        self.settings = Settings(home=home, redis_url=redis_url, worker_id=worker_id, worker_lease_ttl_s=ttl_s,
                                  database_url=str(engine.url))  # fmt: skip
         self.app = StreamcapApp(self.settings)  # the machines share one database
         self.spawner = Spawner()
@@ -152,8 +153,8 @@ async def test_a_recording_moves_when_its_owner_stops_renewing_and_the_old_owner
 async def test_a_recording_placed_on_a_worker_starts_there_and_a_stop_anywhere_ends_it(
     redis_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    a = await Worker(redis_url, engine, tmp_path / "a", "wa").start()
-    b = await Worker(redis_url, engine, tmp_path / "b", "wb").start()
+    a = await Worker(redis_url, engine, tmp_path / "a", "wa", PLACED_TTL_S).start()
+    b = await Worker(redis_url, engine, tmp_path / "b", "wb", PLACED_TTL_S).start()
     try:
         await asyncio.sleep(0.5)  # both registered
         # Through wa's API (the gateway's machine), placed on wb: wa's row and assignment, wb's ffmpeg.
@@ -181,7 +182,8 @@ async def test_a_recording_placed_on_a_worker_starts_there_and_a_stop_anywhere_e
         # A stop through wa of what wb runs: the assignment goes, wb stops it at its next renewal and writes the end.
         await call(a.manager.stop_recording, recording_id)
         await until(lambda: a.view(recording_id)["state"] == "done", 5, "the placed recording done")
-        assert b.manager.recorder(recording_id) is None and b.spawner.runs[0].poll() == 0
+        await until(lambda: b.manager.recorder(recording_id) is None, 5, "wb's recorder gone")  # popped after the end
+        assert b.spawner.runs[0].poll() == 0
     finally:
         await a.close()
         await b.close()
