@@ -8,10 +8,11 @@ the URL re-signed and the last cursor/internal_ext reused. Control status 3/4 en
 
 A client can also resume a room another process was watching (``resume``: the cursor and internal_ext of the last
 frame whose events reached the bus), so the push server replays the gap; it reports ``resuming`` until connected.
-``on_progress`` hears that cursor after each batch of events was handed to ``emit``, with the gift tracker's
-snapshot as it stood after those events (docs/protocol/douyin.md §5): a resumed client restores it, so a combo cut by
-the crash is not counted again from zero. ``suspend()`` is ``stop()`` for a worker going down: the room ends
-``suspended``, not ``stopped``, so its session stays open for the next start.
+``on_progress`` hears that cursor after a batch of events was handed to ``emit`` (every ``PROGRESS_EVERY_S``, after
+each batch with gifts, and the last one when the client stops), with the gift tracker's snapshot as it stood after
+those events (docs/protocol/douyin.md §5): a resumed client restores it, so a combo cut by the crash is not counted
+again from zero. ``suspend()`` is ``stop()`` for a worker going down: the room ends ``suspended``, not
+``stopped``, so its session stays open for the next start.
 
 Failures, sorted as the architecture asks: transient (network, 1006, stall, HTTP hiccups) → retry with the policy;
 needs-refresh (empty answer, challenge page, DEVICE_BLOCKED) → drop cookies, re-resolve, long backoff for blocks;
@@ -130,6 +131,9 @@ GUEST_REASON = "未登录：礼物与昵称不可见"
 EXPIRED_REASON = "登录已失效：请重新登录抖音账号（现以游客身份继续，礼物与昵称不可见）"
 # Handshakes refused in a row before an auto room stops trying its own socket.
 HANDSHAKE_FAILURES_TO_BROWSER = 3
+# How often a room reports its cursor (a write to the shared store) between batches with gifts: a crash replays at
+# most this much more, which the persister stores once.
+PROGRESS_EVERY_S = 1.0
 AccountSource = Callable[[], "DouyinAccount | None"]
 
 
@@ -808,6 +812,8 @@ class RoomClient:
 
     async def _worker(self) -> None:
         done = False
+        unsaved: Resume | None = None  # progress not reported yet (the last report was under PROGRESS_EVERY_S ago)
+        reported_at = -PROGRESS_EVERY_S
         while not done:
             # Everything already received goes out together: under load, one emit covers many frames.
             items = [await self._queue.get()]
@@ -821,8 +827,16 @@ class RoomClient:
                     break
                 messages, received, reached = item
                 events.extend(self.decoder.decode(messages, received))
+            gifts = False
             if await self._send_events(events) and reached is not None:
-                await self._progress(reached)
+                # The gift state goes with its cursor. Reported now and then, not after every frame (a busy worker
+                # wrote it a round trip per frame), but at once after gifts, so a replay from the last report never
+                # brings a gift counted after it (it would count again), and surely at the end (a stop, a move).
+                unsaved = Resume(reached.cursor, reached.internal_ext, self.decoder.gifts.snapshot())
+                gifts = any(event["type"] == "gift" for event in events)
+            if unsaved is not None and (done or gifts or self._clock() - reported_at >= PROGRESS_EVERY_S):
+                await self._progress(unsaved)
+                unsaved, reported_at = None, self._clock()
             for event in events:
                 if event["type"] == "control" and event["data"]["status"] in ("ended", "banned"):
                     self._end_status = event["data"]["status"]
@@ -847,11 +861,10 @@ class RoomClient:
         return True
 
     async def _progress(self, reached: Resume) -> None:
+        """Report a cursor with the gift state taken right after its events were decoded."""
         if self._on_progress is None or not reached.cursor:
             return
-        # Taken now, before anything else is decoded: the tracker as the events up to this cursor left it.
-        gifts = self.decoder.gifts.snapshot()
         try:
-            await self._on_progress(Resume(reached.cursor, reached.internal_ext, gifts))
+            await self._on_progress(reached)
         except Exception:  # losing a progress note only means a longer replay after a crash
             log.exception("%s could not record progress", self._log)
