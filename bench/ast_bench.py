@@ -6,7 +6,9 @@ Prints, each scenario run in a fresh process so memory figures are its own:
 - accuracy: the real Mandarin clip alone (tests/fixtures/speech/zh_clean), then it and zh_products (synthetic, with
             invented product names), clean and with generated music under it at -12 and -6 dB: character error
             rate and RTF of the bare model (faster-whisper's own transcribe, beam 5, its VAD) and of the pipeline
-            (a file job), side by side; 30 s of music alone: transcript lines from each (hallucinations);
+            (a file job), side by side; 30 s of music alone and a song with lyrics (the real clip sung over the
+            music, tests/unit/ast/song.py): transcript lines and characters from each, and from the pipeline
+            without its music filter; the filter's cost in ms per second of audio;
 - rtf:      one file job as fast as possible; engine+VAD seconds per second of audio (and per second of speech);
 - latency:  one live job (a file read at real speed, ffmpeg -re); end of speech → transcript event, p50/p95;
             peak resident memory of the process for that one job;
@@ -41,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.ast.jobs import JobManager  # noqa: E402
+from services.ast.music import judge  # noqa: E402
 from services.ast.normalize import normalize_text  # noqa: E402
 from shared.ffmpeg import find_ffmpeg  # noqa: E402
 from tests.unit.ast.ast_fixtures import (  # noqa: E402
@@ -51,6 +54,7 @@ from tests.unit.ast.ast_fixtures import (  # noqa: E402
     mix_under,
     write_wav,
 )
+from tests.unit.ast.song import song_with_lyrics  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "e2e" / "ast" / "fixtures" / "speech_en.flac"
 P95_AIM_S = 1.5
@@ -135,10 +139,12 @@ def mandarin() -> tuple[np.ndarray, str]:
     return audio, normalize_text(text, "zh")
 
 
-async def pipeline_text(manager: JobManager, path: Path, received: list[dict[str, Any]]) -> tuple[str, float]:
+async def pipeline_text(
+    manager: JobManager, path: Path, received: list[dict[str, Any]], music_filter: bool = True
+) -> tuple[str, float]:
     received.clear()
     t0 = time.monotonic()
-    await manager.start("acc", {"source": "file", "path": str(path)}, {"language": "zh"})
+    await manager.start("acc", {"source": "file", "path": str(path)}, {"language": "zh", "music_filter": music_filter})
     await manager.join("acc", within_s=3600)
     return "".join(t["text"] for t in received), time.monotonic() - t0
 
@@ -162,7 +168,8 @@ async def run_accuracy(args: argparse.Namespace) -> dict[str, Any]:
     real = decode_pcm(SPEECH_DIR / "zh_clean.flac")
     real_truth = normalize_text((SPEECH_DIR / "zh_clean.txt").read_text(encoding="utf-8").strip(), "zh")
     cases = [("real clip, clean", -99.0), ("clean", None), ("music -12 dB", -12.0), ("music -6 dB", -6.0)]
-    for label, db in [*cases, ("music alone 30 s", 99.0)]:
+    song = song_with_lyrics(real, backing_db=-6.0)
+    for label, db in [*cases, ("music alone 30 s", 99.0), ("song with lyrics", 98.0)]:
         reference = truth
         if db == -99.0:  # the real Mandarin clip alone (no synthetic speech): the 3.3 % of issue 16
             audio, reference = real, real_truth
@@ -170,6 +177,8 @@ async def run_accuracy(args: argparse.Namespace) -> dict[str, Any]:
             audio = speech
         elif db == 99.0:
             audio = generated_music(30.0) * 0.8
+        elif db == 98.0:
+            audio = song
         else:
             audio = mix_under(speech, music, db)
         path = write_wav(audio, tmp / "acc.wav")
@@ -181,19 +190,37 @@ async def run_accuracy(args: argparse.Namespace) -> dict[str, Any]:
         bare_s = time.monotonic() - t0
         ours, ours_s = await pipeline_text(manager, path, received)
         row: dict[str, Any] = {"label": label, "seconds": round(seconds, 1)}
-        if db == 99.0:
+        if db is not None and db >= 98.0:
             row.update(
                 bare_lines=sum(1 for seg in bare_segments if seg.text.strip()),
                 bare_chars=len(bare_text),
                 pipeline_transcripts=len(received),
                 pipeline_chars=len(ours),
             )
+            unfiltered, _ = await pipeline_text(manager, path, received, music_filter=False)
+            row.update(unfiltered_transcripts=len(received), unfiltered_chars=len(unfiltered))
         else:
             row.update(bare_cer=char_error_rate(reference, bare_text), pipeline_cer=char_error_rate(reference, ours))
         row.update(bare_rtf=bare_s / seconds, pipeline_rtf=ours_s / seconds)
         rows.append(row)
     await manager.close()
-    return {"scenario": "accuracy", "rows": rows}
+    return {
+        "scenario": "accuracy",
+        "rows": rows,
+        "music_filter": music_filter_cost(song, mix_under(speech, music, -12)),
+    }
+
+
+def music_filter_cost(*audios: np.ndarray) -> dict[str, float]:
+    """The music filter's time per second of audio, judging each in 2 s pieces (an utterance's usual length)."""
+    spent = seconds = 0.0
+    for audio in audios:
+        for start in range(0, len(audio) - 32_000 + 1, 32_000):
+            t0 = time.perf_counter()
+            judge(audio[start : start + 32_000])
+            spent += time.perf_counter() - t0
+            seconds += 2.0
+    return {"ms_per_audio_s": round(spent / seconds * 1000, 2), "audio_s": seconds}
 
 
 async def run_long(args: argparse.Namespace) -> dict[str, Any]:
@@ -293,6 +320,16 @@ def main() -> None:
             else:
                 cer = f"{row['bare_lines']:3d} lines {row['pipeline_transcripts']:5d} lines"
             print(f"  {row['label']:18} {cer} {row['bare_rtf']:9.3f} {row['pipeline_rtf']:13.3f}")
+            if "bare_chars" in row:
+                print(
+                    f"  {'':18} characters: bare {row['bare_chars']}, pipeline {row['pipeline_chars']}; "
+                    f"pipeline without its music filter: {row['unfiltered_transcripts']} lines, "
+                    f"{row['unfiltered_chars']} characters"
+                )
+        cost = acc["music_filter"]
+        print(
+            f"  music filter: {cost['ms_per_audio_s']} ms per second of audio ({cost['audio_s']:.0f} s in 2 s pieces)"
+        )
         if args.long_minutes > 0:
             long = child("long", 1, [*common, "--long-minutes", str(args.long_minutes)])
             print(
