@@ -79,8 +79,12 @@ def test_a_recording_on_a_killed_worker_continues_on_another_as_a_new_segment(
                                                          "segment_seconds": 10, "worker_id": "w1"})  # fmt: skip
         assert answer.status_code == 200, answer.text
         recording_id = answer.json()["recording_id"]
-        on_w1 = eventually(lambda: recording(recording_id), lambda r: r["state"] == "recording" and files_on(r, "w1"),
-                           30, "recording on w1")  # fmt: skip
+        on_w1 = eventually(
+            lambda: recording(recording_id),
+            lambda r: r["state"] == "recording" and bool(files_on(r, "w1")),
+            30,
+            "recording on w1",
+        )
         assert on_w1["worker_id"] == "w1" and not files_on(on_w1, "main")
         assert eventually(workers, lambda ws: ws["w1"]["recordings"] == [recording_id], 10, "w1 lists it")
         time.sleep(3)  # a few seconds of stream on w1's disk
@@ -93,7 +97,7 @@ def test_a_recording_on_a_killed_worker_continues_on_another_as_a_new_segment(
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        moved = eventually(lambda: recording(recording_id), lambda r: files_on(r, "main"), FAILOVER_S + 15,
+        moved = eventually(lambda: recording(recording_id), lambda r: bool(files_on(r, "main")), FAILOVER_S + 15,
                            "the recording continued on main")  # fmt: skip
         failover_s = time.monotonic() - killed_at
         print(f"recording continued on another worker {failover_s:.1f} s after kill -9")
