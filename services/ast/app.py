@@ -86,6 +86,7 @@ class AstApp:
         self._work: Assignments | None = None
         self._own: WorkOwnership | None = None  # the jobs' leases, adoption, the registry (shared/ownership.py)
         self._sends: set[asyncio.Task[Any]] = set()  # state events being written
+        self._starts: set[asyncio.Task[None]] = set()  # adopted jobs being started
         self._comments: asyncio.Task[None] | None = None
         self.comments_live = False  # the live feed's subscription is confirmed
         self._closing = False
@@ -123,6 +124,8 @@ class AstApp:
         self._closing = True  # the jobs stop because the process does: their assignments stay for the next start
         if self._own is not None:
             await self._own.stop_adopting()
+        if self._starts:  # let the adopted jobs being started start, so that closing the jobs stops them too
+            await asyncio.gather(*self._starts, return_exceptions=True)
         if self._comments is not None:
             self._comments.cancel()
             await asyncio.gather(self._comments, return_exceptions=True)
@@ -141,7 +144,8 @@ class AstApp:
         return lease.fence if lease is not None else None
 
     async def _resume(self, item: WorkItem) -> bool:
-        """Run an adopted job (its lease is held); False when it is not to run here."""
+        """Run an adopted job (its lease is held); False when it is not to run here. The job starts in a task of its
+        own, which gives the lease back (and drops the assignment when the job can no longer run) if it fails."""
         assert self._work is not None and self._bus is not None
         spec = item.spec
         raw_audio = dict(spec.get("audio_config") or {})
@@ -170,20 +174,32 @@ class AstApp:
             raw_audio["start_ms"] = max(audio.start_ms, int(item.progress.get("position_ms") or 0))
         if audio.source == "session":
             self._live_ids[item.id] = str(spec.get("live_id") or "")
-        try:
-            await self.jobs.start(item.id, raw_audio, spec.get("model_config") or None, origin_ms=origin_ms,
-                                  resumed=True)  # fmt: skip
-        except JobConflict:
-            log.info("job=%s still stopping here; adopted at a later pass", item.id)
-            return False
-        except AstError as exc:  # the job cannot run any more (model gone, file gone, config no longer valid)
-            log.error("job=%s could not be resumed, dropped: %s", item.id, exc)
-            await self._work.remove(item.id)
-            return False
-        self.adopted += 1
-        log.info("job=%s resumed on %s (origin %d ms, from %d ms)", item.id, self.worker_id, origin_ms,
-                 int(raw_audio.get("start_ms") or 0))  # fmt: skip
+        # Started aside: loading a model takes seconds, and the adoption loop also keeps this worker's registry record.
+        start = self._start_adopted(item.id, raw_audio, spec.get("model_config") or None, origin_ms)
+        task = asyncio.create_task(start, name=f"ast-resume-{item.id[:12]}")
+        self._starts.add(task)
+        task.add_done_callback(self._starts.discard)
         return True
+
+    async def _start_adopted(
+        self, session_id: str, audio: dict[str, Any], model: dict[str, Any] | None, origin_ms: int
+    ) -> None:
+        assert self._work is not None and self._own is not None
+        try:
+            await self.jobs.start(session_id, audio, model, origin_ms=origin_ms, resumed=True)
+        except JobConflict:
+            log.info("job=%s still stopping here; adopted at a later pass", session_id)
+            await self._own.release(session_id)
+            return
+        except AstError as exc:  # the job cannot run any more (model gone, file gone, config no longer valid)
+            log.error("job=%s could not be resumed, dropped: %s", session_id, exc)
+            with contextlib.suppress(*TRANSIENT):
+                await self._work.remove(session_id)
+            await self._own.release(session_id)
+            return
+        self.adopted += 1
+        log.info("job=%s resumed on %s (origin %d ms, from %d ms)", session_id, self.worker_id, origin_ms,
+                 int(audio.get("start_ms") or 0))  # fmt: skip
 
     async def _lease_lost(self, session_id: str, reason: str) -> None:
         """The job's lease is gone (taken over, expired, or its work removed elsewhere): the job stops here at once

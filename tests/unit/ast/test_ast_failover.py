@@ -6,6 +6,7 @@ partition) the other adopts it and goes on from the end of its last transcript, 
 from __future__ import annotations
 
 import asyncio
+import socket
 import wave
 from pathlib import Path
 from typing import Any
@@ -215,3 +216,30 @@ def test_a_finite_source_is_read_from_start_ms_by_ffmpeg(tmp_path: Path) -> None
     with pytest.raises(InvalidJobConfig, match="start_ms needs a finite source"):
         parse_audio_config({"source": "url", "url": "http://127.0.0.1:9/live.flv", "start_ms": 1000})
     parse_audio_config({"source": "url", "url": "http://127.0.0.1:9/talk.mp3", "live": False, "start_ms": 1000})
+
+
+async def test_a_file_job_waits_for_a_worker_on_its_own_host_and_a_gone_file_is_let_go(
+    redis_url: str, tmp_path: Path
+) -> None:
+    opened: list[tuple[str, int]] = []
+    bus = Bus(redis_url, service="ast")
+    await bus.start()
+    work = Assignments(bus.redis, "ast")
+    gone = str(tmp_path / "not-here.wav")
+    for session_id, host in (("elsewhere", "another-machine"), ("here", socket.gethostname())):
+        spec = {"audio_config": {"source": "file", "path": gone}, "origin_ms": 0, "started_ms": 0, "host": host}
+        await work.put(session_id, spec)
+    b, bus_b = await worker(redis_url, tmp_path / "b", "wb", **seeking_options(opened))
+    try:
+        for _ in range(100):
+            if [i.id for i in await work.list()] == ["elsewhere"]:
+                break
+            await asyncio.sleep(0.05)
+        assert [i.id for i in await work.list()] == ["elsewhere"]  # its file is gone from its own host: let go
+        await asyncio.sleep(0.6)  # a few adoption passes: the other host's job is left for a worker there
+        assert b.adopted == 0 and opened == [] and len(b._own.keeper) == 0  # type: ignore[union-attr]
+        assert await Leases(bus.redis, "ast").owner("elsewhere") is None
+    finally:
+        await b.stop()
+        await bus_b.close()
+        await bus.close()
