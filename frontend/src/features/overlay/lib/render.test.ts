@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveEvent } from '@/types/events';
-import { formatCount, OverlayView } from './render';
+import { DRAW_EVERY_MS, FLOOD_DRAW_EVERY_MS, formatCount, OverlayView } from './render';
 import { DEFAULT_STYLE } from './style';
 
 let n = 0;
@@ -36,6 +36,38 @@ describe('OverlayView', () => {
     view.setStyle({ ...DEFAULT_STYLE, font_size: 40, text_color: '#00ff00' });
     expect(root.style.getPropertyValue('--ov-font-size')).toBe('40px');
     expect(root.style.getPropertyValue('--ov-text')).toBe('#00ff00');
+  });
+
+  it('draws less often while a flood turns the rows over, and at the usual pace once it calms', () => {
+    const root = document.createElement('div');
+    let now = 0;
+    const view = new OverlayView(root, 'chat', { ...DEFAULT_STYLE, rows: 8, fade_s: 0 }, { now: () => now });
+    const newest = () => [...root.querySelectorAll('.ov-row:not(.ov-leave) .ov-text')].pop()?.textContent;
+    const flood = (tag: string) => view.push(Array.from({ length: 100 }, (_, i) => chat(`${tag} ${i}`)));
+    flood('a');
+    view.frame(); // all 8 rows new, none gone: not a flood yet
+    flood('b');
+    now = DRAW_EVERY_MS;
+    view.frame(); // 8 rows gone at once: a flood
+    expect(newest()).toBe('b 99');
+    flood('c');
+    now += DRAW_EVERY_MS;
+    view.frame();
+    expect(newest()).toBe('b 99'); // the flood's pace: not yet
+    now = DRAW_EVERY_MS + FLOOD_DRAW_EVERY_MS;
+    view.frame();
+    expect(newest()).toBe('c 99');
+    expect(root.querySelectorAll('.ov-row:not(.ov-leave)')).toHaveLength(8);
+    now += FLOOD_DRAW_EVERY_MS; // the room calms: nothing new at the next look, then one comment
+    view.frame();
+    view.push([chat('quiet')]);
+    now += DRAW_EVERY_MS;
+    view.frame();
+    expect(newest()).toBe('quiet'); // one comment turns one row over: the usual pace again
+    view.push([chat('again')]);
+    now += DRAW_EVERY_MS;
+    view.frame();
+    expect(newest()).toBe('again');
   });
 
   it('shows the stats as three figures', () => {

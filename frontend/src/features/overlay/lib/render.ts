@@ -11,7 +11,11 @@ import { styleVariables, type OverlayKind, type OverlayStyle } from './style';
  * enter and leave with CSS animations of opacity and transform only (compositor work, no layout per frame).
  * The DOM changes at most every `DRAW_EVERY_MS` (10 times a second): under a flood, rows a viewer could not read
  * anyway are skipped rather than drawn, and the page keeps its frame rate; a quiet room still shows each event
- * within a tenth of a second.
+ * within a tenth of a second. While a flood turns most rows over at each draw, it draws only every
+ * `FLOOD_DRAW_EVERY_MS`: a row then stays long enough for its entry animation to finish and to be read, and the
+ * page does a third of the style, layout and paint work. Each draw is a few milliseconds of the main thread (the
+ * profile in bench/overlay_trace.py); its long tasks under load are waits for a core, so fewer draws are fewer of
+ * them.
  */
 
 export interface OverlayViewOptions {
@@ -27,6 +31,7 @@ interface Drawn {
 
 const LEAVE_MS = 320;
 export const DRAW_EVERY_MS = 100;
+export const FLOOD_DRAW_EVERY_MS = 300;
 const STAT_LABELS: Array<[key: 'online' | 'likes' | 'diamonds', label: string]> = [
   ['online', '在线'],
   ['likes', '点赞'],
@@ -43,6 +48,8 @@ export class OverlayView {
   private pending: LiveEvent[] = [];
   private dirty = true;
   private drawnAt = -Infinity;
+  /** the last draw turned most rows over: the next waits FLOOD_DRAW_EVERY_MS */
+  private flooded = false;
   private readonly now: () => number;
   /** events taken in since the start (for the page's status and the benchmark) */
   received = 0;
@@ -79,7 +86,7 @@ export class OverlayView {
   /** Applies what came since the last frame, fades old rows, and updates the DOM where something changed. */
   frame(): void {
     const now = this.now();
-    if (now - this.drawnAt < DRAW_EVERY_MS) return;
+    if (now - this.drawnAt < (this.flooded ? FLOOD_DRAW_EVERY_MS : DRAW_EVERY_MS)) return;
     const events = this.pending;
     if (events.length) this.pending = [];
     let changed = this.dirty;
@@ -92,7 +99,10 @@ export class OverlayView {
       if (m.kind === 'thanks' && m.model.tick(now)) changed = true;
       if (m.model.rows.expire(now, this.style.fade_s * 1000)) changed = true;
     }
-    if (!changed) return;
+    if (!changed) {
+      this.flooded = false;
+      return;
+    }
     this.drawnAt = now;
     if (m.kind === 'stats') this.drawStats();
     else this.drawRows(m.model.rows.rows);
@@ -123,7 +133,8 @@ export class OverlayView {
       this.leave(d.el);
     }
     // When most rows turn over in one frame (a flood), the leaving ones go at once instead of piling up.
-    if (gone > Math.max(2, this.style.rows / 2)) this.flushLeaving(0);
+    this.flooded = gone > Math.max(2, this.style.rows / 2);
+    if (this.flooded) this.flushLeaving(0);
     for (const r of rows) {
       const d = this.drawn.get(r.id);
       if (!d) {
