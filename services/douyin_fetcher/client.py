@@ -1,6 +1,7 @@
 """The live-room client: one Douyin room, one WebSocket, reconnecting for hours.
 
-Lifecycle ``start() / stop() / join() / is_running`` with an explicit ``ClientState``. The receive loop only
+Lifecycle ``start() / stop() / join() / is_running`` with an explicit ``ClientState``, whose legal moves are one
+table (``ROOM_MOVES``, a ``shared/states.py`` table: any other move is a bug and raises). The receive loop only
 parses the frame envelope and ACKs at once; message decoding and ``emit`` run in a worker task so a slow consumer
 never delays an ACK. Binary ``hb`` heartbeats keep the socket alive; a watchdog reconnects when no message frame
 arrived for ``stall_timeout``. Before each reconnect the room is resolved again (live status, room id, visitor id),
