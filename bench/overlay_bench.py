@@ -174,8 +174,6 @@ def main() -> None:
                     sender.start()
                     sender.join()
                     time.sleep(1.0)  # the last events reach the page
-                    if args.trace:
-                        args.trace.write_bytes(browser.stop_tracing())
                     after = metrics(cdp.send("Performance.getMetrics"))
                     cpu = cpu_delta(cpu_before, chromium_cpu())
                     result = page.evaluate(
@@ -183,6 +181,8 @@ def main() -> None:
                         " received: Number(document.getElementById('overlay').dataset.received || 0),"
                         " rows: document.querySelectorAll('.ov-row:not(.ov-leave)').length })"
                     )
+                    if args.trace:  # last: writing a large trace takes Chromium seconds, which are not the page's
+                        args.trace.write_bytes(browser.stop_tracing())
                 finally:
                     browser.close()
         finally:
