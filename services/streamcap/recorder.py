@@ -26,7 +26,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -41,11 +41,13 @@ from services.streamcap.sources import ResolvedStream, StreamSource
 from services.streamcap.storage import DiskGuard, sanitize_name
 from shared.ffmpeg import find_ffmpeg
 from shared.retry import RetryPolicy, exponential
+from shared.states import Transitions
 from shared.timeline import Timeline, timeline_path, write_timeline
 
 __all__ = [
     "ACTIVE_STATES",
     "FINAL_STATES",
+    "REC_MOVES",
     "Phase",
     "Progress",
     "RecState",
@@ -75,17 +77,27 @@ class RecState(StrEnum):
 ACTIVE_STATES = frozenset({RecState.STARTING, RecState.RECORDING, RecState.STALLED, RecState.RESTARTING})
 FINAL_STATES = frozenset({RecState.DONE, RecState.FAILED})
 
-_TRANSITIONS: Mapping[RecState, frozenset[RecState]] = {
-    RecState.IDLE: frozenset({RecState.STARTING, RecState.DONE}),
-    RecState.STARTING: frozenset({RecState.RECORDING, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
-    RecState.RECORDING: frozenset({RecState.STALLED, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
-    RecState.STALLED: frozenset({RecState.RESTARTING, RecState.STOPPING, RecState.FAILED}),
-    RecState.RESTARTING: frozenset({RecState.STARTING, RecState.STOPPING, RecState.FAILED}),
-    RecState.STOPPING: frozenset({RecState.REMUXING, RecState.DONE, RecState.FAILED}),
-    RecState.REMUXING: frozenset({RecState.DONE, RecState.FAILED}),
-    RecState.DONE: frozenset(),
-    RecState.FAILED: frozenset(),
-}
+# The recorder's legal moves (shared/states.py): any other is a bug and raises IllegalTransition. The one stay is
+# RECORDING → RECORDING: a segment rotated by size starts a new ffmpeg run that records on.
+REC_MOVES: Transitions[RecState] = Transitions(
+    {
+        RecState.IDLE: {RecState.STARTING, RecState.DONE},
+        RecState.STARTING: {RecState.RECORDING, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED},
+        RecState.RECORDING: {
+            RecState.RECORDING,
+            RecState.STALLED,
+            RecState.RESTARTING,
+            RecState.STOPPING,
+            RecState.FAILED,
+        },
+        RecState.STALLED: {RecState.RESTARTING, RecState.STOPPING, RecState.FAILED},
+        RecState.RESTARTING: {RecState.STARTING, RecState.STOPPING, RecState.FAILED},
+        RecState.STOPPING: {RecState.REMUXING, RecState.DONE, RecState.FAILED},
+        RecState.REMUXING: {RecState.DONE, RecState.FAILED},
+        RecState.DONE: set(),
+        RecState.FAILED: set(),
+    }
+)
 
 
 class Phase(StrEnum):
@@ -371,14 +383,13 @@ class Recorder:
     # state and events
 
     def _set_state(self, new: RecState) -> None:
+        """One move of REC_MOVES; an illegal one raises IllegalTransition (the recorder thread's top reports it and
+        ends the recording as failed). Changes go out as the ``recording`` events the recorder emits, as before."""
         with self._lock:
             old = self._state
-            if new is old:
-                return
-            if new not in _TRANSITIONS[old]:
-                raise InvalidState(f"recording {self.recording_id}: {old} -> {new} not allowed")
-            self._state = new
-        log.debug("recording=%s state %s -> %s", self.recording_id, old, new)
+            self._state = REC_MOVES.move(f"recording {self.recording_id}", old, new)
+        if old is not new:
+            log.debug("recording=%s state %s -> %s", self.recording_id, old, new)
 
     def _emit(self, phase: Phase, file: Path | None = None, **extra: Any) -> None:
         data: dict[str, Any] = {

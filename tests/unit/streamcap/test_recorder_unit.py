@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 
 from services.streamcap.errors import InvalidState
-from services.streamcap.recorder import Recorder, RecorderConfig, RecState, build_command
+from services.streamcap.recorder import FINAL_STATES, REC_MOVES, Recorder, RecorderConfig, RecState, build_command
 from services.streamcap.sources import DirectSource, ResolvedStream
 from shared.retry import constant, exponential, linear
+from shared.states import IllegalTransition
 
 
 def test_command_copies_without_re_and_with_timeouts(tmp_path: Path) -> None:
@@ -55,3 +56,18 @@ def test_stop_before_start_and_double_start(tmp_path: Path) -> None:
     assert rec.state is RecState.DONE
     with pytest.raises(InvalidState):
         rec.start()
+
+
+def test_the_recorder_moves_only_as_its_table_allows(tmp_path: Path) -> None:
+    """shared/states.py: an illegal move raises and leaves the state as it was; rotation by size is the one stay."""
+    rec = Recorder("r", DirectSource("http://127.0.0.1:9/a.flv"), tmp_path)
+    with pytest.raises(IllegalTransition, match="recording r: idle → recording"):
+        rec._set_state(RecState.RECORDING)
+    assert rec.state is RecState.IDLE
+    assert REC_MOVES.allowed(RecState.RECORDING, RecState.RECORDING)
+    assert not REC_MOVES.allowed(RecState.STARTING, RecState.STARTING)
+    assert not any(REC_MOVES.targets(s) for s in FINAL_STATES)  # an ended recording never moves again
+    rec.stop()
+    with pytest.raises(IllegalTransition):
+        rec._set_state(RecState.STARTING)
+    assert rec.state is RecState.DONE
