@@ -13,7 +13,10 @@ harmonics are still there to follow. Three classic speech/music features back it
 - beat: the periodicity of the spectral flux at 60-180 beats per minute.
 
 ``judge`` calls an utterance singing when most of its partials' energy is held on notes (``SINGING_SHARE``), or
-when a good part of it is (``LEANING_SHARE``) and one of the others says music. Measured on the test audio
+when a good part of it is (``LEANING_SHARE``) and one of the others says music, and, for an utterance longer than
+``WINDOW_S``, when no window of it (``WINDOW_S`` long, every ``WINDOW_HOP_S``) falls under ``LEANING_SHARE``: an
+utterance that joins a lyric line to the streamer's sentence (a song only a few dB under the voice, the VAD
+bridging the pause between them) is the streamer's, and kept. Measured on the test audio
 (docs/speech.md, Music): real Mandarin 0.00-0.06 under any music, espeak's flat English up to 0.21, speech over a
 song with lyrics at -6 dB up to 0.25; a sung voice 0.45-1.00, with its backing 0.55-1.00. Losing the streamer's words
 costs more than letting a lyric through, so the thresholds sit well above everything spoken.
@@ -45,6 +48,9 @@ LEANING_SHARE = 0.35
 LEGATO_MODULATION = 0.4  # 2-8 Hz share under this: loudness does not move with syllables
 FULL_LOW_ENERGY = 0.2  # fewer low-energy frames than this: no pauses between words
 BEAT = 0.5  # a clear beat
+# Windows of a long utterance, each of which must lean to singing too.
+WINDOW_S = 2.0
+WINDOW_HOP_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +175,20 @@ def features(audio: Audio) -> MusicFeatures:
 
 def judge(audio: Audio) -> Verdict:
     """Singing (or an instrument) rather than speech? Conservative: doubt is speech."""
+    verdict = _judge_whole(audio)
+    width, hop = int(WINDOW_S * SAMPLE_RATE), int(WINDOW_HOP_S * SAMPLE_RATE)
+    if not verdict.singing or len(audio) < width + hop:
+        return verdict
+    starts = [*range(0, len(audio) - width + 1, hop), len(audio) - width]
+    for start in starts:
+        window = features(audio[start : start + width])
+        if window.held_share < LEANING_SHARE:
+            where = f"{start / SAMPLE_RATE:.1f}-{(start + width) / SAMPLE_RATE:.1f} s"
+            return Verdict(False, f"speech at {where} (held {window.held_share:.2f})", verdict.features)
+    return verdict
+
+
+def _judge_whole(audio: Audio) -> Verdict:
     f = features(audio)
     if f.held_share >= SINGING_SHARE:
         return Verdict(True, "held notes", f)

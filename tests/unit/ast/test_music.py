@@ -81,11 +81,14 @@ def test_a_short_word_is_speech(speech: np.ndarray, music: np.ndarray) -> None:
         assert not judge(first.audio).singing, judge(first.audio).features.describe()
 
 
-def test_speech_over_a_song_is_speech_and_the_song_between_is_not(speech: np.ndarray, sung: np.ndarray) -> None:
-    # The streamer talks (the clip twice) while a song with lyrics plays 12 dB under the voice.
+@pytest.mark.parametrize("db", [-12.0, -6.0, -3.0])
+def test_speech_over_a_song_is_speech_and_the_song_between_is_not(speech: np.ndarray, db: float) -> None:
+    # The streamer talks (the clip twice) while a song with lyrics plays under the voice. At -3 dB the VAD joins a
+    # lyric line to the streamer's sentences (15 s, held share 0.40 as a whole, with a beat): the windows where the
+    # streamer talks keep it.
     talk = np.concatenate([speech, speech])
     song = song_with_lyrics(speech)
-    mixed = mix_under(talk, song, -12.0)
+    mixed = mix_under(talk, song, db)
     frames = np.sqrt(np.square(talk[: len(talk) // 160 * 160].reshape(-1, 160)).mean(axis=1))
     for utt in utterances(mixed):
         words = frames[utt.start // 160 : utt.end // 160] > 0.02
