@@ -341,7 +341,8 @@ class AstApp:
     async def _start_job(self, params: StartJob) -> JobStatus:
         session_id = params.session_id
         assert self._work is not None and self._own is not None
-        if session_id in self.jobs.running_sessions():
+        if session_id in self.jobs.running_sessions() or self._own.keeper.held(session_id) is not None:
+            # Running here, or adopted and starting: its assignment stays as it is.
             raise CommandError(
                 "conflict", f"该场次已在转写 (a transcription job already runs for session {session_id})"
             )
