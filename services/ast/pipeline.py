@@ -1,9 +1,10 @@
-"""One transcription job: source → VAD → bounded queue → engine → ``emit(transcript)``.
+"""One transcription job: source → VAD → music filter → bounded queue → engine → ``emit(transcript)``.
 
 Two threads per job, so that neither ffmpeg's pipe nor the engine ever blocks the event loop:
-- the source thread spawns ffmpeg (and so must outlive it, see sources.py), reads PCM, runs the VAD, and puts
-  utterances on the job's bounded queue. A full queue blocks it, which stops reading the pipe: back-pressure
-  reaches ffmpeg (and the network) instead of memory growing. It reconnects live sources with the retry policy.
+- the source thread spawns ffmpeg (and so must outlive it, see sources.py), reads PCM, runs the VAD, leaves out
+  the utterances judged singing (music.py; ``model_config.music_filter``), and puts the rest on the job's bounded
+  queue. A full queue blocks it, which stops reading the pipe: back-pressure reaches ffmpeg (and the network)
+  instead of memory growing. It reconnects live sources with the retry policy.
 - the engine thread takes utterances, transcribes, normalises, saves the clip if asked, and hands the transcript
   to the async ``emit`` on the event loop, waiting for it, so transcripts leave in order.
 
