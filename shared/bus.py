@@ -420,7 +420,8 @@ class Bus:
         """BLPOP the reply in slices shorter than the client's socket timeout (redis-py's default is 5 s): one long
         BLOCK would be cut by it and retried, so a worker that never answers cost 4x the timeout and a BusError."""
         deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
+        # Not below 10 ms: Redis reads a BLPOP timeout that rounds to 0 ms as "block for ever".
+        while (left := deadline - time.monotonic()) >= 0.01:
             reply = await self.redis.blpop([key], timeout=min(left, REPLY_SLICE_S))
             if reply is not None:
                 return reply
