@@ -143,6 +143,7 @@ def main() -> None:
     if not (PROJECT_ROOT / "frontend" / "dist" / "overlay.html").is_file():
         sys.exit("the UI is not built: run scripts/build-ui.sh")
     flood = events(args.rate, args.seconds)
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="timao-overlay-bench-") as tmp:
         suite = Suite(Path(tmp) / "home").start()
         try:
@@ -188,7 +189,7 @@ def main() -> None:
         finally:
             suite.stop()
     busy = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
-    report(args, result, t0, took[0] if took else float("nan"), len(flood), busy, cpu)
+    report(args, result, t0, took[0] if took else float("nan"), len(flood), busy, cpu, load_at_start)
     if args.trace:
         print(overlay_trace.describe(json.loads(args.trace.read_bytes())))
 
@@ -239,6 +240,7 @@ def report(
     sent: int,
     busy: dict[str, float],
     cpu: dict[str, float],
+    load_at_start: float,
 ) -> None:
     frames = [f for f in result["frames"] if f >= t0]
     span_ms = (frames[-1] - frames[0]) if len(frames) > 1 else float("nan")
@@ -264,7 +266,8 @@ def report(
     total = sum(cpu.values())
     parts = ", ".join(f"{kind} {seconds:.1f}s" for kind, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]))
     print(f"Chromium CPU: {total:.1f}s over {wall:.0f}s ({total / wall:.0%} of one core; {parts}); machine load "
-          f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+          f"average {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores"
+          " (above the core count, the page waits for a core: see --trace)")  # fmt: skip
     print(f"events taken in by the page: {result['received']:,} ({sent:,} sent, plus the gateway's once-a-second "
           f"stats); rows on screen at the end: {result['rows']}")  # fmt: skip
 
