@@ -125,8 +125,9 @@ async def test_a_file_job_moves_when_its_owner_stops_renewing_and_goes_on_from_i
         assert writers == sorted(writers) and set(writers) == {"wa", "wb"}  # wa's lines, then only wb's
         # wb read on from the end of wa's last transcript: every utterance once, in order, on the session's clock.
         resumed_at = [start for session, start in opened if session == "show"][1]
-        last_of_a = max(e["data"]["end_ms"] for w, e in events if w == "wa")
-        assert resumed_at == last_of_a - 7000
+        replayed = next(e for w, e in events if w == "wb")  # the progress's last line, appended again by wb first
+        assert replayed["msg_id"] in {e["msg_id"] for w, e in events if w == "wa"}
+        assert resumed_at == replayed["data"]["end_ms"] - 7000
         # wa's last line was appended again by wb (written ahead, its owner might have died before appending it):
         # under the same msg_id, which the database stores once.
         stored = list({e["msg_id"]: e for _w, e in events}.values())
