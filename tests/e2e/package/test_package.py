@@ -203,6 +203,11 @@ def test_onedir_recording_of_loopback_source_is_playable(onedir: FrozenSuite, ba
             if line.startswith("HTTP-FLV:"):
                 flv = line.split(":", 1)[1].strip()
         assert flv, "the synthetic stream printed no URL"
+        # By name, as a real room's CDN is: the bundled ffmpeg must resolve host names. A fully static glibc build
+        # (imageio-ffmpeg 0.6/0.7's FFmpeg 7.0.2) crashes there, loading the machine's NSS modules, and would pass
+        # with an IP address.
+        assert "//127.0.0.1:" in flv, flv
+        flv = flv.replace("//127.0.0.1:", "//localhost:", 1)
         answer = httpx.post(onedir.base_url + "/api/streamcap/start", headers=onedir.auth, timeout=30,
                             json={"platform": "direct", "stream_url": flv, "segment_seconds": 30})  # fmt: skip
         assert answer.status_code == 200, answer.text
