@@ -13,9 +13,9 @@ import pytest
 
 from services.ast.config import AudioConfig, ModelConfig
 from services.ast.music import features, judge
-from services.ast.pipeline import JobState, TranscriptionJob
+from services.ast.pipeline import LIVE_VAD, JobState, TranscriptionJob
 from services.ast.sources import SourceEnd
-from services.ast.vad import Segmenter, Utterance, load_silero
+from services.ast.vad import Segmenter, Utterance, VadConfig, load_silero
 from tests.unit.ast.ast_fixtures import RATE, SPEECH_DIR, decode_pcm, generated_music, mix_under
 from tests.unit.ast.song import sing, song_with_lyrics
 from tests.unit.ast.test_ast_pipeline import FakeEngine, FakeOpener, FakeStream
@@ -36,13 +36,13 @@ def music() -> np.ndarray:
     return generated_music(50.0)
 
 
-def utterances(audio: np.ndarray) -> list[Utterance]:
-    segmenter = Segmenter(load_silero())
+def utterances(audio: np.ndarray, config: VadConfig | None = None) -> list[Utterance]:
+    segmenter = Segmenter(load_silero(), config)
     return segmenter.feed(audio) + segmenter.flush()
 
 
-def verdicts(audio: np.ndarray) -> list[tuple[float, bool, str]]:
-    found = utterances(audio)
+def verdicts(audio: np.ndarray, config: VadConfig | None = None) -> list[tuple[float, bool, str]]:
+    found = utterances(audio, config)
     assert found, "the VAD found no utterance"
     return [(round(u.start / RATE, 1), (v := judge(u.audio)).singing, v.features.describe()) for u in found]
 
@@ -55,8 +55,16 @@ def test_a_sung_melody_is_singing(sung: np.ndarray) -> None:
 
 @pytest.mark.parametrize("backing_db", [-12.0, -6.0])
 def test_a_song_with_lyrics_is_singing(sung: np.ndarray, music: np.ndarray, backing_db: float) -> None:
-    got = verdicts(mix_under(sung, music, backing_db))
-    assert all(singing for _, singing, _ in got), got
+    song = mix_under(sung, music, backing_db)
+    for config in (None, LIVE_VAD):  # a file job's utterances, and a live job's (shorter: 300 ms of silence end one)
+        got = verdicts(song, config)
+        assert all(singing for _, singing, _ in got), got
+
+
+@pytest.mark.parametrize("db", [-12.0, -6.0])
+def test_speech_over_music_is_speech_live(speech: np.ndarray, music: np.ndarray, db: float) -> None:
+    got = verdicts(mix_under(speech, music, db), LIVE_VAD)
+    assert not any(singing for _, singing, _ in got), got
 
 
 @pytest.mark.parametrize("name", ["zh_clean.flac", "zh_products.flac", "en_fox.flac"])
