@@ -199,7 +199,8 @@ def test_a_recording_ending_releases_its_assignment(engine: Engine, tmp_path: Pa
     assert recorder is not None
     recorder.stop("offline")  # the stream ended (as the monitor or the recorder itself decides)
     until(lambda: made.get_recording(recording_id)["state"] == "done", 5, "done")
-    assert ledger.items == {} and ledger.released == [recording_id]
+    until(lambda: ledger.released == [recording_id], 5, "released")  # right after its end is stored
+    assert ledger.items == {}
 
 
 def test_resume_from_a_crash_journal_numbers_on_and_closes_the_interrupted_segment(tmp_path: Path) -> None:
