@@ -132,8 +132,8 @@ class Suite:
 
 def pid_alive(pid: int) -> bool:
     try:
-        proc = psutil.Process(pid)
-        return proc.status() != psutil.STATUS_ZOMBIE
+        # psutil has no type hints here: its status and constants are Any to mypy.
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
 
