@@ -213,8 +213,10 @@ export interface AstStartRequest {
 
 export interface AstJob {
   session_id: string;
-  state: OpenString<'starting' | 'running' | 'stopping' | 'stopped' | 'error'>;
+  state: OpenString<'starting' | 'resuming' | 'running' | 'reconnecting' | 'stopping' | 'stopped' | 'unowned' | 'error'>;
   source?: string | null;
+  /** The worker that runs it (GET /api/workers); null while it is between owners (`unowned`). */
+  worker_id?: string | null;
   engine?: string | null;
   model?: string | null;
   error?: string | null;

@@ -80,7 +80,7 @@ describe('voice transcription', () => {
       }
       if (url.pathname === '/api/sessions') return { body: sessions };
       if (url.pathname === '/api/ast/start') {
-        jobs = [{ session_id: 's1', state: 'running', engine: 'whisper' }];
+        jobs = [{ session_id: 's1', state: 'running', engine: 'whisper', worker_id: 'w2' }];
         return { body: { success: true, session_id: 's1' } };
       }
       if (url.pathname === '/api/sessions/s1/transcripts')
@@ -94,6 +94,7 @@ describe('voice transcription', () => {
     fireEvent.change(screen.getByTestId('voice-hotwords'), { target: { value: '云朵酥，蓝鲸泡泡杯、 全网最低' } });
     fireEvent.click(screen.getByTestId('voice-start'));
     await screen.findByTestId('ast-job');
+    expect(screen.getByTestId('ast-job-worker').textContent).toBe('@w2'); // the worker that runs it
     const saved = fetchImpl.calls.find((c) => c.url.includes('/api/ast/vocabulary') && c.init.method === 'PUT');
     expect(JSON.parse(String(saved!.init.body))).toEqual({ room: '123', words: ['云朵酥', '蓝鲸泡泡杯', '全网最低'] });
     const start = fetchImpl.calls.find((c) => c.url.endsWith('/api/ast/start'));

@@ -91,6 +91,7 @@ export function VoicePanel() {
                 <StatusDot tone={toneForState(String(j.state))} />
                 <span className="font-mono text-xs">{j.session_id}</span>
                 <span>{String(j.state)}</span>
+                {j.worker_id && <span className="text-xs text-slate-500" data-testid="ast-job-worker">@{j.worker_id}</span>}
                 {j.engine && <span className="text-slate-500">{j.engine}{j.model ? ` / ${j.model}` : ''}</span>}
                 {j.error && <span className="text-xs text-rose-600">{j.error}</span>}
                 <Button size="sm" variant="danger" className="ml-auto" disabled={busy} onClick={() => void run(() => stopAst(api, j.session_id))} data-testid="voice-stop">
