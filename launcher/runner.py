@@ -282,10 +282,13 @@ class _Run:
         self.schema_ready = settings.run_dir / SCHEMA_READY_FILE
         self.schema_ready.unlink(missing_ok=True)  # from an earlier run: this one has not migrated yet
         database_url = settings.effective_database_url
-        self.status_db = StatusWriter(prepare=lambda: _migrated_engine(database_url))  # started after the spawns
+        self.worker_id = settings.effective_worker_id
+        worker_id = self.worker_id
+        self.status_db = StatusWriter(  # started after the spawns
+            prepare=lambda: _migrated_engine(database_url, worker_id), worker_id=worker_id
+        )
 
         specs = build_specs(settings, embedded, demo_plan, role=role)
-        self.worker_id = settings.effective_worker_id
         # Several launchers share one Redis on several machines: the gateway's launcher (all or gateway) writes the
         # state GET /health reads, a worker's launcher its own under its own key.
         self.state_key = LAUNCHER_STATE_KEY if role != "worker" else f"{LAUNCHER_STATE_KEY}:{self.worker_id}"
@@ -444,14 +447,15 @@ class _Run:
         self.out("TalkingCat 已停止 (stopped)")
 
 
-def _migrated_engine(url: str) -> Engine:
-    """Runs in the status writer's thread: connect and bring the schema to head."""
+def _migrated_engine(url: str, worker_id: str) -> Engine:
+    """Runs in the status writer's thread: connect and bring the schema to head (rows from before a migration that
+    needs a worker id get this launcher's)."""
     from shared.db.engine import make_engine
     from shared.db.migrate import upgrade_to_head
 
     engine = make_engine(url)
     try:
-        upgrade_to_head(engine)
+        upgrade_to_head(engine, worker_id=worker_id)
     except Exception as exc:
         engine.dispose()
         raise ConfigError(f"数据库迁移失败 (database migration failed) for {url}: {exc}") from exc

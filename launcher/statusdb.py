@@ -4,6 +4,11 @@ own, so a busy database never stalls the supervisor loop.
 That thread may first prepare the database (``prepare``: connect and migrate), so the launcher starts the services
 that need no database meanwhile; rows handed in before then wait in the queue. ``ready`` is set when the
 preparation is over, and ``error`` then holds its failure, if any.
+
+Several launchers (one per worker, docs/contracts.md) may share one database: every row carries this launcher's
+worker id, and ``service_status`` holds one row per worker and service. A launcher's status write is its whole view:
+it updates its rows, takes over a row of the same service left without a worker (written before the rows had one),
+and drops its rows of services it no longer runs (a role changed since), never another worker's.
 """
 
 from __future__ import annotations
@@ -19,16 +24,24 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-__all__ = ["StatusWriter"]
+__all__ = ["UNKNOWN_WORKER", "StatusWriter"]
+
+# The worker id of status rows from before they had one, when no launcher's id was handed to the migration.
+UNKNOWN_WORKER = ""
 
 log = logging.getLogger(__name__)
 
 
 class StatusWriter:
-    def __init__(self, engine: Engine | None = None, *, prepare: Callable[[], Engine] | None = None) -> None:
+    def __init__(
+        self, engine: Engine | None = None, *, prepare: Callable[[], Engine] | None = None, worker_id: str
+    ) -> None:
         if (engine is None) == (prepare is None):
             raise ValueError("give an engine or a way to prepare one")
+        if not worker_id:
+            raise ValueError("a status writer needs its launcher's worker id")
         self.engine = engine
+        self.worker_id = worker_id
         self._prepare = prepare
         self.ready = threading.Event()
         self.error: BaseException | None = None
@@ -86,23 +99,32 @@ class StatusWriter:
                     if kind == "status":
                         self._write_status(s, *payload)
                     elif kind == "health":
-                        s.add_all(HealthCheck(**row) for row in payload)
+                        s.add_all(HealthCheck(**row, worker_id=self.worker_id) for row in payload)
                     else:
                         service, level, message = payload
-                        s.add(ServiceLog(service_name=service, level=level, message=message))
+                        s.add(ServiceLog(worker_id=self.worker_id, service_name=service, level=level, message=message))
             except SQLAlchemyError as exc:
                 log.warning("status writer: %s", exc)
 
-    @staticmethod
-    def _write_status(s: Session, snapshot: dict[str, dict[str, Any]], heartbeats: dict[str, datetime | None]) -> None:
+    def _write_status(
+        self, s: Session, snapshot: dict[str, dict[str, Any]], heartbeats: dict[str, datetime | None]
+    ) -> None:
         from sqlalchemy import select
 
         from shared.db.models import ServiceStatus
 
-        existing = {row.service_name: row for row in s.scalars(select(ServiceStatus))}
+        mine: dict[str, ServiceStatus] = {}
+        unowned: dict[str, ServiceStatus] = {}
+        for row in s.scalars(
+            select(ServiceStatus).where(ServiceStatus.worker_id.in_([self.worker_id, UNKNOWN_WORKER]))
+        ):
+            (mine if row.worker_id == self.worker_id else unowned)[row.service_name] = row
+        for name in mine.keys() - snapshot.keys():
+            s.delete(mine[name])
         now = datetime.now(UTC)
         for name, info in snapshot.items():
-            row = existing.get(name) or ServiceStatus(service_name=name)
+            row = mine.get(name) or unowned.get(name) or ServiceStatus(service_name=name)
+            row.worker_id = self.worker_id
             row.status = info["status"]
             row.pid = info["pid"]
             row.port = info["port"]

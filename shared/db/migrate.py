@@ -4,6 +4,8 @@ On PostgreSQL several launchers (``timao up`` and every ``--role worker`` or ``-
 database at the same moment; two upgrades of a fresh database would both create the same tables and one would fail.
 A session advisory lock under a fixed key serialises them: the first migrates, the others wait, then find the schema
 at head and do nothing. SQLite is one machine's file: one launcher per home already (the instance lock).
+
+``worker_id`` names the launcher's worker to migrations that need it (0007 gives it to the rows already there).
 """
 
 from __future__ import annotations
@@ -24,16 +26,17 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = int.from_bytes(b"timaomig", "big")
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, worker_id: str = "") -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
+    cfg.attributes["worker_id"] = worker_id
     return cfg
 
 
-def upgrade_to_head(engine: Engine) -> None:
+def upgrade_to_head(engine: Engine, *, worker_id: str = "") -> None:
     if engine.dialect.name != "postgresql":
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine, worker_id), "head")
         return
     # The lock lives on a connection of its own, outside any transaction; PostgreSQL releases it if this process
     # dies, so a crashed migration never blocks the next machine.
@@ -43,6 +46,6 @@ def upgrade_to_head(engine: Engine) -> None:
             log.info("another launcher is migrating the database: waiting for it")
             lock_conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         try:
-            command.upgrade(alembic_config(engine), "head")
+            command.upgrade(alembic_config(engine, worker_id), "head")
         finally:
             lock_conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})

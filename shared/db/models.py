@@ -29,12 +29,17 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class ServiceStatus(Base):
-    """One row per supervised service: the launcher's current view."""
+    """One row per service each launcher supervises: that launcher's current view.
+
+    Several launchers (one per worker, docs/contracts.md) share one database, so a row is keyed by its worker too.
+    """
 
     __tablename__ = "service_status"
+    __table_args__ = (UniqueConstraint("worker_id", "service_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_name: Mapped[str] = mapped_column(String(64), unique=True)
+    worker_id: Mapped[str] = mapped_column(String(100))
+    service_name: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     pid: Mapped[int | None] = mapped_column(Integer)
     port: Mapped[int | None] = mapped_column(Integer)
@@ -50,6 +55,7 @@ class ServiceLog(Base):
     __tablename__ = "service_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    worker_id: Mapped[str | None] = mapped_column(String(100))  # the launcher's worker; NULL from before 0007
     service_name: Mapped[str] = mapped_column(String(64), index=True)
     level: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
@@ -60,6 +66,7 @@ class HealthCheck(Base):
     __tablename__ = "health_check"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    worker_id: Mapped[str | None] = mapped_column(String(100))  # the launcher's worker; NULL from before 0007
     service_name: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))
     response_time_ms: Mapped[float | None] = mapped_column(Float)

@@ -33,4 +33,4 @@ def test_a_status_writer_never_started_closes_at_once() -> None:
     def prepare() -> Any:
         raise AssertionError("not started, so never prepared")
 
-    StatusWriter(prepare=prepare).close()
+    StatusWriter(prepare=prepare, worker_id="w1").close()
