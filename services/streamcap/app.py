@@ -53,7 +53,6 @@ class StreamcapApp:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._bus: Bus | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._monitor: Monitor | None = None
         self._own: WorkOwnership | None = None  # the recordings' leases, adoption, the registry
         self._ledger: LoopLedger | None = None
@@ -68,8 +67,8 @@ class StreamcapApp:
 
     async def start(self, bus: Bus) -> None:
         self._bus = bus
-        self._loop = asyncio.get_running_loop()
-        self.manager.bind_loop(self._loop)  # the Douyin resolver is async and runs on this loop
+        # This loop is where the threaded core meets the shell (bridge.py): resolver, monitor, ledger, events.
+        self.manager.bind_loop(asyncio.get_running_loop())
         self.worker_id = bus.worker_id or self.worker_id
         work = Assignments(bus.redis, self.name)
         self._own = WorkOwnership(
@@ -82,7 +81,7 @@ class StreamcapApp:
             on_lost=self._lease_lost,
             noun="recording",
         )
-        self._ledger = LoopLedger(bus.redis, work, self._own, self._loop)
+        self._ledger = LoopLedger(bus.redis, work, self._own, self.manager.bridge)
         self.manager.bind_work(self._ledger)
         # Continue the recordings a crash or a restart of this worker interrupted (and those placed here or left by
         # a dead worker), each in a new segment of the same recording; then every 2 s (shared/ownership.py).
@@ -153,13 +152,13 @@ class StreamcapApp:
 
     def _on_recording_event(self, data: dict[str, Any]) -> None:
         # Called on a recorder thread: hand the event to the loop that owns the bus.
-        bus, loop = self._bus, self._loop
-        if bus is None or loop is None:
+        bus = self._bus
+        if bus is None:
             return
         payload = {k: v for k, v in data.items() if v is not None}
         payload.setdefault("file", None)
         event = LiveEvent.build(EventType.RECORDING, SYSTEM_SESSION, payload)
-        asyncio.run_coroutine_threadsafe(bus.publish(event), loop)
+        self.manager.bridge.submit(bus.publish(event), f"recording={data.get('recording_id')} event not published")
 
     async def resolve_douyin(self, room: str) -> DouyinStreams:
         """Stream candidates per quality for a Douyin room; an empty mapping while it is not live."""

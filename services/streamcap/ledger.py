@@ -1,24 +1,23 @@
-"""Where StreamCap's threaded core meets the shared store: the manager's blocking ``WorkLedger`` over the process's
-loop, backed by the recordings' assignments (``shared/assignments.py``) and their leases (``shared/ownership.py``).
+"""StreamCap's recordings in the shared store: the manager's blocking ``WorkLedger`` (what it needs), and
+``LoopLedger``, backed by the recordings' assignments (``shared/assignments.py``) and their leases
+(``shared/ownership.py``) on the process's loop.
 
 docs/contracts.md, "Workers on several machines". Every call from the manager (a route's thread, a recorder's
-thread) runs its coroutine on the loop and waits for it; from the loop's own thread a write is scheduled instead (it
-would wait on itself). Redis trouble is logged, never raised: a recording goes on without its durable copy rather
-than not at all. Whether this process may still write a recording (``may_write``) is answered from memory, on the
-lease keeper's own clock, so it holds during a partition too.
+thread) runs its coroutine on the loop through ``bridge.py`` and waits for it; from the loop's own thread a write is
+scheduled instead (it would wait on itself). Redis trouble is logged, never raised: a recording goes on without its
+durable copy rather than not at all. Whether this process may still write a recording (``may_write``) is answered
+from memory, on the lease keeper's own clock, so it holds during a partition too.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import logging
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import redis.asyncio as aioredis
 
+from services.streamcap.bridge import LoopBridge, NoLoop
 from services.streamcap.errors import NotFound, RecordingLimit
 from shared.assignments import Assignments
 from shared.bus import TRANSIENT
@@ -26,7 +25,7 @@ from shared.leases import worker_of
 from shared.ownership import WorkOwnership
 from shared.workers import NoSuchWorker, list_workers, pick_worker
 
-__all__ = ["LoopLedger"]
+__all__ = ["LoopLedger", "WorkLedger"]
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +35,44 @@ SERVICE = "streamcap"
 T = TypeVar("T")
 
 
+class WorkLedger(Protocol):
+    """Where the recordings asked for are kept durably and who runs each (blocking calls; transient errors are the
+    ledger's to log)."""
+
+    worker_id: str
+
+    def assign(self, item_id: str, spec: dict[str, Any]) -> None: ...
+
+    def release(self, item_id: str) -> None:
+        """The recording ended on purpose: its assignment and its lease go."""
+
+    def claim(self, item_id: str) -> bool:
+        """Take the lease of a recording started here. False when it could not be taken."""
+
+    def may_write(self, item_id: str) -> bool:
+        """False once this process lost the recording's lease (another worker may run it now)."""
+
+    def progress(self, item_id: str, progress: dict[str, Any]) -> bool:
+        """Record how far it got, fenced by its lease. False when another worker owns it now."""
+
+    def place(self, requested: str | None) -> str:
+        """The worker a new recording goes to (``requested``, else the most free capacity). Raises NotFound for an
+        unknown worker, RecordingLimit when the chosen worker is full."""
+
+    def owner(self, item_id: str) -> str | None:
+        """The worker whose lease the recording is under now, or None."""
+
+    def set_capacity(self, recordings: int) -> None: ...
+
+
 class LoopLedger:
-    def __init__(
-        self, redis: aioredis.Redis, work: Assignments, own: WorkOwnership, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    """``WorkLedger`` over the process's loop (``bridge.py``), the assignments and the leases of ``streamcap``."""
+
+    def __init__(self, redis: aioredis.Redis, work: Assignments, own: WorkOwnership, bridge: LoopBridge) -> None:
         self._redis = redis
         self._work = work
         self._own = own
-        self._loop = loop
-        self._pending: set[asyncio.Task[Any]] = set()
+        self._bridge = bridge
         self._lost: set[str] = set()  # leases this process lost (expired, taken over, refused): never written again
         self.worker_id = own.worker_id
 
@@ -134,24 +162,16 @@ class LoopLedger:
     # -- the loop -------------------------------------------------------------------------------------
 
     def _call(self, coro: Coroutine[Any, Any, T], failure: str, fallback: T) -> T:
-        running = None
-        with contextlib.suppress(RuntimeError):
-            running = asyncio.get_running_loop()
-        if running is self._loop:
-            task = self._loop.create_task(coro)
-            self._pending.add(task)
-            task.add_done_callback(lambda t: self._done(t, failure))
+        """Wait for ``coro`` from a thread; on the loop's own thread schedule it and answer ``fallback`` (as on
+        Redis trouble, which is logged)."""
+        if self._bridge.on_loop():
+            self._bridge.submit(coro, failure)
             return fallback
         try:
-            return asyncio.run_coroutine_threadsafe(coro, self._loop).result(CALL_TIMEOUT_S)
-        except (*TRANSIENT, concurrent.futures.TimeoutError) as exc:
+            return self._bridge.run(coro, CALL_TIMEOUT_S)
+        except (*TRANSIENT, TimeoutError, NoLoop) as exc:
             log.warning("%s: %s", failure, exc)
             return fallback
-
-    def _done(self, task: asyncio.Task[Any], failure: str) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("%s: %s", failure, task.exception())
 
 
 def _free(view: dict[str, Any]) -> int:

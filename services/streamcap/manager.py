@@ -20,7 +20,6 @@ row, its files nor its progress.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import threading
 import time
@@ -28,14 +27,16 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from services.streamcap import procs
-from services.streamcap.errors import NotFound, RecordingLimit, StreamCapError, StreamOffline
+from services.streamcap.bridge import LoopBridge
+from services.streamcap.errors import NotFound, RecordingLimit, StreamCapError
 from services.streamcap.journal import Journal
-from services.streamcap.monitor import Monitor, MonitorCore, TimeWindow
+from services.streamcap.ledger import WorkLedger
+from services.streamcap.monitor import Monitor
 from services.streamcap.recorder import (
     ACTIVE_STATES,
     FINAL_STATES,
@@ -44,16 +45,19 @@ from services.streamcap.recorder import (
     RecorderConfig,
     RecState,
     StopReason,
-    remux_event,
 )
-from services.streamcap.remux import Remuxer, RemuxResult
-from services.streamcap.repository import FileRecord, RecordingRecord, RoomRecord, StreamCapRepository
+from services.streamcap.recovery import recover_unfinished
+from services.streamcap.remux import Remuxer
+from services.streamcap.repository import FileRecord, RecordingRecord, StreamCapRepository
+from services.streamcap.rooms import RoomsPart, RoomStatus
+from services.streamcap.settings import StreamCapSettings
 from services.streamcap.sources import DouyinResolver, StreamSource, make_source
 from services.streamcap.storage import DiskGuard, check_component, default_free_bytes, safe_join, sanitize_name
+from services.streamcap.views import file_size, recording_view
 from shared.assignments import WorkItem
 from shared.retry import RetryPolicy
 
-__all__ = ["SourceFactory", "StreamCapManager", "StreamCapSettings", "WorkLedger"]
+__all__ = ["RoomStatus", "SourceFactory", "StreamCapManager", "StreamCapSettings", "WorkLedger"]
 
 log = logging.getLogger(__name__)
 
@@ -63,77 +67,7 @@ _FINAL = frozenset(s.value for s in FINAL_STATES)
 _PROGRESS_PHASES = frozenset({Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED, Phase.RESTARTED})
 
 
-class WorkLedger(Protocol):
-    """Where the recordings asked for are kept durably and who runs each (blocking calls; transient errors are the
-    ledger's to log)."""
-
-    worker_id: str
-
-    def assign(self, item_id: str, spec: dict[str, Any]) -> None: ...
-
-    def release(self, item_id: str) -> None:
-        """The recording ended on purpose: its assignment and its lease go."""
-
-    def claim(self, item_id: str) -> bool:
-        """Take the lease of a recording started here. False when it could not be taken."""
-
-    def may_write(self, item_id: str) -> bool:
-        """False once this process lost the recording's lease (another worker may run it now)."""
-
-    def progress(self, item_id: str, progress: dict[str, Any]) -> bool:
-        """Record how far it got, fenced by its lease. False when another worker owns it now."""
-
-    def place(self, requested: str | None) -> str:
-        """The worker a new recording goes to (``requested``, else the most free capacity). Raises NotFound for an
-        unknown worker, RecordingLimit when the chosen worker is full."""
-
-    def owner(self, item_id: str) -> str | None:
-        """The worker whose lease the recording is under now, or None."""
-
-    def set_capacity(self, recordings: int) -> None: ...
-
-
-# One set of defaults: the settings a user may change take the recorder's own (RecorderConfig) as theirs, and
-# ``recorder_config`` maps them back (tests/unit/streamcap/test_settings_defaults.py keeps the two in step).
-_RECORDER = RecorderConfig()
-_MB = 1_000_000
-
-
-class StreamCapSettings(BaseModel):
-    """User settings of the recorder, stored in ``streamcap_settings``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    segment_seconds: float = Field(default=_RECORDER.segment_seconds, ge=10, le=86400)
-    segment_megabytes: int = Field(default=_RECORDER.segment_bytes // _MB, ge=0, le=1_000_000)
-    min_free_gb: float = Field(default=1.0, ge=0, le=10_000)
-    max_recordings: int = Field(default=5, ge=1, le=100)
-    max_concurrent_checks: int = Field(default=3, ge=1, le=50)
-    default_quality: str = Field(default="origin", max_length=32)
-    remux_to_mp4: bool = _RECORDER.remux
-    delete_ts_after_remux: bool = True
-    remux_parallel: int = Field(default=2, ge=1, le=16)
-    stall_timeout: float = Field(default=_RECORDER.stall_timeout, ge=2, le=600)
-
-    def recorder_config(
-        self, base: RecorderConfig = _RECORDER, *, segment_seconds: float | None = None
-    ) -> RecorderConfig:
-        """``base`` with what these settings decide (a room's own segment length, when it has one, wins)."""
-        return dataclasses.replace(
-            base,
-            segment_seconds=self.segment_seconds if segment_seconds is None else segment_seconds,
-            segment_bytes=self.segment_megabytes * _MB,
-            stall_timeout=self.stall_timeout,
-            remux=self.remux_to_mp4,
-        )
-
-
-# recording: being recorded; checking: a live-status check is under way; offline: the last check said not live;
-# waiting: watched, not checked yet; outside_window: outside its daily time windows; paused: not monitored.
-RoomStatus = Literal["recording", "checking", "offline", "waiting", "outside_window", "paused"]
-
-
-class StreamCapManager:
+class StreamCapManager(RoomsPart):
     def __init__(
         self,
         repository: StreamCapRepository,
@@ -152,7 +86,7 @@ class StreamCapManager:
         self.repository = repository
         self.root = root
         self._douyin_resolver = douyin_resolver
-        self._loop = loop
+        self._bridge = LoopBridge(loop)  # where this threaded core meets the process's loop (bridge.py)
         self._on_event = on_event
         self._free_bytes = free_bytes
         self._base_config = recorder_config or RecorderConfig()
@@ -164,7 +98,6 @@ class StreamCapManager:
         self._recorders: dict[str, Recorder] = {}
         self._room_of: dict[str, str] = {}
         self._monitor: Monitor | None = None
-        self._monitor_loop: asyncio.AbstractEventLoop | None = None
         self._work: WorkLedger | None = None
         self._dropped: set[str] = set()  # lost their lease here: another worker continues them
         self._settings = self._load_settings()
@@ -174,9 +107,13 @@ class StreamCapManager:
         with self._lock:
             return sum(1 for r in self._recorders.values() if r.is_running)
 
+    @property
+    def bridge(self) -> LoopBridge:
+        return self._bridge
+
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
-        """The loop async resolvers run on (the process's main loop, known only once it runs)."""
-        self._loop = loop
+        """The process's loop, known only once it runs: async resolvers, the monitor and the ledger run on it."""
+        self._bridge.bind(loop)
 
     def bind_work(self, work: WorkLedger) -> None:
         """Keep every recording as a durable assignment from now on (the shell binds it before ``adopt``)."""
@@ -233,7 +170,8 @@ class StreamCapManager:
     # sources
 
     def _default_source(self, platform: str, target: str, quality: str | None) -> StreamSource:
-        return make_source(platform, target, quality=quality, douyin_resolver=self._douyin_resolver, loop=self._loop)
+        resolver, loop = self._douyin_resolver, self._bridge.loop
+        return make_source(platform, target, quality=quality, douyin_resolver=resolver, loop=loop)
 
     # recordings
 
@@ -464,64 +402,14 @@ class StreamCapManager:
     def list_recordings(self, limit: int = 200) -> list[dict[str, Any]]:
         return [self._view(r) for r in self.repository.list_recordings(limit)]
 
+    def _view(self, record: RecordingRecord) -> dict[str, Any]:
+        return recording_view(record, self.recorder(record.id), self.worker_id)
+
     def get_recording(self, recording_id: str) -> dict[str, Any]:
         record = self.repository.get_recording(recording_id)
         if record is None:
             raise NotFound(f"录制不存在 (no recording {recording_id})")
         return self._view(record)
-
-    def _view(self, record: RecordingRecord) -> dict[str, Any]:
-        here = self.worker_id
-        files = {
-            f.path: {
-                "path": f.path,
-                # A file on another worker's disk: its stored size (this machine cannot look).
-                "size": _size(f.path, f.size) if f.worker_id in (None, here) else f.size,
-                "duration": f.duration,
-                "kind": f.kind,
-                "worker_id": f.worker_id,
-            }
-            for f in record.files
-        }
-        view: dict[str, Any] = {
-            "recording_id": record.id,
-            "room_id": record.room_id,
-            "platform": record.platform,
-            "source": record.source,
-            "quality": record.quality,
-            "state": record.state,
-            "reason": record.reason,
-            "folder": record.folder,
-            "segment_seconds": record.segment_seconds,
-            "duration": record.duration,
-            "bytes": record.bytes,
-            "restarts": record.restarts,
-            "speed": 0.0,
-            "started_at": record.started_at.isoformat() if record.started_at else None,
-            "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-            "resumed": False,
-            "worker_id": record.worker_id,
-        }
-        recorder = self.recorder(record.id)
-        if recorder is not None:
-            progress = recorder.progress
-            view.update(
-                # 恢复中 (resuming): adopted after a restart, no data recorded since.
-                state="resuming" if recorder.resuming else progress.state.value,
-                resumed=recorder.resumed,
-                duration=round(progress.duration, 3),
-                bytes=progress.bytes,
-                speed=progress.speed,
-                restarts=progress.restarts,
-                reason=progress.reason or record.reason,
-            )
-            for seg in recorder.files():
-                key = str(seg.path)
-                if key not in files and seg.path.exists():
-                    files[key] = {"path": key, "size": seg.size, "duration": seg.duration, "kind": "ts",
-                                  "worker_id": here}  # fmt: skip
-        view["files"] = sorted(files.values(), key=lambda f: f["path"])
-        return view
 
     def _handle_event(self, data: dict[str, Any]) -> None:
         """Recorder thread: keep the repository in step, then pass the event on."""
@@ -581,7 +469,7 @@ class StreamCapManager:
         here = self.worker_id
         if phase in (Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED) and data.get("file"):
             path = data["file"]
-            size, duration = int(data.get("size") or _size(path, 0)), float(data.get("duration") or 0.0)
+            size, duration = int(data.get("size") or file_size(path, 0)), float(data.get("duration") or 0.0)
             repo.put_file(recording_id, FileRecord(path, "ts", size, duration, here))
         elif phase == Phase.REMUXED and data.get("file"):
             repo.put_file(
@@ -607,213 +495,15 @@ class StreamCapManager:
         if changes:
             repo.update_recording(recording_id, **changes)
 
-    # rooms
-
-    def add_room(self, room: RoomRecord) -> RoomRecord:
-        if room.folder:
-            check_component(room.folder)
-        for window in room.windows:
-            TimeWindow.parse(window)
-        self._source_factory(room.platform, room.url, room.quality)  # validates platform and URL now
-        room.id = room.id or uuid.uuid4().hex
-        self.repository.add_room(room)
-        self._sync_monitor_room(room)
-        return room
-
-    def update_room(self, room_id: str, changes: dict[str, Any]) -> RoomRecord:
-        if changes.get("folder"):
-            check_component(changes["folder"])
-        for window in changes.get("windows") or []:
-            TimeWindow.parse(window)
-        current = self.repository.get_room(room_id)
-        if current is None:
-            raise NotFound(f"直播间不存在 (no room {room_id})")
-        if "platform" in changes or "url" in changes:
-            self._source_factory(changes.get("platform", current.platform), changes.get("url", current.url), None)
-        room = self.repository.update_room(room_id, **changes)
-        self._sync_monitor_room(room)
-        return room
-
-    def remove_room(self, room_id: str) -> None:
-        self.repository.delete_room(room_id)
-        if self._monitor is not None and self._monitor_loop is not None:
-            self._monitor_loop.call_soon_threadsafe(self._monitor_remove, room_id)
-
-    def list_rooms(self) -> list[RoomRecord]:
-        return self.repository.list_rooms()
-
-    def room_recording(self, room_id: str) -> str | None:
-        with self._lock:
-            return next((rid for rid, room in self._room_of.items() if room == room_id), None)
-
-    def room_status(self, room: RoomRecord) -> RoomStatus:
-        """What a monitored room is doing right now, for the UIs."""
-        if self.room_recording(room.id):
-            return "recording"
-        if not (room.enabled and room.auto_record):
-            return "paused"
-        watch = self._monitor.core.rooms.get(room.id) if self._monitor is not None else None
-        if watch is None:
-            return "waiting"
-        if watch.checking:
-            return "checking"
-        if not watch.in_window(datetime.now()):
-            return "outside_window"
-        if watch.live is False:
-            return "offline"
-        return "waiting"
-
-    # monitor
-
-    def create_monitor(self, *, tick: float = 1.0) -> Monitor:
-        """Build the room monitor on the running loop; the caller starts and stops it."""
-        settings = self._settings
-        core = MonitorCore(max_concurrent_checks=settings.max_concurrent_checks, max_recordings=settings.max_recordings)
-        monitor = Monitor(
-            core,
-            check_live=self._check_live,
-            start_recording=self._start_room,
-            stop_recording=self._stop_room,
-            clock=self._clock,
-            tick=tick,
-        )
-        self._monitor = monitor
-        self._monitor_loop = asyncio.get_running_loop()
-        for room in self.repository.list_rooms():
-            self._sync_monitor_room(room)
-        with self._lock:
-            recording = set(self._room_of.values())
-        for room_id in recording:  # resumed recordings: the monitor must not start a second one for their rooms
-            watch = core.rooms.get(room_id)
-            if watch is not None:
-                watch.recording = True
-        return monitor
-
-    def _sync_monitor_room(self, room: RoomRecord) -> None:
-        if self._monitor is None or self._monitor_loop is None:
-            return
-        core = self._monitor.core
-
-        def apply() -> None:
-            windows = [TimeWindow.parse(w) for w in room.windows]
-            enabled = room.enabled and room.auto_record
-            if room.id in core.rooms:
-                core.update(room.id, interval=room.check_interval, windows=windows, enabled=enabled, now=self._clock())
-            else:
-                core.add(room.id, interval=room.check_interval, windows=windows, enabled=enabled, now=self._clock())
-
-        self._call_in_monitor_loop(apply)
-
-    def _call_in_monitor_loop(self, fn: Callable[[], None]) -> None:
-        loop = self._monitor_loop
-        assert loop is not None
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            fn()
-        else:
-            loop.call_soon_threadsafe(fn)
-
-    def _monitor_remove(self, room_id: str) -> None:
-        assert self._monitor is not None
-        for action in self._monitor.core.remove(room_id):
-            recording_id = self.room_recording(action.room_id)
-            if recording_id:
-                self.stop_recording(recording_id, StopReason.USER)
-
-    def _notify_monitor_ended(self, room_id: str) -> None:
-        if self._monitor is not None and self._monitor_loop is not None:
-            core = self._monitor.core
-            self._monitor_loop.call_soon_threadsafe(core.recording_ended, room_id, self._clock())
-
-    async def _check_live(self, room_id: str) -> bool:
-        room = await asyncio.to_thread(self.repository.get_room, room_id)
-        if room is None:
-            return False
-        source = self._source_factory(room.platform, room.url, room.quality)
-        try:
-            await asyncio.to_thread(source.resolve, 0)
-        except StreamOffline:
-            return False
-        return True
-
-    async def _start_room(self, room_id: str) -> None:
-        room = await asyncio.to_thread(self.repository.get_room, room_id)
-        if room is None:
-            raise NotFound(f"直播间不存在 (no room {room_id})")
-        await asyncio.to_thread(
-            self.start_recording,
-            room.platform,
-            room.url,
-            quality=room.quality,
-            segment_seconds=room.segment_seconds,
-            name=room.name or None,
-            folder=room.folder,
-            room_id=room.id,
-        )
-
-    async def _stop_room(self, room_id: str, reason: str) -> None:
-        recording_id = self.room_recording(room_id)
-        if recording_id:
-            why = (
-                StopReason.WINDOW
-                if reason == "window_closed"
-                else StopReason.OFFLINE
-                if reason == "offline"
-                else StopReason.USER
-            )
-            self.stop_recording(recording_id, why)
-
     # lifecycle
 
     def recover(self, assigned: Iterable[str] = ()) -> list[str]:
-        """Once at start: mark recordings the last run left open, finish their files. Answers their ids.
-        Recordings still ``assigned`` (a worker continues them) and those of other workers are not touched."""
+        """Once at start: mark recordings the last run left open, finish their files (recovery.py). Answers their
+        ids. Recordings still ``assigned`` (a worker continues them) and those of other workers are not touched."""
         with self._lock:
             running = set(self._recorders)
-        skip = running | set(assigned)
-        here = self.worker_id
-        open_rows = [
-            r for r in self.repository.unfinished_recordings(_FINAL) if r.id not in skip and r.worker_id in (None, here)
-        ]
-        for record in open_rows:
-            self.repository.update_recording(record.id, state=RecState.REMUXING.value, reason="interrupted")
-
-        def on_file(recording_id: str, result: RemuxResult) -> None:
-            # Stored and announced as the recorder does for the files it remuxes: the gateway writes the subtitles
-            # of each ``remuxed`` file (docs/contracts.md, Recording timelines), these included.
-            data = remux_event(recording_id, result)
-            if data is None:
-                return
-            data["recovered"] = True
-            if result.mp4 is not None and not result.error:
-                try:
-                    self.repository.put_file(
-                        recording_id,
-                        FileRecord(str(result.mp4), "mp4", int(data["size"]), result.duration, here),
-                        replaces=str(result.ts),
-                    )
-                except StreamCapError as exc:
-                    log.warning("recording=%s recovery could not store %s: %s", recording_id, result.mp4, exc)
-            if self._on_event is not None:
-                try:
-                    self._on_event(data)
-                except Exception:  # the recovery goes on without the announcement
-                    log.exception("recording=%s event callback failed for %s", recording_id, data["state"])
-
-        if self.root.is_dir():
-            self._remuxer.recover(self.root, on_file, skip=running)
-        for record in open_rows:
-            state = RecState.DONE if record.files else RecState.FAILED
-            self.repository.update_recording(
-                record.id,
-                state=state.value,
-                ended_at=datetime.now(UTC),
-                reason="interrupted: 服务中断后已恢复 (recovered after a crash)",
-            )
-        return [r.id for r in open_rows]
+        return recover_unfinished(self.repository, self._remuxer, self.root, running=running, assigned=set(assigned),
+                                  here=self.worker_id, on_event=self._on_event)  # fmt: skip
 
     def shutdown(self, timeout: float = 20.0, *, remux: bool = False) -> None:
         """Stop every recording. Without ``remux`` the segments stay as TS and the next ``recover()`` remuxes them."""
@@ -838,10 +528,3 @@ def _journal_of(folder: Path, recording_id: str) -> Journal | None:
         if journal.recording_id == recording_id:
             return journal
     return None
-
-
-def _size(path: str, fallback: int) -> int:
-    try:
-        return Path(path).stat().st_size
-    except OSError:
-        return fallback
