@@ -20,11 +20,12 @@ row, its files nor its progress.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from services.streamcap import procs
-from services.streamcap.bridge import LoopBridge
-from services.streamcap.errors import NotFound, RecordingLimit, StreamCapError
+from services.streamcap.bridge import LoopBridge, NoLoop
+from services.streamcap.errors import NotFound, RecordingLimit, SourceUnavailable, StreamCapError
 from services.streamcap.journal import Journal
 from services.streamcap.ledger import WorkLedger
 from services.streamcap.monitor import Monitor
@@ -51,7 +52,7 @@ from services.streamcap.remux import Remuxer
 from services.streamcap.repository import FileRecord, RecordingRecord, StreamCapRepository
 from services.streamcap.rooms import RoomsPart, RoomStatus
 from services.streamcap.settings import StreamCapSettings
-from services.streamcap.sources import DouyinResolver, StreamSource, make_source
+from services.streamcap.sources import DouyinAnswer, DouyinResolver, StreamSource, make_source
 from services.streamcap.storage import DiskGuard, check_component, default_free_bytes, safe_join, sanitize_name
 from services.streamcap.views import file_size, recording_view
 from shared.assignments import WorkItem
@@ -62,6 +63,7 @@ __all__ = ["RoomStatus", "SourceFactory", "StreamCapManager", "StreamCapSettings
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str, str, str | None], StreamSource]
+RESOLVE_TIMEOUT_S = 20.0  # one Douyin resolution (room page and web/enter) from a recorder's thread
 _FINAL = frozenset(s.value for s in FINAL_STATES)
 # Events after which a recording's progress is recorded in its assignment (fenced by its lease).
 _PROGRESS_PHASES = frozenset({Phase.STARTED, Phase.RESUMED, Phase.SEGMENT_CLOSED, Phase.RESTARTED})
@@ -170,8 +172,22 @@ class StreamCapManager(RoomsPart):
     # sources
 
     def _default_source(self, platform: str, target: str, quality: str | None) -> StreamSource:
-        resolver, loop = self._douyin_resolver, self._bridge.loop
-        return make_source(platform, target, quality=quality, douyin_resolver=resolver, loop=loop)
+        resolver = self._resolve_douyin if self._douyin_resolver is not None else None
+        return make_source(platform, target, quality=quality, douyin_resolver=resolver)
+
+    def _resolve_douyin(self, room: str) -> DouyinAnswer:
+        """The Douyin resolver, called from a recorder's or a check's thread: an async one runs on the process's
+        loop (its HTTP client lives there), through the bridge; before a loop is bound, in a loop of its own."""
+        assert self._douyin_resolver is not None
+        answer = self._douyin_resolver(room)
+        if not inspect.isawaitable(answer):
+            return answer
+        try:
+            return self._bridge.run(_awaited(answer), RESOLVE_TIMEOUT_S)
+        except NoLoop:
+            return asyncio.run(_awaited(answer))
+        except TimeoutError as exc:
+            raise SourceUnavailable(f"resolve timed out after {RESOLVE_TIMEOUT_S:g}s") from exc
 
     # recordings
 
@@ -514,6 +530,10 @@ class StreamCapManager(RoomsPart):
         deadline = time.monotonic() + timeout
         for recorder in recorders:
             recorder.join(max(0.1, deadline - time.monotonic()))
+
+
+async def _awaited(answer: Awaitable[DouyinAnswer]) -> DouyinAnswer:
+    return await answer
 
 
 def _journal_of(folder: Path, recording_id: str) -> Journal | None:

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
 from services.streamcap.bridge import LoopBridge, NoLoop
+from services.streamcap.manager import StreamCapManager
+from services.streamcap.repository import SqlRepository
+from services.streamcap.sources import DouyinStreams
+from shared.db import tables_streamcap  # noqa: F401  (registers the tables)
+from shared.db.base import Base
 
 
 async def test_calls_from_a_thread_and_from_the_loop_reach_the_loop() -> None:
@@ -64,3 +71,26 @@ async def test_a_failed_submission_is_logged_and_a_slow_answer_times_out(caplog:
     with pytest.raises(TimeoutError):
         await asyncio.to_thread(bridge.run, asyncio.sleep(0.3), 0.05)
     await asyncio.sleep(0.35)  # the slow one ends on the loop all the same
+
+
+async def test_the_managers_douyin_resolver_runs_on_the_loop_from_a_recorders_thread(tmp_path: Path) -> None:
+    """The async Douyin resolver's HTTP client lives on the process's loop: a recorder's thread reaches it through
+    the bridge; before a loop is bound (a tool, a test) it runs in a loop of its own."""
+    ran_on: list[str] = []
+
+    async def resolve(room: str) -> DouyinStreams:
+        ran_on.append(threading.current_thread().name)
+        return DouyinStreams(streams={"origin": [f"http://127.0.0.1:9/{room}.flv"]}, anchor="主播")
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    Base.metadata.create_all(engine)
+    manager = StreamCapManager(SqlRepository(engine), tmp_path, douyin_resolver=resolve)
+    try:
+        unbound = await asyncio.to_thread(lambda: manager._source_factory("douyin", "7001", None).resolve(0))
+        assert unbound.url == "http://127.0.0.1:9/7001.flv" and ran_on[-1] != threading.current_thread().name
+        manager.bind_loop(asyncio.get_running_loop())
+        bound = await asyncio.to_thread(lambda: manager._source_factory("douyin", "7002", None).resolve(0))
+        assert bound.url.endswith("/7002.flv") and bound.name == "主播"
+        assert ran_on[-1] == threading.current_thread().name  # on this loop's thread
+    finally:
+        engine.dispose()
