@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from services.douyin_fetcher.fake_server import FakeRoom, load_scenario
 from shared.bus import EVENTS_STREAM
 from shared.db.engine import make_engine
-from shared.db.migrate import upgrade_to_head
 from shared.db.models import CommentData
 from tests.conftest import RedisServer
 from tests.e2e.harness import FAST_ROOM_CONFIG, FakeDouyinThread, Suite, eventually
@@ -96,9 +95,6 @@ def spread_fail_over_and_fence(
     fake: FakeDouyinThread, redis_url: str, database_url: str, tmp_path: Path, scale: Scale
 ) -> None:
     """The scenario of the module's docstring, at ``scale``."""
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)  # the schema is there before several launchers start
-    engine.dispose()
     shared_env = {**fake.suite_env(), "TIMAO_REDIS_URL": redis_url, "TIMAO_DATABASE_URL": database_url,
                   "TIMAO_LOG_LEVEL": "INFO"}  # fmt: skip
     main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
@@ -265,9 +261,6 @@ def test_a_room_moved_by_hand_goes_on_in_its_session_and_a_live_id_runs_once_acr
     """The suite and one worker group: a live id started again (placed on the other worker) answers its session; a
     room moved by hand (POST /api/douyin/move) goes on in the same session on the named worker within a few seconds,
     and every chat of both rooms is stored exactly once."""
-    engine = make_engine(postgres_url)
-    upgrade_to_head(engine)
-    engine.dispose()
     scale = Scale(rooms=2, frames=200, pause_s=0.1)
     shared_env = {**fake.suite_env(), "TIMAO_REDIS_URL": private_redis.url, "TIMAO_DATABASE_URL": postgres_url}
     main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
