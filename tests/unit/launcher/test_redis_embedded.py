@@ -90,11 +90,11 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
     client = redis.Redis.from_url(plan.url, socket_timeout=2)
     # A stranger's refusal is final: no retries (redis-py's default retries an authentication error with backoff, 4 s).
     once = Retry(NoBackoff(), 0)
-    stranger = (
-        redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2, retry=once)
-        if plan.socket_path
-        else redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2, retry=once)
-    )
+    if plan.socket_path:
+        stranger = redis.Redis(unix_socket_path=str(plan.socket_path), socket_timeout=2, retry=once)
+    else:
+        assert plan.port is not None  # no socket: a TCP port
+        stranger = redis.Redis(host="127.0.0.1", port=plan.port, socket_timeout=2, retry=once)
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -108,7 +108,7 @@ def test_the_real_server_refuses_strangers_and_has_no_config_command(
             stranger.set("injected", "1")
         for command in (("CONFIG", "SET", "dir", str(tmp_path)), ("MODULE", "LIST"), ("DEBUG", "SLEEP", "0")):
             with pytest.raises(redis.ResponseError, match="unknown command"):
-                client.execute_command(*command)
+                client.execute_command(*command)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         if plan.socket_path:
             assert plan.socket_path.stat().st_mode & 0o777 == 0o700
         assert client.set("k", "v") and client.get("k") == b"v"

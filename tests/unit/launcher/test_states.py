@@ -12,6 +12,11 @@ POLICY = RestartPolicy(base_delay=1.0, max_delay=8.0, jitter=0.0, stable_after=1
                        start_timeout=5.0, unhealthy_after=3.0, stop_grace=2.0)  # fmt: skip
 
 
+def state_of(child: Child) -> State:
+    """The state read afresh: after one ``assert child.state is X`` mypy holds it to X across later calls."""
+    return child.state
+
+
 def running_child(now: float = 0.0) -> Child:
     child = Child("svc", policy=POLICY)
     child.start(now)
@@ -34,7 +39,7 @@ def test_starting_becomes_running_on_first_healthy_probe() -> None:
     child.start(0.0)
     child.spawned(1, 0.0)
     assert child.tick(0.5, exited=None, healthy=None) is Action.NONE
-    assert child.state is State.STARTING
+    assert state_of(child) is State.STARTING
     child.tick(0.6, exited=None, healthy=True)
     assert child.state is State.RUNNING
 
@@ -136,7 +141,7 @@ def test_configuration_error_exit_is_fatal_at_once() -> None:
 def test_stop_terminates_then_kills_after_grace() -> None:
     child = running_child()
     assert child.stop(10.0) is Action.TERMINATE
-    assert child.state is State.STOPPING
+    assert state_of(child) is State.STOPPING
     assert child.tick(11.0, exited=None, healthy=None) is Action.NONE
     assert child.tick(12.1, exited=None, healthy=None) is Action.KILL
     assert child.tick(12.2, exited=None, healthy=None) is Action.NONE  # kill sent once

@@ -145,8 +145,9 @@ def test_stop_all_stops_dependents_before_dependencies() -> None:
     run_ticks(sup, clock, 1.0)
     pids = {n: sup.children[n].pid for n in sup.order}
     sup.stop_all(sleep=clock.sleep)
-    assert procs.terminated.index(pids["redis"]) > procs.terminated.index(pids["gateway"])
-    assert procs.terminated.index(pids["redis"]) > procs.terminated.index(pids["ast"])
+    stopped = [name for pid in procs.terminated for name, own in pids.items() if own == pid]  # in order
+    assert stopped.index("redis") > stopped.index("gateway")
+    assert stopped.index("redis") > stopped.index("ast")
     assert all(c.state is State.STOPPED for c in sup.children.values())
     assert sup.live_pids() == []
 
