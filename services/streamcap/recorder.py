@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import csv
 import logging
 import re
 import threading
@@ -29,19 +28,31 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
 from services.streamcap import procs
+from services.streamcap.command import build_command, read_segment_times
 from services.streamcap.errors import InvalidState, SourceUnavailable, StreamOffline, UnsupportedSource
 from services.streamcap.journal import Journal, JournalState, SegmentStatus, journal_path
+from services.streamcap.lifecycle import (
+    ACTIVE_STATES,
+    CLEAN_REASONS,
+    FINAL_STATES,
+    REC_MOVES,
+    OnEvent,
+    Phase,
+    Progress,
+    RecorderConfig,
+    RecState,
+    SegmentFile,
+    StopReason,
+    remux_event,
+)
 from services.streamcap.remux import Remuxer, RemuxResult
 from services.streamcap.sources import ResolvedStream, StreamSource
 from services.streamcap.storage import DiskGuard, sanitize_name
-from shared.ffmpeg import find_ffmpeg
 from shared.retry import RetryPolicy, exponential
-from shared.states import Transitions
 from shared.timeline import Timeline, timeline_path, write_timeline
 
 __all__ = [
@@ -61,145 +72,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-
-class RecState(StrEnum):
-    IDLE = "idle"
-    STARTING = "starting"
-    RECORDING = "recording"
-    STALLED = "stalled"
-    RESTARTING = "restarting"
-    STOPPING = "stopping"
-    REMUXING = "remuxing"
-    DONE = "done"
-    FAILED = "failed"
-
-
-ACTIVE_STATES = frozenset({RecState.STARTING, RecState.RECORDING, RecState.STALLED, RecState.RESTARTING})
-FINAL_STATES = frozenset({RecState.DONE, RecState.FAILED})
-
-# The recorder's legal moves (shared/states.py): any other is a bug and raises IllegalTransition. The one stay is
-# RECORDING → RECORDING: a segment rotated by size starts a new ffmpeg run that records on.
-REC_MOVES: Transitions[RecState] = Transitions(
-    {
-        RecState.IDLE: {RecState.STARTING, RecState.DONE},
-        RecState.STARTING: {RecState.RECORDING, RecState.RESTARTING, RecState.STOPPING, RecState.FAILED},
-        RecState.RECORDING: {
-            RecState.RECORDING,
-            RecState.STALLED,
-            RecState.RESTARTING,
-            RecState.STOPPING,
-            RecState.FAILED,
-        },
-        RecState.STALLED: {RecState.RESTARTING, RecState.STOPPING, RecState.FAILED},
-        RecState.RESTARTING: {RecState.STARTING, RecState.STOPPING, RecState.FAILED},
-        RecState.STOPPING: {RecState.REMUXING, RecState.DONE, RecState.FAILED},
-        RecState.REMUXING: {RecState.DONE, RecState.FAILED},
-        RecState.DONE: set(),
-        RecState.FAILED: set(),
-    }
-)
-
-
-class Phase(StrEnum):
-    """The ``state`` values of ``recording`` events."""
-
-    STARTED = "started"
-    RESUMING = "resuming"
-    RESUMED = "resumed"
-    SEGMENT_CLOSED = "segment_closed"
-    STALLED = "stalled"
-    RESTARTED = "restarted"
-    STOPPED = "stopped"
-    REMUXED = "remuxed"
-    REMUX_FAILED = "remux_failed"
-    FAILED = "failed"
-    DONE = "done"
-
-
-class StopReason(StrEnum):
-    USER = "user"
-    OFFLINE = "offline"
-    DISK_FULL = "disk_full"
-    UNREACHABLE = "unreachable"
-    UNSUPPORTED = "unsupported"
-    ERROR = "error"
-    SHUTDOWN = "shutdown"
-    WINDOW = "window_closed"
-
-
-# Reasons that end a recording normally even when nothing was recorded yet.
-_CLEAN_REASONS = frozenset({StopReason.USER, StopReason.SHUTDOWN, StopReason.WINDOW, StopReason.DISK_FULL})
 _OFFLINE_STDERR = re.compile(r"Server returned (404|410)|HTTP error (404|410)|404 Not Found", re.I)
-_SEGMENT_TIME_NEVER = 10**7
-
-
-@dataclass(frozen=True)
-class RecorderConfig:
-    segment_seconds: float = 1800.0
-    # > 0: rotate to a new segment at this size instead of by time (ffmpeg cannot cut by size; a quick restart does).
-    segment_bytes: int = 0
-    stall_timeout: float = 20.0
-    start_timeout: float = 30.0
-    rw_timeout: float = 15.0
-    stop_waits: tuple[float, float, float] = (5.0, 3.0, 2.0)
-    max_failed_starts: int = 10
-    tick: float = 0.5
-    disk_check_interval: float = 5.0
-    remux: bool = True
-    hls_hold_counters: int = 10
-
-
-@dataclass
-class SegmentFile:
-    path: Path
-    index: int
-    size: int = 0
-    duration: float = 0.0
-    closed: bool = False
-
-
-@dataclass(frozen=True)
-class Progress:
-    state: RecState
-    duration: float
-    bytes: int
-    speed: float
-    segments: int
-    restarts: int
-    reason: str = ""
-
-
-OnEvent = Callable[[dict[str, Any]], None]
-
-
-def build_command(
-    stream: ResolvedStream, pattern: Path, list_path: Path, start_number: int, config: RecorderConfig
-) -> list[str]:
-    """The ffmpeg command line of one run (stream copy into TS segments)."""
-    cmd = [find_ffmpeg(), "-hide_banner", "-nostats", "-loglevel", "warning", "-progress", "pipe:1"]
-    cmd += ["-rw_timeout", str(int(config.rw_timeout * 1_000_000))]
-    if stream.url.startswith(("http://", "https://")):
-        # ffmpeg must not be talked into reading local files by a playlist or a redirect.
-        cmd += ["-protocol_whitelist", "http,https,tls,tcp,crypto,httpproxy"]
-        if stream.headers:
-            cmd += ["-headers", "".join(f"{k}: {v}\r\n" for k, v in stream.headers.items())]
-    if stream.is_hls:
-        cmd += ["-m3u8_hold_counters", str(config.hls_hold_counters), "-max_reload", str(config.hls_hold_counters),
-                "-seg_max_retry", "3", "-reconnect", "1", "-reconnect_on_network_error", "1",
-                "-reconnect_on_http_error", "5xx", "-reconnect_delay_max", "5"]  # fmt: skip
-    segment_time = config.segment_seconds if config.segment_bytes <= 0 else _SEGMENT_TIME_NEVER
-    cmd += ["-i", stream.url, "-map", "0:v?", "-map", "0:a?", "-c", "copy",
-            "-f", "segment", "-segment_format", "mpegts", "-segment_time", f"{segment_time:g}",
-            "-segment_start_number", str(start_number), "-reset_timestamps", "1",
-            "-segment_list", str(list_path), "-segment_list_type", "csv",
-            # The segment muxer does not pass -flush_packets to the TS writer inside it; both are needed.
-            # pes_payload_size=0: the TS writer otherwise gathers ~2.9 KB of audio (0.4 s at 64 kb/s) into one PES
-            # before writing any of it, and a run stopped after a stall lost it: the stall's last segment held
-            # video and an audio stream with no packets, and came out of the remux as a video-only MP4. Each
-            # audio frame in its own PES is on disk as soon as its video (a few % more TS bytes; the MP4 the same).
-            "-flush_packets", "1", "-segment_format_options", "flush_packets=1:pes_payload_size=0",
-            "-y", str(pattern)]  # fmt: skip
-    return cmd
 
 
 @dataclass
@@ -602,7 +475,7 @@ class Recorder:
             match = pattern.match(path.name)
             if match and int(match.group(1)) >= run.start_index:
                 found[int(match.group(1))] = path
-        times = _read_segment_times(run.list_path)
+        times = read_segment_times(run.list_path)
         durations = {name: max(0.0, end - start) for name, (start, end) in times.items()}
         closed_now: list[SegmentFile] = []
         with self._lock:
@@ -724,7 +597,7 @@ class Recorder:
                 )
         elif self._journal is not None and not recorded:
             self._journal.remove()
-        if recorded or reason in _CLEAN_REASONS:
+        if recorded or reason in CLEAN_REASONS:
             self._set_state(RecState.DONE)
             self._emit(Phase.DONE, reason=self.reason)
         else:
@@ -744,39 +617,6 @@ class Recorder:
     @property
     def journal_state(self) -> JournalState | None:
         return self._journal.state if self._journal else None
-
-
-def remux_event(recording_id: str, result: RemuxResult) -> dict[str, Any] | None:
-    """The ``recording`` event data of one remuxed file (``remuxed`` or ``remux_failed``); None for a dropped empty
-    segment. The recorder sends it as it remuxes, and StreamCap's start-up recovery for what it remuxes."""
-    if result.error:
-        return {"recording_id": recording_id, "state": Phase.REMUX_FAILED.value, "file": str(result.ts),
-                "reason": result.error}  # fmt: skip
-    if result.mp4 is None:
-        return None
-    try:
-        size = result.mp4.stat().st_size
-    except OSError:
-        size = 0
-    return {"recording_id": recording_id, "state": Phase.REMUXED.value, "file": str(result.mp4),
-            "duration": round(result.duration, 3), "size": size, "ts": str(result.ts)}  # fmt: skip
-
-
-def _read_segment_times(path: Path) -> dict[str, tuple[float, float]]:
-    """The segment muxer's CSV list (name,start,end per closed segment) as name → (start, end) on the run's time
-    (the same time ``-progress`` reports as ``out_time``)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    times: dict[str, tuple[float, float]] = {}
-    for row in csv.reader(text.splitlines()):
-        if len(row) >= 3:
-            try:
-                times[Path(row[0]).name] = (float(row[1]), float(row[2]))
-            except ValueError:
-                continue
-    return times
 
 
 def _glob_escape(text: str) -> str:
