@@ -62,6 +62,9 @@ class WorkLedger(Protocol):
     def owner(self, item_id: str) -> str | None:
         """The worker whose lease the recording is under now, or None."""
 
+    def recording_of(self, platform: str, stream_url: str) -> str | None:
+        """The assigned recording (on any worker) of this stream, or None."""
+
     def set_capacity(self, recordings: int) -> None: ...
 
 
@@ -128,6 +131,15 @@ class LoopLedger:
     def owner(self, item_id: str) -> str | None:
         found = self._call(self._own.keeper.leases.owner(item_id), f"recording={item_id} owner unknown", None)
         return worker_of(found[0]) if found else None
+
+    def recording_of(self, platform: str, stream_url: str) -> str | None:
+        items = self._call(self._work.list(), "recordings not listed", None)
+        wanted = (platform.strip().lower(), stream_url.strip())
+        for item in items or []:
+            spec = item.spec
+            if (str(spec.get("platform", "")).strip().lower(), str(spec.get("stream_url", "")).strip()) == wanted:
+                return item.id
+        return None
 
     def set_capacity(self, recordings: int) -> None:
         self._own.capacity = recordings

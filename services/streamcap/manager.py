@@ -214,6 +214,11 @@ class StreamCapManager(RoomsPart):
                 # Two recordings of one stream help nobody; a repeated start (a retry, a resumed demo) joins it.
                 log.info("recording=%s already records %s; start answered with it", rid, source.target[:120])
                 return rid
+        if self._work is not None and (elsewhere := self._work.recording_of(platform, stream_url)):
+            # Recorded (or placed) on another worker: a room's monitor on each worker, or a retried start, joins it.
+            log.info("recording=%s already records %s on another worker; start answered with it", elsewhere,
+                     source.target[:120])  # fmt: skip
+            return elsewhere
         sub = check_component(folder) if folder else sanitize_name(name or source.platform, fallback="recordings")
         seg_seconds = float(segment_seconds or settings.segment_seconds)
         recording_id = uuid.uuid4().hex

@@ -112,6 +112,9 @@ class Ledger:
     def owner(self, item_id: str) -> str | None:
         return None
 
+    def recording_of(self, platform: str, stream_url: str) -> str | None:
+        return None
+
     def set_capacity(self, recordings: int) -> None:
         pass
 

@@ -167,6 +167,11 @@ async def test_a_recording_placed_on_a_worker_starts_there_and_a_stop_anywhere_e
         assert [f["worker_id"] for f in view["files"]] == ["wb"]
         assert Path(view["files"][0]["path"]).is_relative_to(b.root)
 
+        # The same stream started again through either worker (a retry, a room's monitor on each): the one recording.
+        assert await call(a.manager.start_recording, "direct", URL, name="again") == recording_id
+        assert await call(b.manager.start_recording, "direct", URL) == recording_id
+        assert len(b.spawner.runs) == 1 and a.spawner.runs == []
+
         with pytest.raises(NotFound):
             await call(a.manager.start_recording, "direct", URL + "?2", worker_id="nobody")
 
