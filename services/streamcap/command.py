@@ -1,16 +1,14 @@
-"""The ffmpeg command line of one recorder run (stream copy into MPEG-TS segments), and the segment list it
-writes beside them."""
+"""The ffmpeg command line of one recorder run: stream copy into MPEG-TS segments, with the segment list beside."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from services.streamcap.lifecycle import RecorderConfig
 from services.streamcap.sources import ResolvedStream
 from shared.ffmpeg import find_ffmpeg
 
-__all__ = ["build_command", "read_segment_times"]
+__all__ = ["build_command"]
 
 _SEGMENT_TIME_NEVER = 10**7  # cut by size (a quick restart), never by time
 
@@ -43,20 +41,3 @@ def build_command(
             "-flush_packets", "1", "-segment_format_options", "flush_packets=1:pes_payload_size=0",
             "-y", str(pattern)]  # fmt: skip
     return cmd
-
-
-def read_segment_times(path: Path) -> dict[str, tuple[float, float]]:
-    """The segment muxer's CSV list (name,start,end per closed segment) as name → (start, end) on the run's time
-    (the same time ``-progress`` reports as ``out_time``)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return {}
-    times: dict[str, tuple[float, float]] = {}
-    for row in csv.reader(text.splitlines()):
-        if len(row) >= 3:
-            try:
-                times[Path(row[0]).name] = (float(row[1]), float(row[2]))
-            except ValueError:
-                continue
-    return times

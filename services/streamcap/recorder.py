@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from services.streamcap import procs
-from services.streamcap.command import build_command, read_segment_times
+from services.streamcap.command import build_command
 from services.streamcap.errors import InvalidState, SourceUnavailable, StreamOffline, UnsupportedSource
 from services.streamcap.journal import Journal, JournalState, SegmentStatus, journal_path
 from services.streamcap.lifecycle import (
@@ -50,6 +50,7 @@ from services.streamcap.lifecycle import (
     remux_event,
 )
 from services.streamcap.remux import Remuxer, RemuxResult
+from services.streamcap.segments import find_segments, glob_escape, read_segment_times, segment_pattern, wall_starts
 from services.streamcap.sources import ResolvedStream, StreamSource
 from services.streamcap.storage import DiskGuard, sanitize_name
 from shared.retry import RetryPolicy, exponential
@@ -187,8 +188,8 @@ class Recorder:
                 return
             self.stem = journal.stem
             self._journal = journal
-            pattern = re.compile(rf"^{re.escape(journal.stem)}_(\d{{3,}})\.ts$")
-            names = set(journal.segments) | {p.name for p in self.folder.glob(f"{_glob_escape(journal.stem)}_*.ts")}
+            pattern = segment_pattern(journal.stem)
+            names = set(journal.segments) | {p.name for p in self.folder.glob(f"{glob_escape(journal.stem)}_*.ts")}
             for name in sorted(names):
                 match = pattern.match(name)
                 if match is None:
@@ -366,7 +367,7 @@ class Recorder:
         stamp = self._now().strftime("%Y%m%d-%H%M%S")
         stem, n = f"{base}_{stamp}", 1
         # Two recordings of one room in the same second must not share files.
-        while journal_path(self.folder, stem).exists() or any(self.folder.glob(f"{_glob_escape(stem)}_*")):
+        while journal_path(self.folder, stem).exists() or any(self.folder.glob(f"{glob_escape(stem)}_*")):
             n += 1
             stem = f"{base}_{stamp}-{n}"
         self.stem = stem
@@ -465,16 +466,7 @@ class Recorder:
 
     def _scan(self, run: _Run, *, final: bool) -> int:
         """Refresh segment sizes; report segments ffmpeg has moved past (or all, at the end of a run)."""
-        pattern = re.compile(rf"^{re.escape(self.stem)}_(\d{{3,}})\.ts$")
-        found: dict[int, Path] = {}
-        try:
-            entries = list(self.folder.iterdir())
-        except OSError:
-            entries = []
-        for path in entries:
-            match = pattern.match(path.name)
-            if match and int(match.group(1)) >= run.start_index:
-                found[int(match.group(1))] = path
+        found = find_segments(self.folder, self.stem, run.start_index)
         times = read_segment_times(run.list_path)
         durations = {name: max(0.0, end - start) for name, (start, end) in times.items()}
         closed_now: list[SegmentFile] = []
@@ -504,28 +496,14 @@ class Recorder:
         return total
 
     def _write_timelines(self, run: _Run, times: dict[str, tuple[float, float]]) -> None:
-        """Beside each segment of ``run``, the wall time of its first frame (shared/timeline.py).
-
-        A segment starts at its start in the segment list, or where the one before it ended, or (the run's first)
-        at the run's time 0; the run's clock offset turns that into wall time. Rewritten when the offset improves."""
+        """Beside each segment of ``run``, the wall time of its first frame (segments.wall_starts); rewritten when
+        the run's clock offset improves."""
         offset = run.clock_offset
         if offset is None:
             return
         with self._lock:
             mine = sorted((s for i, s in self.segments.items() if i >= run.start_index), key=lambda s: s.index)
-        previous_end: float | None = None
-        for seg in mine:
-            start_end = times.get(seg.path.name)
-            if start_end is not None:
-                start = start_end[0]
-            elif previous_end is not None:
-                start = previous_end
-            elif seg.index == run.start_index:
-                start = 0.0
-            else:
-                continue
-            previous_end = start_end[1] if start_end is not None else None
-            wall_ms = round((offset + start) * 1000)
+        for seg, wall_ms in wall_starts(mine, run.start_index, times, offset):
             if self._timelines.get(seg.index) == wall_ms or seg.size == 0:
                 continue
             try:
@@ -617,10 +595,6 @@ class Recorder:
     @property
     def journal_state(self) -> JournalState | None:
         return self._journal.state if self._journal else None
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([\[\]*?])", r"[\1]", text)
 
 
 def _redact(url: str) -> str:

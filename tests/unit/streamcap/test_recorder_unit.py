@@ -5,7 +5,16 @@ from pathlib import Path
 import pytest
 
 from services.streamcap.errors import InvalidState
-from services.streamcap.recorder import FINAL_STATES, REC_MOVES, Recorder, RecorderConfig, RecState, build_command
+from services.streamcap.recorder import (
+    FINAL_STATES,
+    REC_MOVES,
+    Recorder,
+    RecorderConfig,
+    RecState,
+    SegmentFile,
+    build_command,
+)
+from services.streamcap.segments import find_segments, wall_starts
 from services.streamcap.sources import DirectSource, ResolvedStream
 from shared.retry import constant, exponential, linear
 from shared.states import IllegalTransition
@@ -71,3 +80,16 @@ def test_the_recorder_moves_only_as_its_table_allows(tmp_path: Path) -> None:
     with pytest.raises(IllegalTransition):
         rec._set_state(RecState.STARTING)
     assert rec.state is RecState.DONE
+
+
+def test_segment_wall_starts_from_the_list_the_previous_end_or_the_runs_start(tmp_path: Path) -> None:
+    segs = [SegmentFile(tmp_path / f"s_{i:03d}.ts", i) for i in (4, 5, 6, 8)]
+    times = {"s_005.ts": (10.0, 20.5)}  # the segment list knows only the second one
+    starts = wall_starts(segs, 4, times, offset=1_000.0)
+    assert [(s.index, ms) for s, ms in starts] == [(4, 1_000_000), (5, 1_010_000), (6, 1_020_500)]  # 8: unknown yet
+    found = find_segments(tmp_path, "s", 5)
+    assert found == {}
+    for seg in segs:
+        seg.path.write_bytes(b"x")
+    (tmp_path / "other_005.ts").write_bytes(b"x")
+    assert sorted(find_segments(tmp_path, "s", 5)) == [5, 6, 8]
