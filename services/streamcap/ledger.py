@@ -25,7 +25,7 @@ from shared.leases import worker_of
 from shared.ownership import WorkOwnership
 from shared.workers import NoSuchWorker, list_workers, pick_worker
 
-__all__ = ["LoopLedger", "WorkLedger"]
+__all__ = ["LoopLedger", "WorkLedger", "stream_key"]
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +35,20 @@ SERVICE = "streamcap"
 T = TypeVar("T")
 
 
+def stream_key(platform: str, stream_url: str) -> str:
+    """What may be recorded once across workers: one platform's stream (the assignments' unique key)."""
+    return f"stream:{platform.strip().lower()}:{stream_url.strip()}"
+
+
 class WorkLedger(Protocol):
     """Where the recordings asked for are kept durably and who runs each (blocking calls; transient errors are the
     ledger's to log)."""
 
     worker_id: str
 
-    def assign(self, item_id: str, spec: dict[str, Any]) -> None: ...
+    def assign(self, item_id: str, spec: dict[str, Any], *, stream: str = "") -> str | None:
+        """Assign the recording; with ``stream`` (``stream_key``) only while no other recording holds that stream.
+        Answers the recording that holds it now (``item_id`` when this call assigned it), None when not known."""
 
     def release(self, item_id: str) -> None:
         """The recording ended on purpose: its assignment and its lease go."""
@@ -62,8 +69,8 @@ class WorkLedger(Protocol):
     def owner(self, item_id: str) -> str | None:
         """The worker whose lease the recording is under now, or None."""
 
-    def recording_of(self, platform: str, stream_url: str) -> str | None:
-        """The assigned recording (on any worker) of this stream, or None."""
+    def recording_of(self, stream: str) -> str | None:
+        """The assigned recording (on any worker) holding ``stream`` (``stream_key``), or None."""
 
     def set_capacity(self, recordings: int) -> None: ...
 
@@ -81,8 +88,8 @@ class LoopLedger:
 
     # -- durable state --------------------------------------------------------------------------------
 
-    def assign(self, item_id: str, spec: dict[str, Any]) -> None:
-        self._call(self._work.put(item_id, spec), f"recording={item_id} not assigned", None)
+    def assign(self, item_id: str, spec: dict[str, Any], *, stream: str = "") -> str | None:
+        return self._call(self._work.put(item_id, spec, unique=stream), f"recording={item_id} not assigned", None)
 
     def release(self, item_id: str) -> None:
         self._call(self._release(item_id), f"recording={item_id} not released", None)
@@ -132,14 +139,8 @@ class LoopLedger:
         found = self._call(self._own.keeper.leases.owner(item_id), f"recording={item_id} owner unknown", None)
         return worker_of(found[0]) if found else None
 
-    def recording_of(self, platform: str, stream_url: str) -> str | None:
-        items = self._call(self._work.list(), "recordings not listed", None)
-        wanted = (platform.strip().lower(), stream_url.strip())
-        for item in items or []:
-            spec = item.spec
-            if (str(spec.get("platform", "")).strip().lower(), str(spec.get("stream_url", "")).strip()) == wanted:
-                return item.id
-        return None
+    def recording_of(self, stream: str) -> str | None:
+        return self._call(self._work.holder(stream), "recordings not looked up", None)
 
     def set_capacity(self, recordings: int) -> None:
         self._own.capacity = recordings

@@ -36,7 +36,7 @@ from services.streamcap import procs
 from services.streamcap.bridge import LoopBridge, NoLoop
 from services.streamcap.errors import NotFound, RecordingLimit, SourceUnavailable, StreamCapError
 from services.streamcap.journal import Journal
-from services.streamcap.ledger import WorkLedger
+from services.streamcap.ledger import WorkLedger, stream_key
 from services.streamcap.monitor import Monitor
 from services.streamcap.recorder import (
     ACTIVE_STATES,
@@ -214,7 +214,8 @@ class StreamCapManager(RoomsPart):
                 # Two recordings of one stream help nobody; a repeated start (a retry, a resumed demo) joins it.
                 log.info("recording=%s already records %s; start answered with it", rid, source.target[:120])
                 return rid
-        if self._work is not None and (elsewhere := self._work.recording_of(platform, stream_url)):
+        stream = stream_key(platform, stream_url)
+        if self._work is not None and (elsewhere := self._work.recording_of(stream)):
             # Recorded (or placed) on another worker: a room's monitor on each worker, or a retried start, joins it.
             log.info("recording=%s already records %s on another worker; start answered with it", elsewhere,
                      source.target[:120])  # fmt: skip
@@ -228,8 +229,7 @@ class StreamCapManager(RoomsPart):
         if self._work is not None:
             placed = self._work.place(worker_id)
             if placed != here:
-                self._place_elsewhere(recording_id, placed, source, spec)
-                return recording_id
+                return self._place_elsewhere(recording_id, placed, source, spec, stream)
             if worker_id:
                 spec["worker_id"] = worker_id  # placed here by hand: after a failover it comes back here
         if room_id is None and len(running) >= settings.max_recordings:
@@ -256,7 +256,8 @@ class StreamCapManager(RoomsPart):
             )
         )
         if self._work is not None:
-            self._work.assign(recording_id, spec)
+            if (holder := self._work.assign(recording_id, spec, stream=stream)) not in (recording_id, None):
+                return self._lost_race(recording_id, holder)
             if not self._work.claim(recording_id):
                 log.warning("recording=%s lease not taken; it records without one", recording_id)
         with self._lock:
@@ -267,7 +268,9 @@ class StreamCapManager(RoomsPart):
         log.info("recording=%s started (%s %s) into %s", recording_id, source.platform, source.target[:120], target)
         return recording_id
 
-    def _place_elsewhere(self, recording_id: str, worker_id: str, source: StreamSource, spec: dict[str, Any]) -> None:
+    def _place_elsewhere(
+        self, recording_id: str, worker_id: str, source: StreamSource, spec: dict[str, Any], stream: str
+    ) -> str:
         """The row now (the UIs list it at once), the assignment naming its worker: that worker adopts it."""
         self.repository.add_recording(
             RecordingRecord(
@@ -285,8 +288,19 @@ class StreamCapManager(RoomsPart):
             )
         )
         assert self._work is not None
-        self._work.assign(recording_id, {**spec, "worker_id": worker_id, "placed": True})
+        holder = self._work.assign(recording_id, {**spec, "worker_id": worker_id, "placed": True}, stream=stream)
+        if holder not in (recording_id, None):
+            return self._lost_race(recording_id, holder)
         log.info("recording=%s placed on worker %s (%s)", recording_id, worker_id, source.target[:120])
+        return recording_id
+
+    def _lost_race(self, recording_id: str, holder: str) -> str:
+        """Another start of the same stream was assigned first (on any worker): this row ends unrecorded, and the
+        start answers the recording that holds the stream."""
+        self.repository.update_recording(recording_id, state=RecState.FAILED.value, ended_at=datetime.now(UTC),
+                                         reason=f"重复的录制请求 (the stream is recorded as {holder})")  # fmt: skip
+        log.info("recording=%s: its stream is recorded as %s already; start answered with it", recording_id, holder)
+        return holder
 
     def _new_recorder(
         self,

@@ -112,14 +112,15 @@ class Ledger:
     def owner(self, item_id: str) -> str | None:
         return None
 
-    def recording_of(self, platform: str, stream_url: str) -> str | None:
+    def recording_of(self, stream: str) -> str | None:
         return None
 
     def set_capacity(self, recordings: int) -> None:
         pass
 
-    def assign(self, item_id: str, spec: dict[str, Any]) -> None:
+    def assign(self, item_id: str, spec: dict[str, Any], *, stream: str = "") -> str | None:
         self.items[item_id] = spec
+        return item_id
 
     def release(self, item_id: str) -> None:
         self.items.pop(item_id, None)

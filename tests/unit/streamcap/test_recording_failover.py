@@ -172,16 +172,30 @@ async def test_a_recording_placed_on_a_worker_starts_there_and_a_stop_anywhere_e
         assert await call(b.manager.start_recording, "direct", URL) == recording_id
         assert len(b.spawner.runs) == 1 and a.spawner.runs == []
 
+        # Two starts of one new stream at once, one through each worker: one recording (the stream is the
+        # assignments' unique key), both starts answer it, one ffmpeg runs for it.
+        before = len(a.spawner.runs) + len(b.spawner.runs)
+        raced = await asyncio.gather(call(a.manager.start_recording, "direct", URL + "?race"),
+                                     call(b.manager.start_recording, "direct", URL + "?race"))  # fmt: skip
+        assert raced[0] == raced[1]
+        await until(lambda: len(a.spawner.runs) + len(b.spawner.runs) == before + 1, 5, "the raced stream recorded")
+        await asyncio.sleep(0.5)
+        assert len(a.spawner.runs) + len(b.spawner.runs) == before + 1
+        await call(a.manager.stop_recording, raced[0])
+        await until(lambda: a.view(raced[0])["state"] == "done", 5, "the raced recording done")
+        await until(lambda: a.manager.active_count() + b.manager.active_count() == 1, 5, "its recorder gone")
+
         with pytest.raises(NotFound):
             await call(a.manager.start_recording, "direct", URL + "?2", worker_id="nobody")
 
         # Most free capacity: wa may record one at most and runs one; the next goes to wb.
         await call(a.manager.update_settings, {"max_recordings": 1})
+        runs_a, runs_b = len(a.spawner.runs), len(b.spawner.runs)
         own = await call(a.manager.start_recording, "direct", URL + "?3", worker_id="wa")
-        await until(lambda: len(a.spawner.runs) == 1, 5, "wa recording its own")
+        await until(lambda: len(a.spawner.runs) == runs_a + 1, 5, "wa recording its own")
         await asyncio.sleep(0.5)  # wa's record (1 of 1) reaches the registry
         other = await call(a.manager.start_recording, "direct", URL + "?4")
-        await until(lambda: len(b.spawner.runs) == 2, 5, "wb starting the one placed by capacity")
+        await until(lambda: len(b.spawner.runs) == runs_b + 1, 5, "wb starting the one placed by capacity")
         assert a.view(other)["worker_id"] == "wb" and a.view(own)["worker_id"] == "wa"
 
         # A stop through wa of what wb runs: the assignment goes, wb stops it at its next renewal and writes the end.
