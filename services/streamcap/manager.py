@@ -1,9 +1,12 @@
-"""The StreamCap service core: rooms, running recordings, settings and crash recovery, over a repository.
+"""The StreamCap service core: its running recordings and settings, over a repository.
 
-The process shell (``app.py``) builds one ``StreamCapManager``, calls ``recover()`` once at start, mounts
-``api.create_router(manager)``, optionally runs ``manager.create_monitor()`` on its loop, publishes the
-``recording`` event data handed to ``on_event``, and calls ``shutdown()`` on stop. Every method here blocks
-(database, files); the HTTP routes are plain ``def`` so they run in the thread pool.
+Its other jobs live beside it: monitored rooms and their monitor (``rooms.py``, mixed in), recording views
+(``views.py``), start-up recovery (``recovery.py``), settings (``settings.py``), the shared store (``ledger.py``), and
+the one place where this threaded core meets the process's loop (``bridge.py``). The process shell (``app.py``)
+builds one ``StreamCapManager``, binds its loop, calls ``recover()`` once at start, mounts
+``api.create_router(manager)``, runs ``manager.create_monitor()`` on its loop, publishes the ``recording`` event data
+handed to ``on_event``, and calls ``shutdown()`` on stop. Every method here blocks (database, files); the HTTP routes
+are plain ``def`` so they run in the thread pool.
 
 Every recording is also a durable assignment when the shell binds a ``WorkLedger`` (``shared/assignments.py``):
 assigned as it starts, released when it ends for any reason but the process shutting down. ``adopt_one()``, called
