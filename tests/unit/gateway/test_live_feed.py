@@ -7,7 +7,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from services.gateway.live import FEED_INTERRUPTED, LiveHub
+import orjson
+
+from services.gateway.live import FEED_INTERRUPTED, LiveHub, RecentMessages
 from shared.bus import Bus
 from shared.events import LiveEvent
 
@@ -86,3 +88,33 @@ async def test_the_hub_closes_its_clients_when_redis_goes_and_takes_new_ones_onc
     await asyncio.gather(task, return_exceptions=True)
     await bus.close()
     await producer.close()
+
+
+def test_a_message_replayed_after_a_takeover_reaches_the_feed_once() -> None:
+    """A room resumed on another worker replays what reached the log after its last cursor; /ws and the overlays get
+    each message once, as the database stores it once (the per-session message-id key)."""
+    hub = LiveHub(Bus("redis://127.0.0.1:1/0", service="gateway"))  # never connected: dispatch alone
+    watcher, other_room = hub.register(None), hub.register("s2")
+    first = chat(1).to_json()
+    hub.dispatch(first)
+    hub.dispatch(chat(2).to_json())
+    hub.dispatch(first)  # the replay
+    hub.dispatch(LiveEvent.build("chat", "s2", {"content": "msg 1"}, msg_id="1", ts=1001).to_json())
+    hub.dispatch(b'{"type": "stats", "data": {}}')  # the gateway's own messages carry no id: always delivered
+    hub.dispatch(b'{"type": "stats", "data": {}}')
+    got = [watcher.queue.get_nowait() for _ in range(watcher.queue.qsize())]
+    assert got == [first, chat(2).to_json(), got[2], got[3], got[4]]
+    assert [(ev["session_id"], ev["msg_id"]) for ev in map(orjson.loads, got[:3])] == [
+        ("s1", "1"),
+        ("s1", "2"),
+        ("s2", "1"),
+    ]
+    assert other_room.queue.qsize() == 1
+    assert hub.repeats == 1
+
+
+def test_the_feed_remembers_a_bounded_number_of_messages() -> None:
+    recent = RecentMessages(size=3)
+    assert all(recent.first_time("s1", str(i)) for i in range(4))
+    assert not recent.first_time("s1", "3")
+    assert recent.first_time("s1", "0")  # the oldest was forgotten
