@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 import uuid
@@ -57,6 +58,7 @@ LAUNCHER_STATE_KEY = "timao:launcher"
 # far beyond what the persister lags by, so this cap never drops unread entries in practice.
 EVENTS_MAXLEN = 2_000_000
 BACKLOG_LIMIT = 200_000
+BACKLOG_FLUSH_MAX = 5_000  # events a backlog flush writes in one round trip
 REPLY_TTL_S = 60
 REPLY_SLICE_S = 2.0  # a command's reply is waited for in BLPOPs this long (below the socket timeout)
 # Waits between tries while Redis is away: the backlog flush spreads its tries (many writers flush at once when
@@ -250,27 +252,45 @@ class Bus:
     async def _flush_backlog(self) -> None:
         attempt = 0
         while self._backlog and not self._closing:
-            # A batch: the oldest events that share one fence (in order; a batch never mixes fences).
-            fence = self._backlog[0][1]
-            batch: list[bytes] = []
-            for payload, item_fence in self._backlog:
-                if item_fence != fence or len(batch) >= 500:
-                    break
-                batch.append(payload)
+            # The oldest events, grouped by fence: one room's events stay in order, rooms do not wait on each other,
+            # and every group goes in one round trip. Taking them one fence at a time in arrival order made a batch
+            # per event when many rooms' events interleave: a worker with hundreds of rooms never caught up again.
+            groups: dict[Fence | None, list[bytes]] = {}
+            for payload, fence in itertools.islice(self._backlog, BACKLOG_FLUSH_MAX):
+                groups.setdefault(fence, []).append(payload)
             try:
-                written = await self._send(batch, fence)
+                refused = await self._send_groups(groups)
             except TRANSIENT:
                 attempt += 1
                 await asyncio.sleep(BACKLOG_RETRY(attempt, attempt))
                 continue
-            for _ in batch:
+            for _ in range(sum(map(len, groups.values()))):
                 self._backlog.popleft()
-            if not written:
-                assert fence is not None
-                self._refused(fence, len(batch))
+            for fence in refused:
+                self._refused(fence, len(groups[fence]))
             if attempt:
                 log.info("redis back; flushed backlog, %d events left", len(self._backlog))
                 attempt = 0
+
+    async def _send_groups(self, groups: dict[Fence | None, list[bytes]]) -> list[Fence]:
+        """Write each group under its fence (None: unconditional) in one pipeline; answers the fences refused."""
+        pipe = self.redis.pipeline(transaction=False)
+        fenced: list[tuple[int, Fence]] = []  # where each fenced group's answer is among the pipeline's replies
+        replies = 0
+        for fence, payloads in groups.items():
+            if fence is None:
+                for payload in payloads:
+                    entry: dict[Any, Any] = {"e": payload, "w": self.worker_id} if self.worker_id else {"e": payload}
+                    pipe.xadd(EVENTS_STREAM, entry, maxlen=EVENTS_MAXLEN, approximate=True)
+                    pipe.publish(LIVE_CHANNEL, payload)
+                replies += 2 * len(payloads)
+            else:
+                args = [str(fence.token), EVENTS_MAXLEN, self.worker_id, LIVE_CHANNEL, *payloads]
+                await self._fenced_append(keys=[fence.lease_key, EVENTS_STREAM], args=args, client=pipe)
+                fenced.append((replies, fence))
+                replies += 1
+        results = await pipe.execute()
+        return [fence for at, fence in fenced if int(results[at]) < 0]  # -1: the lease has another token now
 
     async def subscribe_live(self, on_state: Callable[[bool], None] | None = None) -> AsyncIterator[bytes]:
         """Yield live events as they are published; resubscribes after a Redis outage. Events published while the

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 
-from shared.bus import Bus
+from shared.bus import EVENTS_STREAM, Bus, Fence
 from shared.errors import CommandError, CommandTimeout
 from shared.events import LiveEvent
+from shared.leases import Leases, owner_id
 
 
 def chat(i: int) -> LiveEvent:
@@ -186,3 +188,38 @@ async def test_consumer_group_survives_a_redis_restart(private_redis: Any) -> No
     assert [e.entry_id for e in pending] == [e.entry_id for e in first]
     await reader.close()
     await producer.close()
+
+
+async def test_a_backlog_of_many_rooms_flushes_a_write_per_room_in_order_and_fenced(private_redis: Any) -> None:
+    """Events of 40 rooms, interleaved, wait while Redis is down; once it is back each room's events go in one fenced
+    write, in their order (not a write per event, which a worker with hundreds of rooms never caught up with), and a
+    room whose lease moved on meanwhile is refused as a whole."""
+    bus = Bus(private_redis.url, service="douyin_fetcher", worker_id="wa")
+    refused: list[str] = []
+    bus.on_fenced_out = lambda fence: refused.append(fence.lease_key)
+    await bus.start()
+    leases = Leases(bus.redis, "douyin_fetcher")
+    fences = {}
+    for room in range(40):
+        token = await leases.acquire(f"r{room}", owner_id("wa"), 3600)
+        assert token is not None
+        fences[room] = Fence(leases.key(f"r{room}"), token if room else token - 1)  # room 0: a stale token
+    private_redis.stop()
+    for n in range(25):
+        for room in range(40):
+            await bus.publish(orjson.dumps({"room": room, "n": n}), fence=fences[room])  # must not raise
+    assert bus.backlog_size == 1000
+    private_redis.start()
+    for _ in range(200):
+        if bus.backlog_size == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert bus.backlog_size == 0
+    entries = [orjson.loads(fields[b"e"]) for _id, fields in await bus.redis.xrange(EVENTS_STREAM)]
+    for room in range(1, 40):
+        assert [e["n"] for e in entries if e["room"] == room] == list(range(25))
+    assert not any(e["room"] == 0 for e in entries)
+    assert refused == [leases.key("r0")] and bus.fenced_out == 25
+    stats = await bus.redis.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 40  # one fenced write a room
+    await bus.close()
