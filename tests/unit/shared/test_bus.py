@@ -215,7 +215,8 @@ async def test_a_backlog_of_many_rooms_flushes_a_write_per_room_in_order_and_fen
             break
         await asyncio.sleep(0.05)
     assert bus.backlog_size == 0
-    entries = [orjson.loads(fields[b"e"]) for _id, fields in await bus.redis.xrange(EVENTS_STREAM)]
+    stream: Any = await bus.redis.xrange(EVENTS_STREAM)
+    entries = [orjson.loads(fields[b"e"]) for _id, fields in stream]
     for room in range(1, 40):
         assert [e["n"] for e in entries if e["room"] == room] == list(range(25))
     assert not any(e["room"] == 0 for e in entries)
