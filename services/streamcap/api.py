@@ -1,5 +1,8 @@
 """StreamCap's HTTP routes (mounted under ``/api`` by the process): rooms, recordings, settings, in JSON.
 
+The gateway reaches recordings over the bus (``shared/commands/streamcap.py``, served in ``app.py`` by the same
+manager calls); these routes serve StreamCap's own UI and this machine's callers, in the same recording shape.
+
 Routes are plain ``def``: the manager blocks on the database and the file system, so FastAPI runs them in its
 thread pool. Errors are ``{"detail": ...}`` with a 4xx code: 404 unknown id, 409 wrong state, 422 bad input or
 unsafe path, 507 disk full.
@@ -26,6 +29,7 @@ from services.streamcap.manager import RoomStatus, StreamCapManager, StreamCapSe
 from services.streamcap.monitor import TimeWindow
 from services.streamcap.repository import RoomRecord
 from services.streamcap.storage import check_component
+from shared.commands.streamcap import Recording, RecordingList, StartRecording
 
 __all__ = ["create_router"]
 
@@ -54,17 +58,10 @@ Windows = Annotated[list[str], AfterValidator(_check_windows), Field(max_length=
 Folder = Annotated[str | None, AfterValidator(_check_folder), Field(max_length=120)]
 
 
-class RecordingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RecordingCreate(StartRecording):
+    """The bus command's params (``start_recording``), its folder checked here as well (a 422 with the field)."""
 
-    platform: Platform
-    stream_url: str = Field(min_length=1, max_length=4096)
-    quality: str | None = Field(default=None, max_length=32)
-    segment_seconds: float | None = Field(default=None, ge=10, le=86400)
-    name: str | None = Field(default=None, max_length=200)
     folder: Folder = None
-    # The worker to record on (docs/contracts.md, Workers on several machines); else the most free capacity.
-    worker_id: str | None = Field(default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
 
 
 class RecordingStop(BaseModel):
@@ -80,41 +77,6 @@ class StartAnswer(BaseModel):
 
 class OkAnswer(BaseModel):
     success: bool = True
-
-
-class FilePublic(BaseModel):
-    path: str
-    size: int
-    duration: float
-    kind: str = "ts"
-    worker_id: str | None = None  # whose disk holds it (null: one machine)
-
-
-class RecordingPublic(BaseModel):
-    recording_id: str
-    state: str
-    files: list[FilePublic]
-    room_id: str | None = None
-    platform: str
-    source: str
-    quality: str | None = None
-    reason: str = ""
-    folder: str
-    segment_seconds: float
-    duration: float
-    bytes: int
-    speed: float
-    restarts: int
-    started_at: str | None = None
-    ended_at: str | None = None
-    # Continued by this process after a crash or a restart of the previous one (state "resuming" until data flows).
-    resumed: bool = False
-    # The worker that runs it, or ran its last segment (null: recorded before workers were named).
-    worker_id: str | None = None
-
-
-class RecordingList(BaseModel):
-    recordings: list[RecordingPublic]
 
 
 class RoomCreate(BaseModel):
@@ -236,11 +198,11 @@ def create_router(manager: StreamCapManager) -> APIRouter:
     @router.get("/recordings", response_model=RecordingList, operation_id="streamcap_list_recordings")
     def list_recordings(limit: int = 200) -> RecordingList:
         limit = max(1, min(limit, 1000))
-        return RecordingList(recordings=[RecordingPublic.model_validate(v) for v in manager.list_recordings(limit)])
+        return RecordingList(recordings=[Recording.model_validate(v) for v in manager.list_recordings(limit)])
 
-    @router.get("/recordings/{recording_id}", response_model=RecordingPublic, operation_id="streamcap_get_recording")
-    def get_recording(recording_id: str) -> RecordingPublic:
-        return RecordingPublic.model_validate(_guard(lambda: manager.get_recording(recording_id)))
+    @router.get("/recordings/{recording_id}", response_model=Recording, operation_id="streamcap_get_recording")
+    def get_recording(recording_id: str) -> Recording:
+        return Recording.model_validate(_guard(lambda: manager.get_recording(recording_id)))
 
     @router.post("/recordings/stop", response_model=OkAnswer, operation_id="streamcap_stop_recording")
     def stop_recording(body: RecordingStop) -> OkAnswer:

@@ -1,4 +1,9 @@
-"""The StreamCap process: its HTTP server (API + UI on 127.0.0.1) and its worker side (heartbeat, events).
+"""The StreamCap process: its HTTP server (API + UI on 127.0.0.1) and its worker side (heartbeat, events, commands).
+
+Commands over the bus like every worker; file bytes from this machine's StreamCap: the gateway starts, stops, lists
+and gets recordings with the commands of ``shared/commands/streamcap.py`` (served below by the same manager calls as
+the HTTP routes), so it needs no StreamCap of its own; the HTTP API on 127.0.0.1 stays for StreamCap's own UI (rooms,
+settings) and for this machine's files.
 
 Wiring only: the recording logic lives in ``manager.py`` and below. Recording events reach the bus as
 ``recording`` live events; Douyin rooms resolve through the shared Douyin code (``shared/platforms/douyin``).
@@ -13,13 +18,14 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from services.streamcap.api import create_router
-from services.streamcap.errors import StreamCapError
+from services.streamcap.errors import InvalidState, NotFound, StorageFull, StreamCapError
 from services.streamcap.ledger import LoopLedger
 from services.streamcap.manager import StreamCapManager
 from services.streamcap.monitor import Monitor
@@ -29,9 +35,23 @@ from services.streamcap.sources import DouyinStreams
 from services.streamcap.ui import mount_streamcap_ui, ui_lifespan
 from shared.assignments import Assignments, WorkItem
 from shared.bus import TRANSIENT, Bus
-from shared.commands import CommandTable
+from shared.commands import CommandTable, Empty, command_table
+from shared.commands.streamcap import (
+    GET_RECORDING,
+    RECORDINGS,
+    START_RECORDING,
+    STOP_RECORDING,
+    GetRecording,
+    ListRecordings,
+    Recording,
+    RecordingList,
+    RecordingStarted,
+    StartRecording,
+    StopRecording,
+)
 from shared.config import Settings
 from shared.db.engine import make_engine
+from shared.errors import CommandError
 from shared.events import EventType, LiveEvent
 from shared.ownership import WorkOwnership
 from shared.platforms.douyin.errors import LiveEnded, NoStream
@@ -42,6 +62,8 @@ from shared.worker import SYSTEM_SESSION
 __all__ = ["StreamcapApp", "create_http_app"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # How long the start waits for Redis to list the recordings to adopt before going on without them.
 ADOPT_WAIT_S = 15.0
@@ -143,8 +165,41 @@ class StreamcapApp:
         self.engine.dispose()
 
     def commands(self) -> CommandTable:
-        # StreamCap's door is its own HTTP API: over the bus it answers only ping and status (shared/commands).
-        return {}
+        return command_table(
+            START_RECORDING.serve(self._start_recording),
+            STOP_RECORDING.serve(self._stop_recording),
+            RECORDINGS.serve(self._recordings),
+            GET_RECORDING.serve(self._get_recording),
+        )
+
+    # The manager blocks on the database, the disk and (through the bridge) this very loop: each call on a thread.
+
+    async def _start_recording(self, params: StartRecording) -> RecordingStarted:
+        # Any StreamCap takes a start: the manager places it (the named worker, else the freest) via the assignments.
+        recording_id = await _manager_call(
+            lambda: self.manager.start_recording(
+                params.platform,
+                params.stream_url,
+                quality=params.quality,
+                segment_seconds=params.segment_seconds,
+                name=params.name,
+                folder=params.folder,
+                worker_id=params.worker_id,
+            )
+        )
+        return RecordingStarted(recording_id=recording_id)
+
+    async def _stop_recording(self, params: StopRecording) -> Empty:
+        # Not running here: the manager removes its assignment, so its owner stops it (or it ends now if none runs it).
+        await _manager_call(lambda: self.manager.stop_recording(params.recording_id))
+        return Empty()
+
+    async def _recordings(self, params: ListRecordings) -> RecordingList:
+        views = await _manager_call(lambda: self.manager.list_recordings(params.limit))
+        return RecordingList(recordings=[Recording.model_validate(v) for v in views])
+
+    async def _get_recording(self, params: GetRecording) -> Recording:
+        return Recording.model_validate(await _manager_call(lambda: self.manager.get_recording(params.recording_id)))
 
     def health(self) -> dict[str, Any]:
         return {"worker_id": self.worker_id, "recordings": self.manager.active_count(),
@@ -184,6 +239,21 @@ class StreamcapApp:
             if urls:
                 streams[quality] = urls
         return DouyinStreams(streams=streams, anchor=anchor, title=resolved.title)
+
+
+async def _manager_call(call: Callable[[], T]) -> T:
+    """Run a manager call on a thread; its errors become the bus's error codes (the gateway maps them to HTTP as for
+    every worker: not_found 404, conflict 409, invalid 422, unavailable 503)."""
+    try:
+        return await asyncio.to_thread(call)
+    except NotFound as exc:
+        raise CommandError("not_found", str(exc)) from exc
+    except InvalidState as exc:  # the wrong state, or the recording limit
+        raise CommandError("conflict", str(exc)) from exc
+    except StorageFull as exc:  # StreamCap's HTTP API says 507: no room to record on this worker now
+        raise CommandError("unavailable", str(exc)) from exc
+    except StreamCapError as exc:  # an unsafe folder, a stream that cannot be resolved, ...
+        raise CommandError("invalid", str(exc)) from exc
 
 
 def create_http_app(settings: Settings, worker: StreamcapApp) -> FastAPI:

@@ -4,15 +4,16 @@ the worker that serves it and by the gateway that sends it (docs/commands.md lis
     from shared.commands import douyin
     result = await douyin.START_ROOM.call(bus, douyin.StartRoom(live_id="148108118778"))  # a StartRoomResult
 
-One module per worker (``douyin``, ``ast``) and ``worker`` for the commands every worker serves (``ping``,
-``status``). StreamCap serves only those two: its door is its own HTTP API (docs/contracts.md).
+One module per worker (``douyin``, ``ast``, ``streamcap``) and ``worker`` for the commands every worker serves
+(``ping``, ``status``). StreamCap takes its commands over the bus like the others; file bytes and its own UI's
+routes (rooms, settings) stay on its HTTP API on its machine (docs/contracts.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.commands import ast, douyin, worker
+from shared.commands import ast, douyin, streamcap, worker
 from shared.commands.base import (
     BAD_COMMAND,
     BAD_RESULT,
@@ -43,6 +44,7 @@ __all__ = [
     "ast",
     "command_table",
     "douyin",
+    "streamcap",
     "wire",
     "worker",
 ]
@@ -61,4 +63,8 @@ ALL_COMMANDS: tuple[Command[Any, Any], ...] = (
     ast.START_JOB,
     ast.STOP_JOB,
     ast.JOBS,
+    streamcap.START_RECORDING,
+    streamcap.STOP_RECORDING,
+    streamcap.RECORDINGS,
+    streamcap.GET_RECORDING,
 )
