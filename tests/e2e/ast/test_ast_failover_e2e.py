@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 from shared.bus import EVENTS_STREAM
 from shared.db.engine import make_engine
-from shared.db.migrate import upgrade_to_head
 from shared.db.models import AudioTranscript
 from tests.conftest import RedisServer
 from tests.e2e.harness import Suite, eventually
@@ -71,9 +70,6 @@ def test_a_job_on_a_killed_worker_goes_on_on_another_and_nothing_is_stored_twice
     private_redis: RedisServer, postgres_url: str, tmp_path: Path
 ) -> None:
     redis_url, database_url = private_redis.url, postgres_url
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)  # the schema is there before two launchers start
-    engine.dispose()
     shared_env = {"TIMAO_REDIS_URL": redis_url, "TIMAO_DATABASE_URL": database_url, "TIMAO_WORKER_LEASE_TTL_S": TTL_S}
     main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
     w1 = Suite(tmp_path / "w1", role="worker", extra_env={**shared_env, "TIMAO_WORKER_ID": "w1"})

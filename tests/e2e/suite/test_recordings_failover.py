@@ -23,8 +23,6 @@ import pytest
 
 from services.streamcap import media
 from services.streamcap.synthetic import Mode, SyntheticConfig, SyntheticLive
-from shared.db.engine import make_engine
-from shared.db.migrate import upgrade_to_head
 from tests.conftest import RedisServer
 from tests.e2e.harness import Suite, eventually
 from tests.e2e.streamcap.media_checks import assert_playable_mp4
@@ -43,9 +41,6 @@ def assert_playable(path: Path) -> None:
 def test_a_recording_on_a_killed_worker_continues_on_another_as_a_new_segment(
     private_redis: RedisServer, postgres_url: str, tmp_path: Path
 ) -> None:
-    engine = make_engine(postgres_url)
-    upgrade_to_head(engine)  # the schema is there before several launchers start
-    engine.dispose()
     shared_env = {"TIMAO_REDIS_URL": private_redis.url, "TIMAO_DATABASE_URL": postgres_url, "TIMAO_LOG_LEVEL": "INFO"}
     main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
     w1 = Suite(tmp_path / "w1", role="worker", extra_env={**shared_env, "TIMAO_WORKER_ID": "w1"})
