@@ -26,19 +26,21 @@ from services.gateway.api.schemas import (
     VocabularyResponse,
     errors,
 )
+from services.gateway.fanout import ask_each
 from services.gateway.vocabulary import DEFAULT_ROOM, MAX_WORDS, load_words, room_words, save_words
 from shared.assignments import Assignments
 from shared.bus import TRANSIENT
 from shared.commands import wire
 from shared.commands.ast import JOBS, SERVICE, START_JOB, STOP_JOB, JobsResult, StopJob
-from shared.errors import BusError, CommandError, CommandTimeout
+from shared.errors import BusError, CommandError
 from shared.leases import Leases, worker_of
 from shared.workers import NoSuchWorker, list_workers, pick_worker
 
 router = APIRouter(prefix="/api/ast", tags=["ast"])
 
 START_TIMEOUT_S = 30.0
-# How long the status waits for each worker: a busy one answers late; a dead one leaves the registry within 6 s.
+# How long the status waits for a busy worker; a silent one (dead, still in the registry) gets 1.5 s
+# (services/gateway/fanout.py).
 STATUS_TIMEOUT_S = 5.0
 
 
@@ -157,15 +159,13 @@ async def status(state: StateDep) -> dict[str, Any]:
     workers = await _ast_workers(state)
     if not workers:
         return wire(await JOBS.call(state.bus))
-    calls = (JOBS.call(state.bus, worker_id=w["worker_id"], timeout=STATUS_TIMEOUT_S) for w in workers)
-    answers: list[dict[str, Any]] = []
-    for answer in await asyncio.gather(*calls, return_exceptions=True):
-        if isinstance(answer, CommandTimeout | CommandError | BusError):
-            continue  # that worker died a moment ago: its jobs show again on the worker that adopts them
-        if isinstance(answer, BaseException):
-            raise answer
-        assert isinstance(answer, JobsResult)
-        answers.append(wire(answer))
+
+    async def ask(worker_id: str) -> JobsResult:
+        return await JOBS.call(state.bus, worker_id=worker_id, timeout=STATUS_TIMEOUT_S)
+
+    # A worker that does not answer (dead, not yet out of the registry) is left out: its jobs show as unowned.
+    answered = await ask_each(state.bus.redis, SERVICE, [w["worker_id"] for w in workers], ask)
+    answers = [wire(answer) for answer in answered.values()]
     merged = answers[0] if len(answers) == 1 else _merge_status(answers)
     try:
         assigned = await Assignments(state.bus.redis, SERVICE).list()

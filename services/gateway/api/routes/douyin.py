@@ -25,18 +25,20 @@ from services.gateway.api.schemas import (
     SuccessResponse,
     errors,
 )
+from services.gateway.fanout import ask_each
 from shared.assignments import Assignments
 from shared.bus import TRANSIENT
 from shared.commands import wire
 from shared.commands.douyin import MOVE_ROOM, ROOMS, SERVICE, START_ROOM, STOP_ROOM, MoveRoom, RoomsResult, StopRoom
-from shared.errors import BusError, CommandError, CommandTimeout
+from shared.errors import BusError, CommandError
 from shared.leases import Leases, worker_of
 from shared.workers import NoSuchWorker, list_workers, pick_worker
 
 router = APIRouter(prefix="/api/douyin", tags=["douyin"])
 
 START_TIMEOUT_S = 20.0
-# How long the status waits for each fetcher: a busy one answers late; a dead one leaves the registry within 6 s.
+# How long the status waits for a busy fetcher; a silent one (dead, still in the registry) gets 1.5 s
+# (services/gateway/fanout.py).
 STATUS_TIMEOUT_S = 5.0
 
 
@@ -163,18 +165,14 @@ async def status(state: StateDep) -> dict[str, Any]:
     workers = await _fetchers(state)
     if not workers:
         return wire(await ROOMS.call(state.bus))
-    answers = await asyncio.gather(
-        *(ROOMS.call(state.bus, worker_id=w["worker_id"], timeout=STATUS_TIMEOUT_S) for w in workers),
-        return_exceptions=True,
-    )
-    sessions: list[dict[str, Any]] = []
-    for worker, answer in zip(workers, answers, strict=True):
-        if isinstance(answer, CommandTimeout | CommandError | BusError):
-            continue  # that worker died a moment ago: its rooms show again on the worker that adopts them
-        if isinstance(answer, BaseException):
-            raise answer
-        assert isinstance(answer, RoomsResult)
-        sessions += [{**wire(room), "worker_id": worker["worker_id"]} for room in answer.sessions]
+
+    async def ask(worker_id: str) -> RoomsResult:
+        return await ROOMS.call(state.bus, worker_id=worker_id, timeout=STATUS_TIMEOUT_S)
+
+    # A worker that does not answer (dead, not yet out of the registry) is left out: its rooms show as unowned.
+    answered = await ask_each(state.bus.redis, SERVICE, [w["worker_id"] for w in workers], ask)
+    sessions = [{**wire(room), "worker_id": worker_id} for worker_id, answer in answered.items()
+                for room in answer.sessions]  # fmt: skip
     try:
         assigned = {item.id: item for item in await Assignments(state.bus.redis, SERVICE).list()}
     except TRANSIENT as exc:
