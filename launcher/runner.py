@@ -53,6 +53,10 @@ log = logging.getLogger("launcher")
 TICK_S = 0.05
 STATE_PUBLISH_S = 0.5
 HEALTH_ROW_S = 30.0
+# How often the main launcher drops the status rows of workers gone for good; the first time a few minutes after its
+# start, once the workers of a shared Redis that restarted too have written their records again.
+PRUNE_STATUS_S = 3600.0
+FIRST_PRUNE_S = 300.0
 WORKERS = ("douyin_fetcher", "ast")
 # all: the whole suite; worker: the workers of one more machine; gateway: the gateway (UI, API, the events' persister)
 # of a machine whose workers all run elsewhere (docs/contracts.md, Workers on several machines).
@@ -309,6 +313,7 @@ class _Run:
         self.schema_announced = False
         self.last_publish = 0.0
         self.last_health = 0.0
+        self.prune_at = time.monotonic() + FIRST_PRUNE_S
         self.control = ControlServer(settings.run_dir, self.token, self._handle_control)
         self.control.start()
         self._install_signals()
@@ -379,6 +384,11 @@ class _Run:
         if now - self.last_health >= HEALTH_ROW_S:
             self.last_health = now
             _health_rows(self.status_db, self.supervisor.snapshot())
+        if self.role != "worker" and self.schema_announced and now >= self.prune_at:
+            self.prune_at = now + PRUNE_STATUS_S
+            present = _present_workers(self.client)
+            if present is not None:  # Redis cannot say who is there: nobody's rows go
+                self.status_db.prune(present)
 
     def _announce_schema(self) -> None:
         """Once the migration is done, the schema-ready file lets the services that wait on the database go on."""
@@ -503,6 +513,24 @@ def _publish_state(
     # Redis itself may be the one restarting; the next publish catches up.
     with contextlib.suppress(redis.RedisError):
         client.set(key, state, ex=10)
+
+
+def _present_workers(client: redis.Redis) -> set[str] | None:
+    """The worker ids Redis knows now: the registry's (an id stays an hour after its services' last record) and
+    those of the worker launchers whose state is there (even when all their services are down)."""
+    from shared.workers import WORKERS_KEY  # here: an hourly call, not the launcher's start
+
+    try:
+        ids = {_text(i) for i in client.zrange(WORKERS_KEY, 0, -1)}
+        prefix = f"{LAUNCHER_STATE_KEY}:"
+        ids |= {_text(k)[len(prefix) :] for k in client.scan_iter(match=f"{prefix}*", count=1000)}
+    except redis.RedisError:
+        return None
+    return ids
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _heartbeats(

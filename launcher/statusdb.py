@@ -8,7 +8,9 @@ preparation is over, and ``error`` then holds its failure, if any.
 Several launchers (one per worker, docs/contracts.md) may share one database: every row carries this launcher's
 worker id, and ``service_status`` holds one row per worker and service. A launcher's status write is its whole view:
 it updates its rows, takes over a row of the same service left without a worker (written before the rows had one),
-and drops its rows of services it no longer runs (a role changed since), never another worker's.
+and drops its rows of services it no longer runs (a role changed since), never another worker's. The main launcher
+(role ``all`` or ``gateway``) also prunes the rows of workers gone for good (``prune``): a worker that is neither in
+the registry nor has a launcher state in Redis, and whose rows were last written over ``STALE_ROWS_AFTER`` ago.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
-__all__ = ["UNKNOWN_WORKER", "StatusWriter"]
+__all__ = ["STALE_ROWS_AFTER", "UNKNOWN_WORKER", "StatusWriter"]
 
 # The worker id of status rows from before they had one, when no launcher's id was handed to the migration.
 UNKNOWN_WORKER = ""
+# A worker absent from Redis whose rows are this old is gone for good: its rows go (a live launcher rewrites its rows
+# on every change of its services, and at its start).
+STALE_ROWS_AFTER = timedelta(days=1)
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,11 @@ class StatusWriter:
     def event(self, service: str, level: str, message: str) -> None:
         self._put(("log", (service, level, message)))
 
+    def prune(self, present: set[str]) -> None:
+        """Drop the ``service_status`` rows of workers not in ``present`` (the ids Redis knows now) and not written
+        for ``STALE_ROWS_AFTER``; never this launcher's own."""
+        self._put(("prune", present))
+
     def _run(self) -> None:
         if self._prepare is not None:
             try:
@@ -98,6 +108,8 @@ class StatusWriter:
                 with Session(self.engine) as s, s.begin():
                     if kind == "status":
                         self._write_status(s, *payload)
+                    elif kind == "prune":
+                        self._prune_status(s, payload)
                     elif kind == "health":
                         s.add_all(HealthCheck(**row, worker_id=self.worker_id) for row in payload)
                     else:
@@ -133,3 +145,20 @@ class StatusWriter:
             row.last_heartbeat = heartbeats.get(name) or row.last_heartbeat
             row.updated_at = now
             s.add(row)
+
+    def _prune_status(self, s: Session, present: set[str]) -> None:
+        from sqlalchemy import select
+
+        from shared.db.models import ServiceStatus
+
+        cutoff = datetime.now(UTC) - STALE_ROWS_AFTER
+        gone = s.scalars(
+            select(ServiceStatus).where(
+                ServiceStatus.worker_id.not_in(present | {self.worker_id}), ServiceStatus.updated_at < cutoff
+            )
+        ).all()
+        for row in gone:
+            s.delete(row)
+        if gone:
+            workers = sorted({row.worker_id or "(none)" for row in gone})
+            log.info("pruned %d service_status rows of workers gone since %s: %s", len(gone), cutoff, workers)

@@ -1,19 +1,25 @@
 """The launcher's status writer when several launchers (one per worker) share one database, on SQLite and PostgreSQL:
-each keeps its own service_status rows, and its health and log rows name its worker."""
+each keeps its own service_status rows, its health and log rows name its worker, and the main launcher prunes the rows
+of workers gone for good (absent from Redis, not written for a day)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from launcher.statusdb import StatusWriter
+from launcher.redis_embedded import free_port
+from launcher.runner import _present_workers
+from launcher.statusdb import STALE_ROWS_AFTER, StatusWriter
+from shared.bus import LAUNCHER_STATE_KEY
 from shared.db.engine import make_engine
 from shared.db.migrate import upgrade_to_head
 from shared.db.models import HealthCheck, ServiceLog, ServiceStatus
+from shared.workers import WORKERS_KEY
 
 
 def info(status: str, pid: int | None = None, restarts: int = 0, reason: str | None = None) -> dict[str, Any]:
@@ -102,3 +108,35 @@ def test_a_row_without_a_worker_is_taken_over_by_the_launcher_running_that_servi
 def test_a_writer_needs_a_worker_id(engine: Engine) -> None:
     with pytest.raises(ValueError, match="worker id"):
         StatusWriter(engine, worker_id="")
+
+
+def test_the_rows_of_workers_gone_for_good_are_pruned_and_no_others(engine: Engine) -> None:
+    for worker_id in ("main", "w1", "gone", "back"):
+        write(engine, worker_id, ("services", ({"fetcher": info("running", 1)}, {})))
+    # Every row but back's last written two days ago (a live launcher rewrites its rows only when a service changes).
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO service_status (worker_id, service_name, status, restarts) "
+                          "VALUES ('', 'streamcap', 'running', 0)"))  # fmt: skip
+        conn.execute(
+            text("UPDATE service_status SET updated_at = :t WHERE worker_id != 'back'"),
+            {"t": datetime.now(UTC) - STALE_ROWS_AFTER - timedelta(days=1)},
+        )
+    # main prunes: w1 is in Redis (registry or launcher state); gone, back and '' (a row from before rows had a
+    # worker, never taken over) are not.
+    write(engine, "main", ("prune", ({"w1"},)))
+    assert set(status_rows(engine)) == {("main", "fetcher"), ("w1", "fetcher"), ("back", "fetcher")}
+
+
+def test_a_worker_is_present_while_redis_has_its_registry_entry_or_its_launchers_state(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert _present_workers(client) == set()
+        client.zadd(WORKERS_KEY, {"w1": 1})  # silent, but not yet forgotten by the registry
+        client.set(LAUNCHER_STATE_KEY, b"{}")  # the main launcher's own state: no worker id
+        client.set(f"{LAUNCHER_STATE_KEY}:w2", b"{}", ex=10)  # a worker launcher whose services are all down
+        assert _present_workers(client) == {"w1", "w2"}
+    finally:
+        client.close()
+    unreachable = redis.Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+    assert _present_workers(unreachable) is None  # then nobody's rows are pruned
+    unreachable.close()
