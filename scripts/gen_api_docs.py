@@ -160,8 +160,8 @@ def render_markdown(schema: dict[str, Any]) -> str:
         "WebSocket, so not part of the schema) are described in [docs/contracts.md](../contracts.md), Gateway API;",
         "the event JSON in its Live events section.",
         "",
-        "Besides the routes below, any other `/api/streamcap/<path>` is passed through to StreamCap's own",
-        "`/api/<path>` (not listed here).",
+        "Besides the routes below, any other `/api/streamcap/<path>` is passed through to the StreamCap of the",
+        "gateway's machine, its own `/api/<path>` (not listed here; 503 on a machine without StreamCap).",
         "",
         "## Routes",
         "",
@@ -213,8 +213,9 @@ fields the sender gave.
 
 {codes}
 
-A model marked (open) promises its fields and may carry more (a status record the worker owns). StreamCap serves
-only `ping` and `status` on the bus: its door is its own HTTP API (docs/contracts.md).
+A model marked (open) promises its fields and may carry more (a status record the worker owns). StreamCap takes
+its commands over the bus like every worker; file bytes come from this machine's StreamCap: its own HTTP API keeps
+its UI's routes (rooms, settings), and the gateway passes them through (docs/contracts.md).
 """
 
 

@@ -541,8 +541,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recordings */
+        /**
+         * Recordings
+         * @description Recordings of every worker, newest first, with their files (absolute paths on the disk of each file's
+         *     ``worker_id``).
+         */
         get: operations["streamcap-recordings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streamcap/recordings/{recording_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recording
+         * @description One recording, with its files.
+         */
+        get: operations["streamcap-recording"];
         put?: never;
         post?: never;
         delete?: never;
@@ -602,7 +626,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start */
+        /**
+         * Start
+         * @description Start recording a stream (or answer the recording that records it already, on any worker).
+         */
         post: operations["streamcap-start"];
         delete?: never;
         options?: never;
@@ -619,7 +646,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Stop */
+        /**
+         * Stop
+         * @description Stop a recording wherever it runs (stopping one that ended is no error).
+         */
         post: operations["streamcap-stop"];
         delete?: never;
         options?: never;
@@ -1251,6 +1281,119 @@ export interface components {
             /** Questions */
             questions: components["schemas"]["Question"][];
         };
+        /**
+         * Recording
+         * @description A recording as every API shows it: its stored row, brought up to date by its recorder where it runs.
+         */
+        Recording: {
+            /**
+             * Bytes
+             * @description bytes over all files
+             */
+            bytes: number;
+            /**
+             * Duration
+             * @description seconds over all files
+             */
+            duration: number;
+            /**
+             * Ended At
+             * @description ISO 8601
+             */
+            ended_at?: string | null;
+            /** Files */
+            files: components["schemas"]["RecordingFile"][];
+            /** Folder */
+            folder: string;
+            /** Platform */
+            platform: string;
+            /** Quality */
+            quality?: string | null;
+            /**
+             * Reason
+             * @description why it stopped, failed or waits
+             * @default
+             */
+            reason: string;
+            /** Recording Id */
+            recording_id: string;
+            /**
+             * Restarts
+             * @default 0
+             */
+            restarts: number;
+            /**
+             * Resumed
+             * @description continued after a crash or restart (resuming until data flows)
+             * @default false
+             */
+            resumed: boolean;
+            /**
+             * Room Id
+             * @description the StreamCap room it records for, if any
+             */
+            room_id?: string | null;
+            /** Segment Seconds */
+            segment_seconds: number;
+            /**
+             * Source
+             * @description what is recorded: the room or stream URL
+             */
+            source: string;
+            /**
+             * Speed
+             * @description ffmpeg's speed (1.0 = real time) while it records
+             * @default 0
+             */
+            speed: number;
+            /**
+             * Started At
+             * @description ISO 8601
+             */
+            started_at?: string | null;
+            /**
+             * State
+             * @description starting, recording, stalled, restarting, stopping, remuxing, done, failed, ...
+             */
+            state: string;
+            /**
+             * Worker Id
+             * @description the worker that runs it, or ran its last segment (null: before workers were named)
+             */
+            worker_id?: string | null;
+        };
+        /**
+         * RecordingFile
+         * @description One file of a recording: a TS segment while it records, its MP4 once remuxed.
+         */
+        RecordingFile: {
+            /**
+             * Duration
+             * @description seconds
+             */
+            duration: number;
+            /**
+             * Kind
+             * @description ts or mp4
+             * @default ts
+             */
+            kind: string;
+            /**
+             * Path
+             * @description absolute, on the disk of the worker named in worker_id
+             */
+            path: string;
+            /**
+             * Size
+             * @description bytes
+             */
+            size: number;
+            /**
+             * Worker Id
+             * @description whose disk holds it (null: before workers were named)
+             */
+            worker_id?: string | null;
+        };
         /** RecordingStartResponse */
         RecordingStartResponse: {
             /** Recording Id */
@@ -1258,17 +1401,13 @@ export interface components {
             /** Success */
             success: boolean;
         };
-        /** RecordingsResponse */
+        /**
+         * RecordingsResponse
+         * @description Recordings of every worker, newest first (``Recording``: the shape StreamCap's API and commands answer too).
+         */
         RecordingsResponse: {
-            /**
-             * Recordings
-             * @description StreamCap's recordings: recording_id, state, files (each with its worker_id), worker_id, ...
-             */
-            recordings: {
-                [key: string]: unknown;
-            }[];
-        } & {
-            [key: string]: unknown;
+            /** Recordings */
+            recordings: components["schemas"]["Recording"][];
         };
         /** SessionInfo */
         SessionInfo: {
@@ -1397,9 +1536,15 @@ export interface components {
         };
         /** StreamcapStart */
         StreamcapStart: {
-            /** Platform */
+            /**
+             * Platform
+             * @description douyin (a room URL or id), direct (an FLV/HLS URL), or a platform streamlink knows
+             */
             platform: string;
-            /** Quality */
+            /**
+             * Quality
+             * @description default: the recording_quality setting
+             */
             quality?: string | null;
             /** Segment Seconds */
             segment_seconds?: number | null;
@@ -3328,7 +3473,10 @@ export interface operations {
     };
     "streamcap-recordings": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the newest first */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3344,13 +3492,62 @@ export interface operations {
                     "application/json": components["schemas"]["RecordingsResponse"];
                 };
             };
-            /** @description 请求无效 (bad request): a body that is not JSON, a path that cannot be forwarded */
-            400: {
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description 上游或服务出错 (the worker or the upstream site failed) */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务无响应 (the worker did not answer in time) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    "streamcap-recording": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recording"];
                 };
             };
             /** @description 不存在 (not found) */
@@ -3362,22 +3559,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 冲突 (conflict with the current state) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 参数无效 (invalid input): a message, or the list of refused fields */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description 上游或服务出错 (the worker or the upstream site failed) */

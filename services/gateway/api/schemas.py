@@ -12,6 +12,8 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.commands.streamcap import Recording, RecordingFile, RecordingList
+
 __all__ = [
     "AccountView",
     "AstStartResponse",
@@ -27,6 +29,8 @@ __all__ = [
     "HealthResponse",
     "HotWordsResponse",
     "QuestionsResponse",
+    "Recording",
+    "RecordingFile",
     "RecordingStartResponse",
     "RecordingsResponse",
     "SessionInfo",
@@ -332,7 +336,7 @@ class VocabularyResponse(BaseModel):
     words: list[str]
 
 
-# ---------------------------------------------------------------- streamcap (StreamCap's own answers, passed on)
+# ---------------------------------------------------------------- streamcap (the one recording shape: shared/commands)
 
 
 class RecordingStartResponse(BaseModel):
@@ -340,10 +344,8 @@ class RecordingStartResponse(BaseModel):
     recording_id: str
 
 
-class RecordingsResponse(_Open):
-    recordings: list[dict[str, Any]] = Field(
-        description="StreamCap's recordings: recording_id, state, files (each with its worker_id), worker_id, ..."
-    )
+class RecordingsResponse(RecordingList):
+    """Recordings of every worker, newest first (``Recording``: the shape StreamCap's API and commands answer too)."""
 
 
 # ---------------------------------------------------------------- settings, dead letters

@@ -1,4 +1,15 @@
-"""StreamCap routes: the contract's start/stop/list; any other ``/api/streamcap/*`` goes to the recorder's own API."""
+"""StreamCap routes. Commands over the bus like every worker; file bytes from this machine's StreamCap.
+
+- ``start``, ``stop``, ``recordings`` and ``recordings/{id}`` are StreamCap's bus commands (``shared/commands/
+  streamcap.py``), answered in the one recording shape, so they work on a gateway-only machine (``timao up --role
+  gateway``) as well. A start goes to the named worker, else to this machine's StreamCap, else to any: the StreamCap
+  that takes it places it through the assignments (the named worker, else the one with the most free slots). A stop
+  goes to the recording's lease owner, else to any StreamCap (which ends it, or has its owner stop it).
+- What carries files or is StreamCap's own UI surface stays HTTP, to the StreamCap on this machine: the recording
+  subtitles and the burn job (the gateway's own routes below; a file on another worker's disk answers 409 naming that
+  worker) and the pass-through of any other ``/api/streamcap/<path>`` (rooms, settings) to its ``/api/<path>``; on a
+  machine without StreamCap those answer 503.
+"""
 
 from __future__ import annotations
 
@@ -14,31 +25,53 @@ from pydantic import BaseModel, Field
 from services.gateway.api.deps import StateDep
 from services.gateway.api.errors import allowed_methods
 from services.gateway.api.routes.settings import current_settings
-from services.gateway.api.schemas import RecordingsResponse, RecordingStartResponse, SuccessResponse, errors
+from services.gateway.api.schemas import (
+    WORKER_ERRORS,
+    Recording,
+    RecordingsResponse,
+    RecordingStartResponse,
+    SuccessResponse,
+    errors,
+)
 from services.gateway.state import GatewayState
 from services.gateway.subtitles.burn import BurnBusy
 from services.gateway.subtitles.service import StreamcapUnreachable, SubtitleService
 from services.gateway.subtitles.writer import FORMATS, SubtitleError
-from shared.errors import ServiceUnavailable
+from shared.bus import TRANSIENT
+from shared.commands.streamcap import (
+    GET_RECORDING,
+    RECORDINGS,
+    SERVICE,
+    START_RECORDING,
+    STOP_RECORDING,
+    GetRecording,
+    ListRecordings,
+    StopRecording,
+)
+from shared.errors import BusError, ServiceUnavailable
+from shared.leases import Leases, worker_of
+from shared.workers import list_workers
 
 router = APIRouter(prefix="/api/streamcap", tags=["streamcap"])
 
-SERVICE = "streamcap"
 HOP_HEADERS = {"host", "content-length", "authorization", "origin", "connection", "transfer-encoding"}
-
-
-# StreamCap's answers pass through as they are: its statuses (404 unknown recording, 409, 422) and its body.
-def _answers(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model}, **errors(400, 404, 409, 422, 502, 503, 504)}
-
+# A Douyin room is resolved before its recording starts: the site may be slow.
+START_TIMEOUT_S = 25.0
 
 CONTRACT_PATHS = {"start": "POST", "stop": "POST", "recordings": "GET"}
 
+RecordingId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
 
 class StreamcapStart(BaseModel):
-    platform: str = Field(min_length=2, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    platform: str = Field(
+        min_length=2,
+        max_length=32,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="douyin (a room URL or id), direct (an FLV/HLS URL), or a platform streamlink knows",
+    )
     stream_url: str = Field(min_length=1, max_length=4000)
-    quality: str | None = None
+    quality: str | None = Field(default=None, max_length=32, description="default: the recording_quality setting")
     segment_seconds: int | None = Field(default=None, ge=10, le=86400)
     worker_id: str | None = Field(
         default=None,
@@ -53,37 +86,81 @@ class StreamcapStop(BaseModel):
     recording_id: str = Field(min_length=1, max_length=64)
 
 
+async def _streamcaps(state: GatewayState) -> set[str]:
+    """The live StreamCap workers (GET /api/workers)."""
+    try:
+        return {w["worker_id"] for w in await list_workers(state.bus.redis, service=SERVICE)}
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+
+
+async def _near(state: GatewayState, *preferred: str | None) -> str:
+    """The first preferred worker that is live, else this machine's StreamCap when it runs, else "" (any)."""
+    live = await _streamcaps(state)
+    for worker_id in (*preferred, state.settings.effective_worker_id):
+        if worker_id and worker_id in live:
+            return worker_id
+    return ""
+
+
+@router.post("/start", response_model=RecordingStartResponse, responses=errors(*WORKER_ERRORS))
+async def start(state: StateDep, body: StreamcapStart) -> RecordingStartResponse:
+    """Start recording a stream (or answer the recording that records it already, on any worker)."""
+    await state.require_worker(SERVICE)
+    if body.quality is None:
+        fresh = await asyncio.to_thread(current_settings, state.settings)
+        body.quality = fresh.recording_quality
+    params = START_RECORDING.params_of(**body.model_dump(exclude_none=True))
+    target = await _near(state, body.worker_id)
+    result = await START_RECORDING.call(state.bus, params, timeout=START_TIMEOUT_S, worker_id=target)
+    return RecordingStartResponse(success=True, recording_id=result.recording_id)
+
+
+@router.post("/stop", response_model=SuccessResponse, responses=errors(*WORKER_ERRORS))
+async def stop(state: StateDep, body: StreamcapStop) -> SuccessResponse:
+    """Stop a recording wherever it runs (stopping one that ended is no error)."""
+    await state.require_worker(SERVICE)
+    try:
+        held = await Leases(state.bus.redis, SERVICE).owner(body.recording_id)
+    except TRANSIENT as exc:
+        raise BusError(f"redis unreachable: {exc}") from exc
+    target = await _near(state, worker_of(held[0]) if held else None)
+    await STOP_RECORDING.call(state.bus, StopRecording(recording_id=body.recording_id), worker_id=target)
+    return SuccessResponse(success=True)
+
+
+@router.get("/recordings", response_model=RecordingsResponse, responses=errors(502, 503, 504))
+async def recordings(
+    state: StateDep, limit: Annotated[int, Query(ge=1, le=1000, description="the newest first")] = 200
+) -> RecordingsResponse:
+    """Recordings of every worker, newest first, with their files (absolute paths on the disk of each file's
+    ``worker_id``)."""
+    await state.require_worker(SERVICE)
+    answer = await RECORDINGS.call(state.bus, ListRecordings(limit=limit), worker_id=await _near(state))
+    return RecordingsResponse(recordings=answer.recordings)
+
+
+@router.get("/recordings/{recording_id}", response_model=Recording, responses=errors(404, 502, 503, 504))
+async def recording(state: StateDep, recording_id: RecordingId) -> Recording:
+    """One recording, with its files."""
+    await state.require_worker(SERVICE)
+    return await GET_RECORDING.call(state.bus, GetRecording(recording_id=recording_id), worker_id=await _near(state))
+
+
 async def _forward(state: GatewayState, method: str, path: str, **kwargs: Any) -> Response:
     try:
         upstream = await state.streamcap.request(method, path, **kwargs)
     except httpx.TransportError as exc:
         await state.require_worker(SERVICE)  # raises the launcher's reason when it is down
-        raise ServiceUnavailable(SERVICE, f"录制服务无法连接 (unreachable): {exc}") from exc
+        raise ServiceUnavailable(
+            SERVICE, f"本机录制服务无法连接 (this machine's StreamCap is unreachable): {exc}"
+        ) from exc
     headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_HEADERS | {"content-encoding"}}
     return Response(upstream.content, status_code=upstream.status_code, headers=headers)
 
 
-@router.post("/start", response_model=None, responses=_answers(RecordingStartResponse))
-async def start(state: StateDep, body: StreamcapStart) -> Response:
-    if body.quality is None:
-        fresh = await asyncio.to_thread(current_settings, state.settings)
-        body.quality = fresh.recording_quality
-    return await _forward(state, "POST", "/api/recordings", json=body.model_dump(exclude_none=True))
-
-
-@router.post("/stop", response_model=None, responses=_answers(SuccessResponse))
-async def stop(state: StateDep, body: StreamcapStop) -> Response:
-    return await _forward(state, "POST", "/api/recordings/stop", json=body.model_dump())
-
-
-@router.get("/recordings", response_model=None, responses=_answers(RecordingsResponse))
-async def recordings(state: StateDep) -> Response:
-    return await _forward(state, "GET", "/api/recordings")
-
-
 # Recording timelines (docs/contracts.md, Recording timelines): declared before the pass-through below.
 
-RecordingId = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 FileIndex = Annotated[int, Query(ge=0, le=100_000, description="which of the recording's files (0 = the first)")]
 SUBTITLE_MEDIA = {"ass": "text/x-ssa; charset=utf-8", "srt": "application/x-subrip; charset=utf-8",
                   "vtt": "text/vtt; charset=utf-8"}  # fmt: skip
