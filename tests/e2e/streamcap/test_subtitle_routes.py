@@ -1,6 +1,6 @@
 """The gateway's recording-subtitle routes and the 烧录弹幕 job over real parts, as docs/contracts.md describes them
 (docs/contracts.md, Recording timelines): the gateway in-process on real Redis and SQLite, StreamCap's own API on a
-real port, real ffmpeg.
+real port and its commands on the bus (the real handlers over the same manager), real ffmpeg.
 
 A recording of a Douyin room with two MP4 files (made by ffmpeg, each with its clock beside it) is in StreamCap's
 tables; the room's comments, a gift and the streamer's speech are stored. Then: the subtitles are served (and
@@ -44,7 +44,8 @@ from shared.db.store import EventStore
 from shared.events import EventType, LiveEvent
 from shared.ffmpeg import find_ffmpeg
 from shared.timeline import Timeline, write_timeline
-from shared.worker import SYSTEM_SESSION
+from shared.worker import SYSTEM_SESSION, _dispatcher
+from tests.unit.gateway.stand_in import StandInService
 
 TOKEN = "subtitle-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -86,6 +87,18 @@ class StreamCapServer:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class StreamCapCommands(StandInService):
+    """StreamCap's bus commands (the gateway lists and gets recordings with them), answered by the real app's
+    handlers over the same manager as the API above, as the StreamCap process serves them."""
+
+    def __init__(self, redis_url: str, app: StreamcapApp) -> None:
+        super().__init__(redis_url, "streamcap")
+        self.dispatch = _dispatcher(app)
+
+    async def answer(self, bus: Bus, command: str, params: dict[str, Any]) -> dict[str, Any]:
+        return await self.dispatch(command, params)
 
 
 @pytest.fixture
@@ -132,8 +145,15 @@ def world(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> It
     )
     EventStore(engine).write(events)
     manager = StreamCapManager(repo, settings.effective_recordings_dir, free_bytes=lambda _p: 1 << 40)
-    with StreamCapServer(manager, port), TestClient(create_app(settings), base_url="http://127.0.0.1:9019") as client:
+    streamcap = StreamcapApp(settings)
+    streamcap.manager = manager
+    with (
+        StreamCapServer(manager, port),
+        StreamCapCommands(redis_url, streamcap),
+        TestClient(create_app(settings), base_url="http://127.0.0.1:9019") as client,
+    ):
         yield {"client": client, "long": long_mp4, "short": short_mp4, "redis_url": redis_url, "engine": engine}
+    streamcap.engine.dispose()
     engine.dispose()
 
 
