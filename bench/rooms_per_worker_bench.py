@@ -297,7 +297,10 @@ class Bench:
             answer.raise_for_status()
 
         def start(web_rid: str) -> tuple[str, str]:
-            answer = self.api.post("/api/douyin/start", json={"live_id": web_rid, "worker_id": WORKER})
+            for _ in range(5):  # a busy worker may answer late (504); asked again, it answers the room's session
+                answer = self.api.post("/api/douyin/start", json={"live_id": web_rid, "worker_id": WORKER})
+                if answer.status_code not in (503, 504):
+                    break
             if answer.status_code != 200:
                 raise RuntimeError(f"room {web_rid} not started: {answer.status_code} {answer.text[:300]}")
             return web_rid, str(answer.json()["session_id"])
@@ -418,6 +421,11 @@ class Bench:
         rows = stored()
         ws_dups = sum(c - 1 for counts in self.tap.seen.values() for c in counts.values())
         ws_seen = sum(len(counts) for counts in self.tap.seen.values())
+        if rows < sent:  # where the missing ones are: which rooms, and what the persister says
+            by_room = {web_rid: by_session.get(sid, 0) for web_rid, sid in self.rooms.items()}
+            short = {w: summary[w]["steady_sent"] - n for w, n in by_room.items() if n < summary[w]["steady_sent"]}
+            print(f"rooms short in the database: {len(short)}, e.g. {dict(list(short.items())[:5])}; persister:"
+                  f" {self.api.get('/health').json().get('persister')}", flush=True)  # fmt: skip
         return {"sent": sent, "stored": rows, "lost": max(0, sent - rows), "extra": max(0, rows - sent),
                 "ws_seen": ws_seen, "ws_dups": ws_dups, "ws_reconnects": self.tap.reconnects}  # fmt: skip
 
@@ -438,7 +446,10 @@ class Bench:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
             admin.dispose()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.args.keep:
+            print(f"kept {self.tmp} (each suite's logs under its home)", flush=True)
+        else:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def top_frames(raw: Path, n: int = 10) -> str:
@@ -484,6 +495,7 @@ def main() -> int:
     parser.add_argument("--redis-fsync", choices=("always", "everysec"), default="always")
     parser.add_argument("--failover-rooms", type=int, help="rooms on the worker killed (default: the last step's)")
     parser.add_argument("--no-failover", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the run's directory (homes, logs, SQLite file)")
     parser.add_argument(
         "--profile", metavar="DIR", help="py-spy the fetcher and the gateway over each step (raw stacks)"
     )
