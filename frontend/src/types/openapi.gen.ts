@@ -3657,8 +3657,26 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description 上游或服务出错 (the worker or the upstream site failed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务无响应 (the worker did not answer in time) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3722,8 +3740,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 上游或服务出错 (the worker or the upstream site failed) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 服务未运行或不可用 (the worker, the bus or a tool is not available) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 服务无响应 (the worker did not answer in time) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

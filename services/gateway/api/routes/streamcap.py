@@ -48,7 +48,7 @@ from shared.commands.streamcap import (
     ListRecordings,
     StopRecording,
 )
-from shared.errors import BusError, ServiceUnavailable
+from shared.errors import BusError, CommandError, ServiceUnavailable
 from shared.leases import Leases, worker_of
 from shared.workers import list_workers
 
@@ -191,9 +191,19 @@ def _subtitles(state: GatewayState) -> SubtitleService:
 
 async def _on_this_machine(state: GatewayState, recording_id: str, index: int) -> None:
     """A file on another worker's disk (a recording continued there) cannot be read here: a 409 that names its
-    worker rather than a missing file (docs/contracts.md, Workers on several machines)."""
-    files = (await _subtitles(state).recording(recording_id)).get("files") or []
-    owner = files[index].get("worker_id") if 0 <= index < len(files) and isinstance(files[index], dict) else None
+    worker rather than a missing file (docs/contracts.md, Workers on several machines). Asked over the bus, so a
+    machine without StreamCap says where the file is too."""
+    await state.require_worker(SERVICE)
+    try:
+        recording = await GET_RECORDING.call(
+            state.bus, GetRecording(recording_id=recording_id), worker_id=await _near(state)
+        )
+    except CommandError as exc:
+        if exc.code == "not_found":
+            raise SubtitleError(404, f"没有这个录制 (unknown recording {recording_id!r})") from exc
+        raise
+    files = recording.files
+    owner = files[index].worker_id if 0 <= index < len(files) else None
     if owner and owner != state.settings.effective_worker_id:
         raise HTTPException(
             409, f"该录制文件保存在工作节点 {owner} 上，不在本机，请在该机器上查看 "
@@ -206,7 +216,7 @@ async def _on_this_machine(state: GatewayState, recording_id: str, index: int) -
     response_class=FileResponse,
     responses={
         200: {"content": {m.split(";")[0]: {} for m in SUBTITLE_MEDIA.values()}, "description": "the subtitle file"},
-        **errors(404, 409, 422, 503, json_model=False),
+        **errors(404, 409, 422, 502, 503, 504, json_model=False),
     },
 )
 async def recording_subtitles(
@@ -235,7 +245,9 @@ async def recording_subtitles(
     return FileResponse(path, media_type=SUBTITLE_MEDIA[format], filename=path.name)
 
 
-@router.post("/recordings/{recording_id}/burn", response_model=BurnStatusResponse, responses=errors(404, 409, 503))
+@router.post(
+    "/recordings/{recording_id}/burn", response_model=BurnStatusResponse, responses=errors(404, 409, 502, 503, 504)
+)
 async def burn_danmaku(state: StateDep, recording_id: RecordingId, body: BurnRequest) -> dict[str, Any]:
     """烧录弹幕: render a copy of the file with its danmaku burned in (one job at a time; 409 while one runs)."""
     service = _subtitles(state)
