@@ -131,33 +131,9 @@ export type RecordingState = OpenString<
 >;
 export type RecordingPlatform = OpenString<'douyin' | 'direct'>;
 
-export interface RecordingFile {
-  path: string;
-  size: number;
-  duration: number | null;
-}
-
-export interface Recording {
-  recording_id: string;
-  state: RecordingState;
-  files: RecordingFile[];
-  platform?: RecordingPlatform;
-  stream_url?: string | null;
-  /** what is recorded (room URL or stream URL), as StreamCap reports it */
-  source?: string | null;
-  room_id?: string | null;
-  quality?: string | null;
-  folder?: string | null;
-  /** seconds and bytes over all files, when the recorder reports totals */
-  duration?: number | null;
-  bytes?: number | null;
-  restarts?: number;
-  started_at?: number | string | null;
-  ended_at?: number | string | null;
-  /** why it failed or stopped */
-  reason?: string | null;
-  error?: string | null;
-}
+/** A recording and its files: the one shape (shared/commands/streamcap.py) StreamCap and the gateway answer. */
+export type RecordingFile = Schemas['RecordingFile'];
+export type Recording = Schemas['Recording'];
 
 export interface StreamcapRoom {
   id: string;
@@ -173,9 +149,7 @@ export interface StreamcapRoomsResponse {
   rooms: StreamcapRoom[];
 }
 
-export interface RecordingsResponse {
-  recordings: Recording[];
-}
+export type RecordingsResponse = Schemas['RecordingsResponse'];
 
 export interface StartRecordingRequest {
   platform: RecordingPlatform;

@@ -6,7 +6,7 @@ describe('RecordingList', () => {
   it('shows totals the recorder reports and why a recording failed', () => {
     render(
       <RecordingList
-        recordings={[{ recording_id: 'r1', state: 'failed', files: [], source: 'https://live.douyin.com/1', bytes: 3 * 1024 * 1024, duration: 3725, reason: 'stream offline' }]}
+        recordings={[{ recording_id: 'r1', state: 'failed', files: [], platform: 'douyin', source: 'https://live.douyin.com/1', folder: '/rec/douyin', segment_seconds: 1800, bytes: 3 * 1024 * 1024, duration: 3725, speed: 0, restarts: 0, resumed: false, reason: 'stream offline' }]}
         onStop={vi.fn()}
       />,
     );

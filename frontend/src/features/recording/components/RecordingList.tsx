@@ -26,8 +26,8 @@ function RecordingItem({ r, onStop, onOpen, subtitles }: {
   const state = String(r.state);
   const size = r.bytes ?? r.files.reduce((n, f) => n + (f.size || 0), 0);
   const duration = r.duration ?? r.files.reduce((n, f) => n + (f.duration || 0), 0);
-  const what = r.stream_url || r.source;
-  const why = r.reason || r.error;
+  const what = r.source;
+  const why = r.reason;
   return (
     <li className="py-3" data-testid="recording" data-state={state} data-source={what}>
       <div className="flex flex-wrap items-center gap-2 text-sm">

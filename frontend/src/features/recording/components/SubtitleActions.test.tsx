@@ -9,10 +9,19 @@ import type { Recording } from '@/types/api';
 const recording: Recording = {
   recording_id: 'r1',
   state: 'done',
+  platform: 'douyin',
   source: '100000000001',
+  folder: '/rec',
+  segment_seconds: 1800,
+  duration: 96,
+  bytes: 2048,
+  speed: 0,
+  restarts: 1,
+  resumed: false,
+  reason: '',
   files: [
-    { path: '/rec/主播_20270115-080000_000.mp4', size: 1024, duration: 90 },
-    { path: '/rec/主播_20270115-080000_001.ts', size: 1024, duration: 6 },
+    { path: '/rec/主播_20270115-080000_000.mp4', size: 1024, duration: 90, kind: 'mp4' },
+    { path: '/rec/主播_20270115-080000_001.ts', size: 1024, duration: 6, kind: 'ts' },
   ],
 };
 
