@@ -1,5 +1,5 @@
-"""Asking every live worker of a service at once, for the status routes (docs/contracts.md, Workers on several
-machines).
+"""Asking every live worker of a service at once, for the status routes.
+See docs/contracts.md, "Workers on several machines".
 
 A worker that died stays in the registry until its record is 6 s old (``shared/workers.py``, ``STALE_S``): waiting the
 full answer time on it stalled every status refresh for up to 5 s. Records are written every second, so a worker whose
