@@ -59,6 +59,10 @@ LAUNCHER_STATE_KEY = "timao:launcher"
 EVENTS_MAXLEN = 2_000_000
 BACKLOG_LIMIT = 200_000
 BACKLOG_FLUSH_MAX = 5_000  # events a backlog flush writes in one round trip
+# Connections one process may open: each room of a worker appends on its own, at once. redis-py's default pool holds
+# 100, and the 101st concurrent command fails with "Too many connections" (taken for Redis being away: every event
+# then went through the backlog) — a fetcher with 100 rooms hit it (bench/rooms_per_worker_bench.py).
+MAX_CONNECTIONS = 4_096
 REPLY_TTL_S = 60
 REPLY_SLICE_S = 2.0  # a command's reply is waited for in BLPOPs this long (below the socket timeout)
 # Waits between tries while Redis is away: the backlog flush spreads its tries (many writers flush at once when
@@ -152,6 +156,7 @@ class Bus:
             self.url,
             socket_connect_timeout=2,
             health_check_interval=15,
+            max_connections=MAX_CONNECTIONS,
             **tcp_only,
             # A connection that died with a Redis restart is replaced on the next command. A retried XADD may land
             # twice; the persister stores a msg_id once, so that costs nothing.

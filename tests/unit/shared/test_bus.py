@@ -224,3 +224,22 @@ async def test_a_backlog_of_many_rooms_flushes_a_write_per_room_in_order_and_fen
     stats = await bus.redis.info("commandstats")
     assert stats["cmdstat_evalsha"]["calls"] == 40  # one fenced write a room
     await bus.close()
+
+
+async def test_hundreds_of_rooms_appending_at_once_need_no_backlog(redis_url: str) -> None:
+    """Each room of a worker appends on its own connection, at once, beside the worker's waiting commands: with 150
+    connections busy an append must still reach the log directly (redis-py's default pool of 100 connections failed
+    it with "Too many connections", which sent every event to the backlog)."""
+    bus = await started(redis_url, "douyin_fetcher")
+    await bus.redis.delete(EVENTS_STREAM)
+
+    async def wait_on_a_list() -> None:
+        await bus.redis.blpop(["timao:test:nothing"], timeout=3)  # a connection held, as a command queue's is
+
+    busy = [asyncio.create_task(wait_on_a_list()) for _ in range(150)]
+    await asyncio.sleep(0.5)
+    await asyncio.gather(*(bus.publish(orjson.dumps({"room": room})) for room in range(50)))
+    assert bus.backlog_size == 0
+    assert await bus.redis.xlen(EVENTS_STREAM) == 50
+    await asyncio.gather(*busy)
+    await bus.close()
