@@ -227,6 +227,7 @@ ERROR_CODES = (
      "502, field list in `errors`"),
     ("`invalid`, `not_found`, `conflict`, `unavailable`", "the worker's handler refused the command",
      "422, 404, 409, 503"),
+    ("`storage_full`", "StreamCap: the recording disk is below its free-space minimum", "507"),
     ("`failed`, any other", "the handler failed", "502"),
 )  # fmt: skip
 

@@ -243,15 +243,15 @@ class StreamcapApp:
 
 async def _manager_call(call: Callable[[], T]) -> T:
     """Run a manager call on a thread; its errors become the bus's error codes (the gateway maps them to HTTP as for
-    every worker: not_found 404, conflict 409, invalid 422, unavailable 503)."""
+    every worker: not_found 404, conflict 409, invalid 422; storage_full 507)."""
     try:
         return await asyncio.to_thread(call)
     except NotFound as exc:
         raise CommandError("not_found", str(exc)) from exc
     except InvalidState as exc:  # the wrong state, or the recording limit
         raise CommandError("conflict", str(exc)) from exc
-    except StorageFull as exc:  # StreamCap's HTTP API says 507: no room to record on this worker now
-        raise CommandError("unavailable", str(exc)) from exc
+    except StorageFull as exc:  # the disk below its free-space minimum: 507, as StreamCap's HTTP API says
+        raise CommandError("storage_full", str(exc)) from exc
     except StreamCapError as exc:  # an unsafe folder, a stream that cannot be resolved, ...
         raise CommandError("invalid", str(exc)) from exc
 

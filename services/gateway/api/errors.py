@@ -20,7 +20,8 @@ __all__ = ["allowed_methods", "install_error_handlers"]
 # A worker's error codes, and the command layer's (shared/commands): a malformed command is the caller's input
 # refused (422, with the field list); a command the worker does not serve or an answer of the wrong shape is the
 # worker's fault (unknown_command, bad_result: 502, like every other code).
-COMMAND_ERROR_STATUS = {"invalid": 422, BAD_COMMAND: 422, "not_found": 404, "conflict": 409, "unavailable": 503}
+COMMAND_ERROR_STATUS = {"invalid": 422, BAD_COMMAND: 422, "not_found": 404, "conflict": 409, "unavailable": 503,
+                        "storage_full": 507}  # fmt: skip
 
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:

@@ -87,6 +87,7 @@ _DESCRIPTIONS = {
     502: "上游或服务出错 (the worker or the upstream site failed)",
     503: "服务未运行或不可用 (the worker, the bus or a tool is not available)",
     504: "服务无响应 (the worker did not answer in time)",
+    507: "磁盘空间不足 (the recording disk is below its free-space minimum)",
 }
 
 

@@ -2,7 +2,7 @@
 StreamCap of its own (its port answers nothing, as on ``timao up --role gateway``); a real StreamCap app on another
 "machine" (a thread with its own loop, database and recordings folder; ffmpeg faked) serves the commands. Start,
 list, get and stop work through the gateway, in the one recording shape; StreamCap's errors come back with the
-status codes every worker's do; StreamCap's own HTTP routes (rooms) answer 503 here."""
+status codes every worker's do (and a full disk 507); StreamCap's own HTTP routes (rooms) answer 503 here."""
 
 from __future__ import annotations
 
@@ -118,6 +118,10 @@ def test_recordings_are_driven_over_the_bus_from_a_gateway_without_streamcap(
     assert client.post("/api/streamcap/start", json={"platform": "Direct!", "stream_url": URL},
                        headers=AUTH).status_code == 422  # fmt: skip
     assert client.get("/api/streamcap/recordings", params={"limit": 0}, headers=AUTH).status_code == 422
+    far.app.manager.update_settings({"min_free_gb": 2048})  # more than the 1 TiB its disk has free
+    full = client.post("/api/streamcap/start", json={"platform": "direct", "stream_url": URL + "?full"}, headers=AUTH)
+    assert full.status_code == 507 and full.json()["code"] == "storage_full" and "磁盘空间不足" in full.json()["detail"]
+    far.app.manager.update_settings({"min_free_gb": 1})
 
     # StreamCap's own HTTP routes go to this machine's StreamCap: there is none here.
     rooms = client.get("/api/streamcap/rooms", headers=AUTH)

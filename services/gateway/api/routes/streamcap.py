@@ -103,7 +103,7 @@ async def _near(state: GatewayState, *preferred: str | None) -> str:
     return ""
 
 
-@router.post("/start", response_model=RecordingStartResponse, responses=errors(*WORKER_ERRORS))
+@router.post("/start", response_model=RecordingStartResponse, responses=errors(*WORKER_ERRORS, 507))
 async def start(state: StateDep, body: StreamcapStart) -> RecordingStartResponse:
     """Start recording a stream (or answer the recording that records it already, on any worker)."""
     await state.require_worker(SERVICE)
