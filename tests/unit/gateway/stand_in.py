@@ -37,7 +37,7 @@ class StandInService:
         return [p for c, p in self.commands if c == command]
 
     async def _run(self) -> None:
-        bus = Bus(self.redis_url, service=self.service, worker_id=self.worker_id)
+        bus = Bus(self.redis_url, service=self.service, worker_id=self.worker_id or "")  # "" = no queue of its own
         await bus.start()
         stop = asyncio.Event()
 
