@@ -29,12 +29,13 @@ from shared.bus import TRANSIENT, Fence
 from shared.leases import LeaseKeeper, Leases, OnLost, owner_id, worker_of
 from shared.workers import list_workers, register, unregister
 
-__all__ = ["ADOPT_EVERY_S", "GRACE_S", "WorkOwnership"]
+__all__ = ["ADOPT_CONCURRENCY", "ADOPT_EVERY_S", "GRACE_S", "WorkOwnership"]
 
 log = logging.getLogger(__name__)
 
 ADOPT_EVERY_S = 2.0
 REGISTER_EVERY_S = 1.0
+ADOPT_CONCURRENCY = 16  # adopted items starting at once (each is a few round trips to Redis and a task)
 GRACE_S = 5.0  # an unowned item placed on a live worker waits this long for it; past it, fair share is lifted too
 
 Adopt = Callable[[WorkItem], Awaitable[bool]]
@@ -112,10 +113,12 @@ class WorkOwnership:
         live = {w["worker_id"] for w in await list_workers(self._redis, service=self._work.service)}
         live.add(self.worker_id)
         share = math.ceil(len(items) / len(live))
-        adopted = 0
-        # Items placed here first, then the oldest assignments.
+        # Items placed here first, then the oldest assignments. Leases are taken one by one (capacity and fair share
+        # count them), then the items start side by side: a worker taking over hundreds of rooms from a dead one
+        # resumed them one after another, and the last waited tens of seconds.
         free.sort(key=lambda i: (i.spec.get("worker_id") != self.worker_id, i.assigned_at_ms, i.id))
         mine_ids = {i.id for i in mine}
+        taken: list[WorkItem] = []
         for item in [*mine, *free]:
             if self.full:
                 break
@@ -129,15 +132,21 @@ class WorkOwnership:
             if await self.keeper.acquire(item.id) is None:
                 continue  # another worker was faster
             self._unowned_since.pop(item.id, None)
-            try:
-                started = await self._adopt(item)
-            except Exception:
-                log.exception("%s %s: adoption failed", self._noun, item.id)
-                started = False
-            if started:
-                adopted += 1
-            else:
+            taken.append(item)
+        gate = asyncio.Semaphore(ADOPT_CONCURRENCY)
+
+        async def start(item: WorkItem) -> bool:
+            async with gate:
+                try:
+                    started = await self._adopt(item)
+                except Exception:
+                    log.exception("%s %s: adoption failed", self._noun, item.id)
+                    started = False
+            if not started:
                 await self.keeper.release(item.id)
+            return started
+
+        adopted = sum(await asyncio.gather(*(start(item) for item in taken)))
         if adopted:
             self.adopted += adopted
             log.info("adopted %d %s(s); this worker runs %d", adopted, self._noun, len(self.keeper))
