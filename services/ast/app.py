@@ -86,6 +86,9 @@ class AstApp:
         self._work: Assignments | None = None
         self._own: WorkOwnership | None = None  # the jobs' leases, adoption, the registry (shared/ownership.py)
         self._sends: set[asyncio.Task[Any]] = set()  # state events being written
+        # One state event written at a time, in the order the changes happened: each is its own task (handed over
+        # from the job's thread), and two writes in flight at once could reach the log in either order.
+        self._state_order: asyncio.Lock | None = None
         self._starts: set[asyncio.Task[None]] = set()  # adopted jobs being started
         self._comments: asyncio.Task[None] | None = None
         self.comments_live = False  # the live feed's subscription is confirmed
@@ -311,8 +314,11 @@ class AstApp:
         data = {key: status.get(key) for key in JOB_EVENT_FIELDS}
         data["worker_id"] = self.worker_id
         event = LiveEvent.build(EventType.AST_JOB, session_id, data, live_id=self._live_ids.get(session_id, ""))
+        if self._state_order is None:
+            self._state_order = asyncio.Lock()
         try:
-            await self._bus.publish(event, fence=fence)
+            async with self._state_order:  # FIFO: the tasks reach it in the order they were handed over
+                await self._bus.publish(event, fence=fence)
         except FencedOut:
             pass  # _fenced_out stopped the job
         finally:
