@@ -140,6 +140,8 @@ class WsTap:
 
     url: str
     seen: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    # (room, number) → (first receive ns, its stamp ns): when a chat missing from the database was on /ws
+    first: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
     arrivals: list[tuple[int, int]] = field(default_factory=list)
     reconnects: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
@@ -174,6 +176,7 @@ class WsTap:
         if not stamp.isdigit():
             return
         self.seen[room][int(number)] += 1
+        self.first.setdefault((room, int(number)), (received, int(stamp)))
         self.arrivals.append((received, received - int(stamp)))
 
     def latencies_ms(self, since_ns: int, until_ns: int) -> list[float]:
@@ -376,6 +379,7 @@ class Bench:
         fetcher, pids = self.pid(self.worker, "douyin_fetcher"), self.worker.all_pids()
         os.kill(fetcher, signal.SIGKILL)
         killed = time.monotonic()
+        self.killed_ns = time.time_ns()
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -426,8 +430,38 @@ class Bench:
             short = {w: summary[w]["steady_sent"] - n for w, n in by_room.items() if n < summary[w]["steady_sent"]}
             print(f"rooms short in the database: {len(short)}, e.g. {dict(list(short.items())[:5])}; persister:"
                   f" {self.api.get('/health').json().get('persister')}", flush=True)  # fmt: skip
+            self.trace_missing(short)
         return {"sent": sent, "stored": rows, "lost": max(0, sent - rows), "extra": max(0, rows - sent),
                 "ws_seen": ws_seen, "ws_dups": ws_dups, "ws_reconnects": self.tap.reconnects}  # fmt: skip
+
+    def trace_missing(self, short: dict[str, int]) -> None:
+        """Which chats of the short rooms the database lacks, whether and when /ws had them (against the kill), and
+        what Redis still holds of them; all of it in missing.json beside the homes."""
+        client = redis.Redis.from_url(self.redis_url)
+        killed = getattr(self, "killed_ns", 0)
+        missing: list[dict[str, Any]] = []
+        for web_rid in short:
+            sid = self.rooms[web_rid]
+            with Session(self.engine) as s:
+                contents = s.scalars(select(CommentData.content).where(CommentData.session_id == sid)).all()
+            stored = {int(c.split(" ")[1]) for c in contents}
+            for n in sorted(set(self.tap.seen.get(web_rid, {})) - stored):
+                at, stamp = self.tap.first.get((web_rid, n), (0, 0))
+                missing.append({"room": web_rid, "session": sid, "n": n, "msg_id": BASE_MSG_ID
+                                + int(web_rid) % 100_000_000 * 10_000_000 + n, "ws_count": self.tap.seen[web_rid][n],
+                                "ws_at_s_after_kill": (at - killed) / 1e9 if killed else None,
+                                "stamp_s_after_kill": (stamp - killed) / 1e9 if killed else None})  # fmt: skip
+        groups = [{k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.items()}
+                  for g in client.xinfo_groups(EVENTS_STREAM)]  # fmt: skip
+        info = {"stream_len": client.xlen(EVENTS_STREAM), "groups": groups,
+                "dead_letters": client.xlen("timao:events:dead"), "missing": missing}  # fmt: skip
+        (self.tmp / "missing.json").write_bytes(orjson.dumps(info, default=str, option=orjson.OPT_INDENT_2))
+        print(
+            f"missing from the database but seen on /ws: {len(missing)}; first: {missing[:3]}; redis: stream"
+            f" {info['stream_len']}, groups {groups}, dead letters {info['dead_letters']}",
+            flush=True,
+        )
+        client.close()
 
     def close(self) -> None:
         if hasattr(self, "tap"):
