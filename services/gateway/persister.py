@@ -11,6 +11,9 @@ that still fails goes to the dead-letter stream with its error and is acknowledg
 all go there too. Database outages (lost connection, lock, full disk) are different: nothing is acknowledged, and
 the batch is retried after a pause. Should the loop itself fail, it restarts itself; ``stats()`` says so, and
 ``/health`` turns ``degraded`` with the reason while the persister is down or dead letters wait.
+
+Writes run in a thread of the persister's own: in the default pool they queued behind other work (the reports of
+hundreds of lives ending at once), and a read batch waited unstored and unacknowledged for tens of seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -97,6 +101,7 @@ class Persister:
         self.dead = 0
         self.restarts = 0
         self.trimmed = 0
+        self._writer: ThreadPoolExecutor | None = None  # the write thread, while running
         self.state = "starting"  # running | waiting (database or Redis unreachable) | restarting (crashed)
         self.last_error: str | None = None
 
@@ -114,16 +119,26 @@ class Persister:
     async def run(self, stop: asyncio.Event) -> None:
         """Runs until ``stop``; an unexpected failure restarts the loop after a pause instead of ending it."""
         attempt = 0
-        while not stop.is_set():
-            try:
-                await self._loop(stop)
-            except Exception as exc:
-                attempt += 1
-                self.restarts += 1
-                self.state = "restarting"
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("persister crashed (restart %d): %s", self.restarts, self.last_error)
-                await _pause(stop, self.retry(attempt, self.restarts))
+        try:
+            while not stop.is_set():
+                try:
+                    await self._loop(stop)
+                except Exception as exc:
+                    attempt += 1
+                    self.restarts += 1
+                    self.state = "restarting"
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception("persister crashed (restart %d): %s", self.restarts, self.last_error)
+                    await _pause(stop, self.retry(attempt, self.restarts))
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=False)
+                self._writer = None
+
+    async def _write(self, events: list[dict[str, Any]]) -> int:
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="persister-write")
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self.store.write, events)
 
     async def _loop(self, stop: asyncio.Event) -> None:
         attempt = 0
@@ -180,7 +195,7 @@ class Persister:
             parsed.append((entry, ev))
         if parsed:
             try:
-                self.stored += await asyncio.to_thread(self.store.write, [ev for _entry, ev in parsed])
+                self.stored += await self._write([ev for _entry, ev in parsed])
             except Exception as exc:
                 if is_transient_db_error(exc):
                     raise
@@ -198,7 +213,7 @@ class Persister:
         dead: list[tuple[StreamEntry, str]] = []
         for entry, ev in parsed:
             try:
-                self.stored += await asyncio.to_thread(self.store.write, [ev])
+                self.stored += await self._write([ev])
             except Exception as exc:
                 if is_transient_db_error(exc):
                     raise  # the database went away meanwhile: keep the whole batch for later

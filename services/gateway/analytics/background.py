@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # How long a report waits for the session's end to be committed before it is written anyway.
 END_COMMIT_WAIT_S = 10.0
+# Reports written at once: hundreds of lives can end together (a worker's rooms), and each report is seconds of
+# queries; written all at once they filled the shared thread pool and delayed everything else behind them.
+REPORTS_AT_ONCE = 2
 
 
 class AnalyticsWorker:
@@ -52,6 +55,7 @@ class AnalyticsWorker:
         self._ended: asyncio.Queue[str] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._report_slots = asyncio.Semaphore(REPORTS_AT_ONCE)
         self.reports_written = 0
 
     def live_ended(self, session_id: str) -> None:
@@ -86,6 +90,10 @@ class AnalyticsWorker:
             task.add_done_callback(self._tasks.discard)
 
     async def _write_report(self, session_id: str) -> None:
+        async with self._report_slots:
+            await self._write_report_now(session_id)
+
+    async def _write_report_now(self, session_id: str) -> None:
         # The end event's transaction commits just after the hook saw it; wait for it (bounded).
         for _ in range(int(END_COMMIT_WAIT_S / 0.2)):
             if await asyncio.to_thread(self._end_committed, session_id):

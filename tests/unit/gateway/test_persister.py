@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,26 @@ def test_stats_events_never_go_to_the_database() -> None:
     raw = LiveEvent.build("stats", "s1", {"totals": {"comments": 1}}).to_json()
     with pytest.raises(Exception, match="no known type"):
         parse_entry(raw)
+
+
+async def test_storage_goes_on_while_the_shared_thread_pool_is_busy(redis_url: str, sqlite_url: str) -> None:
+    """Hundreds of lives ending at once queue their reports in the default thread pool; the persister writes in a
+    thread of its own, so a read batch is not left unstored and unacknowledged behind them."""
+    engine = make_engine(sqlite_url)
+    upgrade_to_head(engine)
+    bus = Bus(redis_url, service="t")
+    await bus.start()
+    for i in range(50):
+        await bus.publish(chat(i))
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    clog = [loop.run_in_executor(None, release.wait, 30) for _ in range(64)]  # every default thread, and a queue
+    persister = Persister(bus, EventStore(engine))
+    try:
+        await run_until(persister, expect_seen=50)  # gives up after ~4 s
+        assert count_comments(engine) == 50
+    finally:
+        release.set()
+        await asyncio.gather(*clog)
+    await bus.close()
+    engine.dispose()
