@@ -150,10 +150,14 @@ def spread_fail_over_and_fence(
         def ended() -> set[str]:
             return {s for s, web_rid in sessions.items() if rooms[web_rid].done.is_set()}
 
+        seen_connected: dict[str, str] = {}
+
         def placement() -> dict[str, str]:
-            """session → worker, from each room's status (connected rooms only)."""
+            """session → worker of every room seen connected so far. One status answer may leave out a loaded
+            worker that did not answer in time (its rooms show as unowned), so the snapshots are added up."""
             status = api.get("/api/douyin/status").json()["sessions"]
-            return {s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"}
+            seen_connected.update({s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"})
+            return dict(seen_connected)
 
         spread = eventually(placement, lambda p: set(p) == set(sessions), scale.connect_s, "every room connected")
         counts = {wid: list(spread.values()).count(wid) for wid in ("main", "w1", "w2", "w3")}
