@@ -71,7 +71,10 @@ def test_history_across_two_shows_and_a_replayable_draw(client: TestClient, redi
     while time.monotonic() < deadline:
         res = client.get("/api/viewers/7001", headers=AUTH)
         history = res.json() if res.status_code == 200 else {}
-        if len(history.get("sessions", [])) == 2 and len(history.get("follows", [])) == 2:
+        # Each part of the history is its own query: one answer read while the last batch lands can hold the new
+        # follow but the summary from before it, so wait for the whole of it.
+        complete = len(history.get("sessions", [])) == 2 and len(history.get("follows", [])) == 2
+        if complete and history.get("last_seen") == T0 + 86_400_000 + 32_000:
             break
         time.sleep(0.1)
     assert [s["session_id"] for s in history["sessions"]] == ["show1", "show2"]
