@@ -96,6 +96,7 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
 LARGE = Scale(rooms=200, frames=400, pause_s=0.5, connect_s=180.0, end_s=420.0, store_s=120.0)
 
 
+@pytest.mark.scale
 @pytest.mark.timeout(1200)
 def test_200_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
     fake: FakeDouyinThread, private_redis: RedisServer, postgres_url: str, tmp_path: Path
