@@ -74,9 +74,9 @@ check: lint typecheck unit
 
 # What make check does not run: the end-to-end and fuzz tests (the package tests are package-test's).
 pytest-e2e: $(STAMP_DEV) system-deps
-	$(BIN)/pytest -m "not package and not scale" --ignore=tests/unit
+	$(BIN)/pytest -m "not package" --ignore=tests/unit
 
-# The 200-room failover run alone: inside the full e2e run it does not see the workers' rooms connect (#14, open).
+# The 200-room failover run alone (it is part of pytest-e2e too).
 test-scale: $(STAMP_DEV) system-deps
 	$(BIN)/pytest -m scale tests/e2e/suite/test_workers_failover.py
 

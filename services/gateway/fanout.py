@@ -60,7 +60,10 @@ async def ask_each(
             continue
         error = task.exception()
         if isinstance(error, CommandTimeout | CommandError | BusError):
-            continue  # that worker died a moment ago: its work shows again on the worker that adopts it
+            # Usually a worker that died a moment ago (its work shows again on the worker that adopts it); said in
+            # the log, as a worker that answers errors would otherwise vanish from every status without a trace.
+            log.warning("%s worker %s left out of the status: %s", service, worker_id, error)
+            continue
         if error is not None:
             raise error
         answers[worker_id] = task.result()

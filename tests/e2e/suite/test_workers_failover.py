@@ -52,12 +52,13 @@ class Scale:
     rooms: int
     frames: int
     pause_s: float
+    prefix: str  # of the rooms' web_rids: the fake server is the module's, and a room that ended stays ended
     connect_s: float = 60.0  # for every room to be connected, at the start and after each move
     end_s: float = 240.0  # for every live to end after the gateway restart
     store_s: float = 60.0  # then for every chat to be stored
 
 
-SMALL = Scale(rooms=int(os.environ.get("TIMAO_TEST_WORKER_ROOMS", "24")), frames=500, pause_s=0.1)
+SMALL = Scale(rooms=int(os.environ.get("TIMAO_TEST_WORKER_ROOMS", "24")), frames=500, pause_s=0.1, prefix="5")
 
 
 def scripted(web_rid: str, base: int, scale: Scale) -> tuple[list[dict[str, Any]], set[str]]:
@@ -93,7 +94,7 @@ def test_rooms_spread_fail_over_and_a_frozen_worker_is_fenced_out(
 
 
 # The issue's figure: 200 rooms over the four workers (50 each), 2 chats a second each (400 a second in all).
-LARGE = Scale(rooms=200, frames=400, pause_s=0.5, connect_s=180.0, end_s=420.0, store_s=120.0)
+LARGE = Scale(rooms=200, frames=400, pause_s=0.5, prefix="4", connect_s=180.0, end_s=420.0, store_s=120.0)
 
 
 @pytest.mark.scale
@@ -140,7 +141,7 @@ def spread_fail_over_and_fence(
         sessions: dict[str, str] = {}
         starting = time.monotonic()
         for n in range(scale.rooms):
-            web_rid = f"5{n:011d}"
+            web_rid = f"{scale.prefix}{n:011d}"
             steps, truth[web_rid] = scripted(web_rid, 8_100_000_000_000_000_000 + n * 10_000, scale)
             rooms[web_rid] = fake.load(load_scenario(steps))
             answer = api.post("/api/douyin/start", json={"live_id": web_rid, "config": FAST_ROOM_CONFIG})
@@ -160,7 +161,12 @@ def spread_fail_over_and_fence(
             seen_connected.update({s["session_id"]: s["worker_id"] for s in status if s["state"] == "connected"})
             return dict(seen_connected)
 
-        spread = eventually(placement, lambda p: set(p) == set(sessions), scale.connect_s, "every room connected")
+        try:
+            spread = eventually(placement, lambda p: set(p) == set(sessions), scale.connect_s, "every room connected")
+        except AssertionError:  # name the rooms that never connected, and what their workers say of them
+            seen, status = placement(), api.get("/api/douyin/status").json()["sessions"]
+            never = [(s["live_id"], s["worker_id"], s["state"]) for s in status if s["session_id"] not in seen]
+            raise AssertionError(f"{len(never)} of {scale.rooms} rooms never seen connected: {never[:20]}") from None
         counts = {wid: list(spread.values()).count(wid) for wid in ("main", "w1", "w2", "w3")}
         print(f"every room connected {time.monotonic() - starting:.1f} s after the first start; spread {counts}")
         assert max(counts.values()) - min(counts.values()) <= 1, counts  # spread evenly
@@ -301,7 +307,7 @@ def test_a_room_moved_by_hand_goes_on_in_its_session_and_a_live_id_runs_once_acr
     """The suite and one worker group: a live id started again (placed on the other worker) answers its session; a
     room moved by hand (POST /api/douyin/move) goes on in the same session on the named worker within a few seconds,
     and every chat of both rooms is stored exactly once."""
-    scale = Scale(rooms=2, frames=200, pause_s=0.1)
+    scale = Scale(rooms=2, frames=200, pause_s=0.1, prefix="6")
     shared_env = {**fake.suite_env(), "TIMAO_REDIS_URL": private_redis.url, "TIMAO_DATABASE_URL": postgres_url}
     main = Suite(tmp_path / "main", extra_env={**shared_env, "TIMAO_WORKER_ID": "main"})
     other = Suite(tmp_path / "w1", role="worker", extra_env={**shared_env, "TIMAO_WORKER_ID": "w1"})
@@ -320,7 +326,7 @@ def test_a_room_moved_by_hand_goes_on_in_its_session_and_a_live_id_runs_once_acr
         rooms: dict[str, FakeRoom] = {}
         sessions: dict[str, str] = {}
         for n, place in enumerate(("main", "w1")):
-            web_rid = f"6{n:011d}"
+            web_rid = f"{scale.prefix}{n:011d}"
             steps, truth[web_rid] = scripted(web_rid, 8_200_000_000_000_000_000 + n * 10_000, scale)
             rooms[web_rid] = fake.load(load_scenario(steps))
             answer = api.post("/api/douyin/start",
