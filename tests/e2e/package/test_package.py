@@ -1,7 +1,7 @@
 """The built backend as a streamer gets it: real processes from the PyInstaller build, no Python of ours around.
 
 One-folder build (what the Electron app ships): every service healthy, a room on the fake Douyin server delivers
-its comments to a /ws client (signed through the bundled V8, and again through the browser transport: the machine's
+its comments to a /ws client (signed by the bundled QuickJS, and again through the browser transport: the machine's
 Chromium driven over DevTools by the bundled shared/cdp.py, no Playwright), a recording of the bundled synthetic
 loopback stream writes a playable MP4, and SIGTERM leaves no process.
 One-file build: a killed run leaves its unpacked folder and no process (children die with their parent), the next

@@ -43,7 +43,7 @@ def test_rooms_queued_behind_a_looping_signer_all_get_the_error_soon(tmp_path: P
 
 
 def test_the_signer_answers_again_after_a_timeout(tmp_path: Path) -> None:
-    """Only a stub that makes the script loop fails; V8 stops the script and the context signs the next one."""
+    """Only a stub that makes the script loop fails; QuickJS stops the script and the context signs the next one."""
     body = "function get_sign(stub) { if (stub === 'loop') { while (true) {} } return 'sig-' + stub; }"
     signer = JsSigner(script(tmp_path, body), timeout=TIMEOUT)
     with pytest.raises(SignatureError, match="timed out"):

@@ -50,7 +50,7 @@ def test_x_ms_stub_uses_the_13_keys_in_order() -> None:
     assert x_ms_stub(params) == hashlib.md5(text.encode()).hexdigest()
 
 
-def test_js_signer_runs_the_test_script_in_v8() -> None:
+def test_js_signer_runs_the_test_script() -> None:
     signer = make_signer(f"js:{TEST_SIGNER_JS}")
     assert isinstance(signer, JsSigner)
     for stub in ("0" * 32, "d41d8cd98f00b204e9800998ecf8427e", "ffffffffffffffffffffffffffffffff"):
