@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from shared.bus import EVENTS_STREAM, Bus, Fence
+from shared.bus import EVENTS_STREAM, Bus, Fence, FencedOut
 from shared.errors import CommandError, CommandTimeout
 from shared.events import LiveEvent
 from shared.leases import Leases, owner_id
@@ -242,4 +242,42 @@ async def test_hundreds_of_rooms_appending_at_once_need_no_backlog(redis_url: st
     assert bus.backlog_size == 0
     assert await bus.redis.xlen(EVENTS_STREAM) == 50
     await asyncio.gather(*busy)
+    await bus.close()
+
+
+async def test_the_writes_of_many_rooms_at_once_share_round_trips_each_under_its_own_fence(private_redis: Any) -> None:
+    """200 rooms publish 10 frames each, all at once: their writes leave together (a pipeline per round trip, over a
+    connection or two — one a room before), each room's in its order, and a room whose lease moved on is refused
+    alone, its caller told (FencedOut)."""
+    bus = Bus(private_redis.url, service="douyin_fetcher", worker_id="wa")
+    await bus.start()
+    leases = Leases(bus.redis, "douyin_fetcher")
+    fences = {}
+    for room in range(200):
+        token = await leases.acquire(f"r{room}", owner_id("wa"), 3600)
+        assert token is not None
+        fences[room] = Fence(leases.key(f"r{room}"), token if room != 7 else token - 1)  # room 7: a stale token
+    connections_before = (await bus.redis.info("stats"))["total_connections_received"]
+    scripts_before = (await bus.redis.info("commandstats"))["cmdstat_evalsha"]["calls"]
+
+    async def room(n: int) -> str:
+        try:
+            for frame in range(10):
+                await bus.publish_many(
+                    [orjson.dumps({"room": n, "f": frame, "i": i}) for i in range(2)], fence=fences[n]
+                )
+        except FencedOut:
+            return "refused"
+        return "written"
+
+    outcomes = await asyncio.gather(*(room(n) for n in range(200)))
+    assert outcomes.count("refused") == 1 and outcomes[7] == "refused"
+    stream: Any = await bus.redis.xrange(EVENTS_STREAM)
+    entries = [orjson.loads(fields[b"e"]) for _id, fields in stream]
+    assert len(entries) == 199 * 20
+    for n in (0, 1, 8, 199):
+        assert [(e["f"], e["i"]) for e in entries if e["room"] == n] == [(f, i) for f in range(10) for i in range(2)]
+    assert (await bus.redis.info("stats"))["total_connections_received"] - connections_before <= 3
+    scripts = (await bus.redis.info("commandstats"))["cmdstat_evalsha"]["calls"] - scripts_before
+    assert scripts == 200 * 10 - 9  # a fenced write a frame; the stale room's first is refused, and it stops
     await bus.close()
