@@ -70,13 +70,16 @@ class AnalyticsWorker:
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.interval)
-                for session_id in self.aggregator.take_dirty():
-                    try:
-                        snapshot = await asyncio.to_thread(self.queries.live_snapshot, session_id)
-                    except Exception:  # a failed snapshot only skips one update; the next tick retries
-                        log.warning("analytics: stats snapshot of session=%s failed", session_id, exc_info=True)
-                        continue
-                    # Built like every event (validated: one message a second per session costs nothing).
+                dirty = list(self.aggregator.take_dirty())
+                if not dirty:
+                    continue
+                try:  # every session with news in one go: three queries a tick, not three a session
+                    snapshots = await asyncio.to_thread(self.queries.live_snapshots, dirty)
+                except Exception:  # a failed snapshot only skips one update; the next tick retries
+                    log.warning("analytics: stats snapshots of %d session(s) failed", len(dirty), exc_info=True)
+                    continue
+                for session_id, snapshot in snapshots.items():
+                    # Built like every event (validated: one message a second per session costs little).
                     self.dispatch(LiveEvent.build(EventType.STATS, session_id, snapshot).to_json())
         finally:
             reports.cancel()

@@ -19,6 +19,8 @@ __all__ = ["MAX_POINTS", "AnalyticsQueries", "ResolutionError"]
 MAX_POINTS = 20_000
 # Chart resolutions a person reads easily: 1, 5, 10, 15, 30 minutes, 1, 2, 6, 12 hours, a day.
 _LADDER_MINUTES = (1, 5, 10, 15, 30, 60, 120, 360, 720, 1440)
+# Sessions a snapshot query names at once (well under every database's limit of bound parameters).
+SNAPSHOT_CHUNK = 500
 _SUMS = ("comments", "likes", "follows", "shares", "members", "gifts", "diamonds", "new_chatters")
 
 
@@ -179,19 +181,66 @@ class AnalyticsQueries:
 
     def live_snapshot(self, session_id: str) -> dict[str, Any]:
         """The small ``stats`` event for ``/ws``: show totals and the latest minute."""
+        return self.live_snapshots([session_id])[session_id]
+
+    def live_snapshots(self, session_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``live_snapshot`` of many sessions in three queries, whatever their number: the gateway builds one a
+        second for every session with news, and three queries a session were most of its CPU at 300 busy rooms."""
+        out: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(session_ids), SNAPSHOT_CHUNK):
+            out.update(self._snapshots(session_ids[start : start + SNAPSHOT_CHUNK]))
+        return out
+
+    def _snapshots(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        m = AnalyticsMinute
+        sums = [func.coalesce(func.sum(getattr(m, name)), 0) for name in _SUMS]
+        newest = select(m.session_id, func.max(m.minute).label("at")).where(m.session_id.in_(ids))
+        newest_sq = newest.group_by(m.session_id).subquery()
+        online = select(m.session_id, func.max(m.online_ts).label("at"))
+        online_sq = online.where(m.session_id.in_(ids), m.online_ts.is_not(None)).group_by(m.session_id).subquery()
         with self.engine.connect() as conn:
-            latest = conn.execute(
-                select(*AnalyticsMinute.__table__.c)
-                .where(AnalyticsMinute.session_id == session_id)
-                .order_by(AnalyticsMinute.minute.desc())
-                .limit(1)
-            ).first()
-        minute = None
-        if latest is not None:
-            m = dict(latest._mapping)
-            minute = {"t": m["minute"], **{k: m[k] for k in _SUMS}, "online": m["online"]}
+            totals_rows = conn.execute(
+                select(m.session_id, *sums, func.max(m.online_max)).where(m.session_id.in_(ids)).group_by(m.session_id)
+            ).all()
+            latest_rows = conn.execute(
+                select(*m.__table__.c).join(
+                    newest_sq, (m.session_id == newest_sq.c.session_id) & (m.minute == newest_sq.c.at)
+                )
+            ).all()
+            online_rows = conn.execute(
+                select(m.session_id, m.online).join(
+                    online_sq, (m.session_id == online_sq.c.session_id) & (m.online_ts == online_sq.c.at)
+                )
+            ).all()
+        last_online = {row.session_id: row.online for row in online_rows}
+        totals: dict[str, dict[str, int | None]] = {}
+        for row in totals_rows:
+            values: dict[str, int | None] = {
+                name: int(v) for name, v in zip(_SUMS, row[1 : 1 + len(_SUMS)], strict=True)
+            }
+            values["chatters"] = values.pop("new_chatters")
+            values["peak_online"] = row[1 + len(_SUMS)]
+            values["online"] = last_online.get(row.session_id)
+            totals[row.session_id] = values
+        minutes: dict[str, dict[str, Any]] = {}
+        for latest in latest_rows:
+            r = dict(latest._mapping)
+            minute = {"t": r["minute"], **{k: r[k] for k in _SUMS}, "online": r["online"]}
             minute["chatters"] = minute.pop("new_chatters")
-        return {"totals": self.totals(session_id), "minute": minute}
+            minutes[r["session_id"]] = minute
+        return {
+            session_id: {"totals": totals.get(session_id) or _no_totals(), "minute": minutes.get(session_id)}
+            for session_id in ids
+        }
+
+
+def _no_totals() -> dict[str, int | None]:
+    """The totals of a session with no minute rows yet (what the sums of no rows are)."""
+    values: dict[str, int | None] = dict.fromkeys(_SUMS, 0)
+    values["chatters"] = values.pop("new_chatters")
+    values["peak_online"] = None
+    values["online"] = None
+    return values
 
 
 def _a_person() -> ColumnElement[bool]:

@@ -130,3 +130,28 @@ def test_a_skewed_platform_clock_counts_at_the_receive_time_and_keeps_its_ts(eng
     assert sum(p["comments"] for p in series) == TOTALS["comments"] + 2
     with Session(engine) as s:
         assert s.scalar(select(CommentData.timestamp).where(CommentData.msg_id == "skew")) == T0 + 365 * 86_400_000
+
+
+def test_live_snapshots_of_many_sessions_agree_with_each_session_read_alone(engine: Engine) -> None:
+    """The once-a-second ``stats`` of every busy session comes from three queries in all; each snapshot must be what
+    that session's own totals and newest minute say (a whole show, a half show, a session with no rows)."""
+    store, _agg = _store(engine)
+    events = show()
+    store.write(events)
+    store.write([{**e, "session_id": "half", "msg_id": f"h-{e['msg_id']}"} for e in events[:9]])
+    q = AnalyticsQueries(engine)
+    snapshots = q.live_snapshots(["show", "half", "none"])
+    assert set(snapshots) == {"show", "half", "none"}
+    for session_id in ("show", "half"):
+        newest = q.minutes(session_id)[-1]
+        assert snapshots[session_id]["totals"] == q.totals(session_id)
+        assert snapshots[session_id]["minute"] == {
+            "t": newest["minute"], "comments": newest["comments"], "likes": newest["likes"],
+            "follows": newest["follows"], "shares": newest["shares"], "members": newest["members"],
+            "gifts": newest["gifts"], "diamonds": newest["diamonds"], "online": newest["online"],
+            "chatters": newest["new_chatters"],
+        }  # fmt: skip
+    assert snapshots["show"]["totals"] == TOTALS
+    assert snapshots["half"]["totals"] != TOTALS  # the two sessions are told apart
+    assert snapshots["none"] == {"totals": q.totals("none"), "minute": None}
+    assert q.live_snapshot("half") == snapshots["half"]
