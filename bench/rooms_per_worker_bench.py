@@ -71,7 +71,7 @@ sys.path.insert(0, str(ROOT))
 
 from launcher.redis_embedded import find_redis_server, free_port  # noqa: E402
 from services.douyin_fetcher.fake_server import FakeDouyinServer  # noqa: E402
-from shared.bus import EVENTS_STREAM  # noqa: E402
+from shared.bus import EVENTS_STREAM, LIVE_CHANNEL  # noqa: E402
 from shared.db.engine import make_engine  # noqa: E402
 from shared.db.migrate import upgrade_to_head  # noqa: E402
 from shared.db.models import CommentData  # noqa: E402
@@ -192,6 +192,35 @@ class WsTap:
         return lost, dups
 
 
+class BusTap:
+    """The same stamped chats on the bus's live channel (what the gateway subscribes to): wire → published latency,
+    so a slow ``/ws`` figure tells the fetcher and Redis apart from the gateway and the socket."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.client = redis.Redis.from_url(redis_url)
+        self.arrivals: list[tuple[int, int]] = []
+        self.stop = threading.Event()
+        self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        self.pubsub.subscribe(LIVE_CHANNEL)
+        threading.Thread(target=self._run, name="bus-tap", daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            msg = self.pubsub.get_message(timeout=0.5)
+            if msg is None:
+                continue
+            received = time.time_ns()
+            event = orjson.loads(msg["data"])
+            if event.get("type") != "chat":
+                continue
+            _, _, stamp = str(event.get("data", {}).get("content", "")).partition(" @")
+            if stamp.isdigit():
+                self.arrivals.append((received, received - int(stamp)))
+
+    def latencies_ms(self, since_ns: int, until_ns: int) -> list[float]:
+        return sorted(lat / 1e6 for at, lat in list(self.arrivals) if since_ns <= at < until_ns)
+
+
 # ------------------------------------------------------------------ measuring processes
 
 
@@ -277,6 +306,7 @@ class Bench:
         )  # fmt: skip
         self.tap = WsTap(f"ws://127.0.0.1:{self.main.gateway_port}/ws?token={self.main.token}")
         self.tap.start()
+        self.bus_tap = BusTap(self.redis_url)
         self.engine = make_engine(self.db_url)
         self.fetcher_rss0 = rss_mib(self.pid(self.worker, "douyin_fetcher"))  # before any room: RSS per room above it
         print(f"redis {self.redis_url}, fake douyin :{self.fake_port} (pid {self.fake.pid}), fetcher pid"
@@ -335,6 +365,7 @@ class Bench:
         rows1, elapsed, ns1 = stored_chats(self.engine), time.monotonic() - t0, time.time_ns()
         cpu1 = (cpu_s(fetcher), cpu_s(gateway), cpu_s(self.fake.pid))
         lat = self.tap.latencies_ms(ns0, ns1)
+        bus_lat = self.bus_tap.latencies_ms(ns0, ns1)
         lost, dups = self.tap.gaps_and_dups()
         return {
             "rooms": count, "start_s": started_s, "stored_eps": (rows1 - rows0) / elapsed,
@@ -344,6 +375,7 @@ class Bench:
             "gateway_cpu": 100 * (cpu1[1] - cpu0[1]) / elapsed, "gateway_rss": rss_mib(gateway),
             "fake_cpu": 100 * (cpu1[2] - cpu0[2]) / elapsed,
             "p50": percentile(lat, 0.50), "p99": percentile(lat, 0.99), "max": lat[-1] if lat else float("nan"),
+            "bus_p50": percentile(bus_lat, 0.50), "bus_p99": percentile(bus_lat, 0.99),
             "lost": lost, "dups": dups, "load": os.getloadavg()[0],
         }  # fmt: skip
 
@@ -466,6 +498,8 @@ class Bench:
     def close(self) -> None:
         if hasattr(self, "tap"):
             self.tap.stop.set()
+        if hasattr(self, "bus_tap"):
+            self.bus_tap.stop.set()
         for suite in self.suites:
             with contextlib.suppress(Exception):
                 suite.stop()
@@ -502,7 +536,7 @@ def top_frames(raw: Path, n: int = 10) -> str:
 
 HEADER = (f"{'rooms':>5} {'start':>7} {'stored/s':>8}/{'want':<5} {'fetch':>7} {'/room':>7} {'ms/ev':>6} {'fRSS':>6}"
           f" {'KiB/room':>8} {'gw':>7} {'ms/ev':>6} {'gRSS':>5} {'fake':>7} {'p50ms':>7} {'p99ms':>7} {'maxms':>7}"
-          f" {'lost':>5} {'dups':>5} {'load':>5}")  # fmt: skip
+          f" {'bus50':>6} {'bus99':>6} {'lost':>5} {'dups':>5} {'load':>5}")  # fmt: skip
 
 
 def print_step(r: dict[str, float]) -> None:
@@ -512,7 +546,8 @@ def print_step(r: dict[str, float]) -> None:
           f" {r['fetcher_rss']:>5.0f}M {r['fetcher_kib_room']:>8.0f}"
           f" {r['gateway_cpu']:>6.1f}% {10 * r['gateway_cpu'] / eps:>6.3f} {r['gateway_rss']:>4.0f}M"
           f" {r['fake_cpu']:>6.1f}%"
-          f" {r['p50']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f} {r['lost']:>5.0f} {r['dups']:>5.0f} {r['load']:>5.1f}",
+          f" {r['p50']:>7.1f} {r['p99']:>7.1f} {r['max']:>7.1f} {r['bus_p50']:>6.1f} {r['bus_p99']:>6.1f}"
+          f" {r['lost']:>5.0f} {r['dups']:>5.0f} {r['load']:>5.1f}",
           flush=True)  # fmt: skip
 
 
