@@ -229,6 +229,8 @@ CHECKS: dict[str, Check] = {
 
 
 def vet(ffmpeg: str) -> dict[str, str]:
+    if Path(ffmpeg).is_file():
+        ffmpeg = str(Path(ffmpeg).resolve())  # the burn check runs in its own folder
     with tempfile.TemporaryDirectory(prefix="ffmpeg-vet-") as work:
         return {name: check(ffmpeg, Path(work)) for name, check in CHECKS.items()}
 
