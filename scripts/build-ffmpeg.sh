@@ -20,7 +20,9 @@
 # next to the binary's folder (OpenSSL and zlib are there for Python anyway), and the binary's DT_RPATH
 # ($ORIGIN/..) finds them: the frozen launcher gives its children the user's own library path (launcher/frozen.py).
 # OpenSSL 3 is Apache-2.0, so with libx264 (GPL) the binary is GPL version 3 (--enable-version3).
-# No --enable-small: the binary is 6.3 MB as it is, and -Os code would slow the burn job's decoding (not measured).
+# No --enable-small: it saves 1.7 MB (4.7 MB against 6.4 stripped) and decodes H.265 1080p 8-17 % slower (the burn
+# job decodes every frame of a recording).
+# Compile: about 1.5 min on two quiet cores (configure 7 s, make 85 s); 5.5-6.5 min while other jobs shared them.
 set -euo pipefail
 
 VERSION=7.1.3
