@@ -307,9 +307,8 @@ class RoomClient:
     async def start(self) -> None:
         if self._task is not None:
             raise RuntimeError(f"{self._log} client already started")
-        if self._resuming:
-            where = f"cursor {self._cursor}" if self._cursor else "no cursor"
-            await self._set_state(ClientState.RESUMING, f"接管重启前的直播间 (adopted after a restart; {where})")
+        # Nothing awaited here: the room manager starts rooms one at a time, and a worker adopting hundreds of rooms
+        # on a busy loop waited a state event's round trip per room (28 rooms a second); _run announces it instead.
         self._worker_task = asyncio.create_task(self._worker(), name=f"douyin-worker-{self.live_id}")
         self._task = asyncio.create_task(self._run(), name=f"douyin-client-{self.live_id}")
         self._task.add_done_callback(self._on_done)
@@ -417,6 +416,9 @@ class RoomClient:
         final = ClientState.STOPPED
         reason = ""
         try:
+            if self._resuming:
+                where = f"cursor {self._cursor}" if self._cursor else "no cursor"
+                await self._set_state(ClientState.RESUMING, f"接管重启前的直播间 (adopted after a restart; {where})")
             while not self._stop_event.is_set():
                 delay: float | None = None
                 waiting = ClientState.BACKOFF
