@@ -290,7 +290,7 @@ class Bench:
         engine.dispose()
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         env = {**fake_env(self.fake_port), "TIMAO_REDIS_URL": self.redis_url, "TIMAO_DATABASE_URL": self.db_url,
-               "TIMAO_LOG_LEVEL": "WARNING"}  # fmt: skip
+               "TIMAO_LOG_LEVEL": os.environ.get("TIMAO_LOG_LEVEL", "WARNING")}  # fmt: skip
         self.main = Suite(self.tmp / IDLE, extra_env={**env, "TIMAO_WORKER_ID": IDLE})
         self.worker = Suite(self.tmp / WORKER, role="worker", extra_env={**env, "TIMAO_WORKER_ID": WORKER})
         self.suites = [self.main, self.worker]
@@ -379,7 +379,9 @@ class Bench:
             "lost": lost, "dups": dups, "load": os.getloadavg()[0],
         }  # fmt: skip
 
-    def profile(self, count: int, pids: dict[str, int]) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
+    def profile(
+        self, count: int | str, pids: dict[str, int], seconds: float | None = None
+    ) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
         """With ``--profile``: py-spy samples each process's GIL holder over the measured window (raw stacks, one
         file each): where the CPU goes, GIL waits left out."""
         if not self.args.profile:
@@ -392,7 +394,8 @@ class Bench:
         started = {}
         for name, pid in pids.items():
             out = out_dir / f"{count}-{name}.txt"
-            argv = [spy, "record", "--pid", str(pid), "--duration", str(max(1, int(self.args.seconds) - 1)),
+            duration = max(1, int(seconds or self.args.seconds - 1))
+            argv = [spy, "record", "--pid", str(pid), "--duration", str(duration),
                     "--rate", "50", "--gil", "--nonblocking", "--format", "raw", "-o", str(out)]  # fmt: skip
             started[name] = (subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), out)
         return started
@@ -409,6 +412,9 @@ class Bench:
         client.xgroup_create(EVENTS_STREAM, "bench-failover", id="$", mkstream=True)
         sessions = set(self.rooms.values())
         fetcher, pids = self.pid(self.worker, "douyin_fetcher"), self.worker.all_pids()
+        # With --profile: the adopting fetcher over the whole takeover (the lease's wait included).
+        adopting = {"adopting-fetcher": self.pid(self.main, "douyin_fetcher"), "fake-douyin": self.fake.pid}
+        profiles = self.profile("failover", adopting, 25)
         os.kill(fetcher, signal.SIGKILL)
         killed = time.monotonic()
         self.killed_ns = time.time_ns()
@@ -416,6 +422,7 @@ class Bench:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         flowing: set[str] = set()
+        marks: list[str] = []  # how many rooms flow again by each second after the kill: the shape of the wait
 
         def read() -> set[str]:
             reply: Any = client.xreadgroup("bench-failover", "b", {EVENTS_STREAM: ">"}, count=10_000)
@@ -423,10 +430,17 @@ class Bench:
                 for _id, fields in entries:
                     if fields.get(b"w") == IDLE.encode():
                         flowing.add(str(orjson.loads(fields[b"e"])["session_id"]))
+            second = int(time.monotonic() - killed)
+            if len(marks) <= second:
+                marks.extend([f"{len(marks) + i}s:{len(flowing)}" for i in range(second + 1 - len(marks))])
             return flowing
 
         eventually(read, lambda f: sessions <= f, 120, "every room flowing on the idle worker", every=0.1)
         took = time.monotonic() - killed
+        print(f"rooms flowing again, by second after the kill: {' '.join(marks)}", flush=True)
+        for name, (proc, out) in profiles.items():
+            proc.wait(60)
+            print(f"  py-spy {name} over the failover, top own time:\n{top_frames(out, 25)}", flush=True)
         client.xgroup_destroy(EVENTS_STREAM, "bench-failover")
         client.close()
         return took
