@@ -101,6 +101,9 @@ EXCLUDES = (
     # does not depend on them.
     "rich",
     "pygments",
+    # faster-whisper depends on it for its own VAD filter, which the app does not use; the app's VAD computes the
+    # same Silero model in numpy (services/ast/silero_numpy.py): 36 MB less.
+    "onnxruntime",
     *MODEL_MODULES,
 )
 # Files of bundled packages that nothing here reads or runs: jieba's Paddle model and the tables of the parts we do

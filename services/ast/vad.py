@@ -1,7 +1,10 @@
-"""Streaming voice-activity segmentation with the Silero VAD model that ships inside faster-whisper (ONNX, no torch).
+"""Streaming voice-activity segmentation with the Silero VAD model that ships inside faster-whisper (no torch).
 
 The model scores 32 ms windows (512 samples plus 64 samples of context) and carries an LSTM state between calls,
-so audio can be fed as it arrives. ``Segmenter`` turns the scores into utterances:
+so audio can be fed as it arrives. It is computed in numpy from the weights of faster-whisper's
+``silero_vad_v6.onnx`` (silero_numpy.py), in development and in the desktop bundle alike: ONNX Runtime, 36 MB of the
+bundle, was used for nothing else (issue #15 part 5); the scores stay within 1e-4 of it
+(tests/unit/ast/test_ast_silero_numpy.py). ``Segmenter`` turns the scores into utterances:
 - speech starts at the first window scoring >= ``threshold``, reaching back over the weaker windows (>=
   ``neg_threshold``) just before it: Silero's score for a short word swings with where the 32 ms grid falls (a
   "对" scores 0.52 on one alignment and 0.43 a few samples later), so the onset must not hang on one window;
@@ -9,7 +12,7 @@ so audio can be fed as it arrives. ``Segmenter`` turns the scores into utterance
 - an utterance reaching ``max_utterance_s`` is cut at the quietest window of its last seconds;
 - utterances shorter than ``min_speech_ms`` (clicks, coughs) are dropped.
 Each utterance carries ``speech_pad_ms`` of audio either side for the engine, and its unpadded speech bounds.
-Silence costs one small ONNX call per chunk and nothing downstream.
+Silence costs one small model call per chunk (about 30 us per window) and nothing downstream.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 
 from services.ast.engines.base import SAMPLE_RATE, Audio
 from services.ast.errors import EngineUnavailable, ModelInvalid
+from services.ast.silero_numpy import SileroNumpy
 
 __all__ = ["Segmenter", "SileroModel", "Utterance", "VadConfig", "load_silero"]
 
@@ -66,29 +70,18 @@ class Utterance:
 
 
 class SileroModel:
-    """One ONNX session shared by every job (``run`` is thread-safe); each ``Segmenter`` keeps its own state."""
+    """The model's weights, shared by every job (``scores`` is thread-safe); each ``Segmenter`` keeps its own state."""
 
     def __init__(self, path: Path) -> None:
         try:
-            import onnxruntime
-        except ImportError as exc:
-            raise EngineUnavailable("语音检测需要 onnxruntime (pip install onnxruntime)") from exc
-        opts = onnxruntime.SessionOptions()
-        opts.inter_op_num_threads = 1
-        opts.intra_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors for unreadable models
+            self._model = SileroNumpy(path)
+        except (OSError, ValueError) as exc:
             raise ModelInvalid(f"Silero VAD 模型无法加载 (cannot load VAD model) {path}: {exc}") from exc
 
     def scores(self, windows: np.ndarray, state: list[np.ndarray]) -> np.ndarray:
         """Speech probability per row of ``windows`` (n x 576); updates ``state`` ([h, c]) in place."""
-        probs, h, c = self._session.run(None, {"input": windows, "h": state[0], "c": state[1]})
-        state[0], state[1] = h, c
-        return np.asarray(probs, dtype=np.float32).reshape(-1)
+        probs, state[0], state[1] = self._model.run(windows, state[0], state[1])
+        return probs
 
 
 @functools.cache

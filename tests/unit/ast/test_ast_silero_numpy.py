@@ -7,15 +7,18 @@ the reference (faster-whisper depends on it in the dev environment; the desktop 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import onnxruntime
 import pytest
 
+from services.ast.errors import ModelInvalid
 from services.ast.pipeline import READ_BYTES
 from services.ast.silero_numpy import SileroNumpy, read_onnx
-from services.ast.vad import Segmenter, Utterance
+from services.ast.vad import Segmenter, SileroModel, Utterance
 from tests.unit.ast.ast_fixtures import RATE, SPEECH_DIR, SPEECH_FLAC, decode_pcm
 from tests.unit.ast.song import song_with_lyrics
 
@@ -142,3 +145,24 @@ def test_reader_finds_the_graph_and_refuses_other_bytes(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff" * 64)
     with pytest.raises(ValueError):
         SileroNumpy(bad)
+
+
+def test_silero_model_refuses_an_unreadable_file(tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.onnx"
+    truncated.write_bytes(_model_path().read_bytes()[:100_000])
+    for path in (truncated, tmp_path / "absent.onnx"):
+        with pytest.raises(ModelInvalid, match="VAD"):
+            SileroModel(path)
+
+
+def test_the_vad_and_faster_whisper_run_without_onnx_runtime() -> None:
+    # The desktop bundle leaves onnxruntime out (build_backend.py): nothing the service runs may import it.
+    code = (
+        "import sys, numpy as np\n"
+        "import faster_whisper, faster_whisper.tokenizer\n"
+        "from services.ast.vad import Segmenter, load_silero\n"
+        "seg = Segmenter(load_silero())\n"
+        "seg.feed(np.zeros(16000, np.float32))\n"
+        "assert 'onnxruntime' not in sys.modules, 'onnxruntime imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3], timeout=120)
