@@ -31,7 +31,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shared.errors import BusError, CommandError, CommandTimeout
@@ -267,18 +267,38 @@ class Bus:
 
     async def _send_batch(self, groups: list[tuple[Fence | None, list[bytes]]]) -> list[bool]:
         """Write each group under its fence (None: unconditional) in one pipeline; answers, per group, whether it
-        was written (False: its fence refused it)."""
-        fenced: list[int | None] = []  # where each group's answer is among the pipeline's replies (None: unfenced)
+        was written (False: its fence refused it).
+
+        A fenced group can come back NOSCRIPT: Redis restarted while the pipeline was on its way, and redis-py's retry
+        sent it again to the new Redis without loading the script (it loads scripts only before the first try). Those
+        groups are written again once the script is loaded; an error handed to a room would drop its events."""
+        written = await self._pipeline(groups)
+        forgot = [i for i, answer in enumerate(written) if isinstance(answer, NoScriptError)]
+        if forgot:
+            log.info(
+                "redis forgot the append script (restarted?); loading it and writing %d group(s) again", len(forgot)
+            )
+            await self.redis.script_load(_FENCED_APPEND)
+            for i, answer in zip(forgot, await self._pipeline([groups[i] for i in forgot]), strict=True):
+                written[i] = answer
+        for answer in written:
+            if isinstance(answer, Exception):
+                raise answer
+        return [bool(answer) for answer in written]
+
+    async def _pipeline(self, groups: list[tuple[Fence | None, list[bytes]]]) -> list[bool | Exception]:
+        """One pipeline for the groups: per group True (written), False (fence refused) or the error Redis answered."""
+        fenced: list[int | None] = []  # where each fenced group's answer is among the pipeline's replies
+        firsts: list[int] = []  # where each group's replies begin
         replies = 0
         # As a context: a write cut short (a cancel at close) gives its connection back, not to the garbage collector.
         async with self.redis.pipeline(transaction=False) as pipe:
             for fence, payloads in groups:
+                firsts.append(replies)
                 if fence is None:
+                    producer: dict[Any, Any] = {"w": self.worker_id} if self.worker_id else {}
                     for payload in payloads:
-                        entry: dict[Any, Any] = (
-                            {"e": payload, "w": self.worker_id} if self.worker_id else {"e": payload}
-                        )
-                        pipe.xadd(EVENTS_STREAM, entry, maxlen=EVENTS_MAXLEN, approximate=True)
+                        pipe.xadd(EVENTS_STREAM, {"e": payload, **producer}, maxlen=EVENTS_MAXLEN, approximate=True)
                         pipe.publish(LIVE_CHANNEL, payload)
                     fenced.append(None)
                     replies += 2 * len(payloads)
@@ -287,8 +307,15 @@ class Bus:
                     await self._fenced_append(keys=[fence.lease_key, EVENTS_STREAM], args=args, client=pipe)
                     fenced.append(replies)
                     replies += 1
-            results = await pipe.execute()
-        return [at is None or int(results[at]) >= 0 for at in fenced]  # -1: the lease has another token now
+            results = await pipe.execute(raise_on_error=False)
+        answers: list[bool | Exception] = []
+        for first, at, end in zip(firsts, fenced, [*firsts[1:], replies], strict=True):
+            error = next((r for r in results[first:end] if isinstance(r, Exception)), None)
+            if error is not None:
+                answers.append(error)
+            else:
+                answers.append(at is None or int(results[at]) >= 0)  # -1: the lease has another token now
+        return answers
 
     def _refused(self, fence: Fence, count: int) -> None:
         self.fenced_out += count
