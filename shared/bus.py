@@ -239,7 +239,7 @@ class Bus:
 
         Writes from every caller of this process go out together: what is asked while one round trip is in flight
         leaves in the next, one pipeline for all (each group still under its own fence). A worker with hundreds of
-        rooms made a round trip per room and frame before (1,500 a second at 300 rooms: most of the fetcher's CPU in
+        rooms made a round trip per room and frame before (1,500 a second at 300 rooms: a third of the fetcher's CPU in
         redis-py's per-command path)."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._outgoing.append((fence, payloads, done))
